@@ -1,0 +1,142 @@
+//! The audit CSV (DESIGN.md §7): one row per cart decision inside the rules' window, appended to a
+//! file per UTC day with the header written once. Phones are masked unless configured otherwise,
+//! cells a spreadsheet would run as a formula are neutralized, and `sync` fsyncs so every sent
+//! message has its row on disk before the run exits.
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+pub const COLUMNS: &[&str] = &[
+    "run_id", "at", "mode", "cart_id", "customer_id", "phone", "decision", "reason", "gateway",
+    "provider_message_id", "encoding", "segments", "est_cost", "cost_currency", "cart_total", "cart_currency",
+    "recipient_local_time", "consent_at", "message",
+];
+
+/// One audit row; `phone` is the E.164 number when valid, else the raw text.
+#[derive(Debug, Default, Clone)]
+pub struct Row {
+    pub cart_id: String,
+    pub customer_id: String,
+    pub phone: String,
+    pub phone_is_e164: bool,
+    pub decision: String,
+    pub reason: String,
+    pub gateway: String,
+    pub provider_message_id: String,
+    pub encoding: String,
+    pub segments: String,
+    pub est_cost: String,
+    pub cost_currency: String,
+    pub cart_total: String,
+    pub cart_currency: String,
+    pub recipient_local_time: String,
+    pub consent_at: String,
+    pub message: String,
+}
+
+pub struct Audit {
+    path: PathBuf,
+    out: csv::Writer<BufWriter<File>>,
+    run_id: String,
+    at: String,
+    mode: &'static str,
+    mask: bool,
+    pub rows: u64,
+}
+
+/// `audit/2026-11-22.csv` for a run whose "now" is that UTC day.
+pub fn path_for(dir: &Path, now: DateTime<Utc>) -> PathBuf {
+    dir.join(format!("{}.csv", now.format("%Y-%m-%d")))
+}
+
+impl Audit {
+    pub fn open(dir: &Path, now: DateTime<Utc>, run_id: &str, dry_run: bool, mask: bool) -> Result<Audit> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create audit folder {}", dir.display()))?;
+        let path = path_for(dir, now);
+        let file = File::options()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("cannot open audit file {}", path.display()))?;
+        let empty = file.metadata().map(|m| m.len() == 0).unwrap_or(true);
+        let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::new(file));
+        if empty {
+            out.write_record(COLUMNS)?;
+        }
+        Ok(Audit {
+            path,
+            out,
+            run_id: run_id.to_string(),
+            at: crate::model::utc_string(now),
+            mode: if dry_run { "dry_run" } else { "live" },
+            mask,
+            rows: 0,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn write(&mut self, row: &Row) -> Result<()> {
+        let phone = if self.mask { crate::model::mask_phone(&row.phone) } else { row.phone.clone() };
+        let phone = if row.phone_is_e164 { phone } else { neutralize(&phone) };
+        let cells = [
+            neutralize(&self.run_id),
+            self.at.clone(),
+            self.mode.to_string(),
+            neutralize(&row.cart_id),
+            neutralize(&row.customer_id),
+            phone,
+            row.decision.clone(),
+            neutralize(&row.reason),
+            row.gateway.clone(),
+            neutralize(&row.provider_message_id),
+            row.encoding.clone(),
+            row.segments.clone(),
+            row.est_cost.clone(),
+            row.cost_currency.clone(),
+            row.cart_total.clone(),
+            row.cart_currency.clone(),
+            row.recipient_local_time.clone(),
+            row.consent_at.clone(),
+            neutralize(&row.message),
+        ];
+        self.out.write_record(&cells).with_context(|| format!("cannot write audit {}", self.path.display()))?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Flushes and fsyncs: after this the rows survive a power cut.
+    pub fn sync(&mut self) -> Result<()> {
+        self.out.flush().with_context(|| format!("cannot write audit {}", self.path.display()))?;
+        self.out.get_ref().get_ref().sync_data().with_context(|| format!("cannot fsync audit {}", self.path.display()))?;
+        Ok(())
+    }
+}
+
+/// A cell starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`, so a spreadsheet shows
+/// it as text instead of running it (CSV injection).
+pub fn neutralize(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralizes_formulas() {
+        assert_eq!(neutralize("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralize("-2+3"), "'-2+3");
+        assert_eq!(neutralize("Anna"), "Anna");
+        assert_eq!(neutralize(""), "");
+    }
+}

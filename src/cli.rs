@@ -1,0 +1,58 @@
+//! The command line (clap derive). Doc comments are the help text.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Abandoned-cart SMS reminders from cron: consent, quiet hours in the recipient's time zone,
+/// at-most-once sends, an audit trail and honest ROI.
+#[derive(Parser, Debug)]
+#[command(name = "cartnudge", version, about)]
+pub struct Cli {
+    /// Config file.
+    #[arg(long, global = true, env = "CARTNUDGE_CONFIG", default_value = "cartnudge.toml")]
+    pub config: PathBuf,
+
+    /// Pretend the time is this instant (RFC 3339), for previews and tests.
+    #[arg(long, global = true, value_parser = parse_now)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+
+    /// Print only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Print each skipped row and more detail.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write a commented config listing every option.
+    Init(crate::cmd::init::Args),
+    /// Validate config, source mapping, thresholds and gateway secrets; sends nothing.
+    Check(crate::cmd::check::Args),
+    /// Show every cart's decision and reason; changes nothing.
+    Scan(crate::cmd::scan::Args),
+    /// Send one capped batch of reminders (or preview it with --dry-run).
+    Send(crate::cmd::send::Args),
+    /// Match sends to later orders, fetch delivery statuses, import opt-outs.
+    Reconcile(crate::cmd::reconcile::Args),
+    /// Report what SMS cost and what it brought back, per currency.
+    Report(crate::cmd::report::Args),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("`{s}` is not RFC 3339 (e.g. 2026-11-22T15:00:00Z): {e}"))
+}

@@ -1,0 +1,14 @@
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cartnudge::cli::Cli::parse();
+    let code = match cartnudge::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("cartnudge: {err:#}");
+            cartnudge::exit_code_for(&err)
+        }
+    };
+    ExitCode::from(code as u8)
+}

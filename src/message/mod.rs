@@ -1,0 +1,46 @@
+//! Turning a cart into the text a customer receives: the template with its variables, the tracked
+//! link, the opt-out suffix, optional GSM normalization, and the GSM 03.38 segment count that decides
+//! the price and the `message_too_long` rule.
+
+pub mod segments;
+pub mod template;
+
+pub use segments::{Encoding, SegmentCount};
+
+use crate::model::{Cart, Price};
+use crate::settings::{MessageSettings, Settings};
+
+/// A rendered message with what it costs to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub text: String,
+    pub count: SegmentCount,
+    /// Estimated cost: segments × `message.cost_per_segment`, when configured.
+    pub est_cost: Option<Price>,
+}
+
+pub fn render(cart: &Cart, settings: &Settings) -> Rendered {
+    render_with(cart, &settings.message, &settings.store.name)
+}
+
+pub fn render_with(cart: &Cart, m: &MessageSettings, store: &str) -> Rendered {
+    let link = template::link(cart, m);
+    let name = cart.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or(&m.fallback_name);
+    let items = cart.items_count.map(|n| n.to_string()).unwrap_or_default();
+    let total = cart.total.display();
+    let mut text = template::fill(&m.template, |var| match var {
+        "name" => Some(name.to_string()),
+        "total" => Some(total.clone()),
+        "items_count" => Some(items.clone()),
+        "link" => Some(link.clone()),
+        "store" => Some(store.to_string()),
+        _ => None,
+    });
+    text.push_str(&m.optout_suffix);
+    if m.gsm_normalize {
+        text = segments::gsm_normalize(&text);
+    }
+    let count = segments::count(&text);
+    let est_cost = m.cost_per_segment.map(|p| p.times(count.segments as i64));
+    Rendered { text, count, est_cost }
+}

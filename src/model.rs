@@ -1,0 +1,354 @@
+//! Plain data shared by every stage: money in integer minor units, E.164 phones, carts, orders and
+//! where a row came from. No I/O here; parsing helpers return `String` errors that callers wrap with
+//! the file, line and field they came from.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use std::fmt;
+
+/// ISO 4217 code, always three upper-case ASCII letters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub fn parse(s: &str) -> Result<Currency, String> {
+        let t = s.trim();
+        let b = t.as_bytes();
+        if b.len() != 3 || !b.iter().all(|c| c.is_ascii_alphabetic()) {
+            return Err(format!("`{t}` is not an ISO 4217 currency code (three letters, e.g. RUB, EUR, USD)"));
+        }
+        Ok(Currency([b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase(), b[2].to_ascii_uppercase()]))
+    }
+
+    pub fn code(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("ASCII by construction")
+    }
+
+    /// Number of decimal places of the minor unit (ISO 4217).
+    pub fn exponent(&self) -> u32 {
+        match self.code() {
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI"
+            | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            _ => 2,
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// An amount of money: integer minor units and a currency. Never a float.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub fn new(minor: i64, currency: Currency) -> Money {
+        Money { minor, currency }
+    }
+
+    /// Parses "3000", "3000.50", "3 000,50", "-1.5" exactly. `decimal` is `.` or `,`; spaces
+    /// (also no-break and thin spaces) and apostrophes group thousands, and so does the other
+    /// separator when every group after it has three digits ("1,234.50" with `.`).
+    pub fn parse(text: &str, currency: Currency, decimal: char) -> Result<Money, String> {
+        let minor = parse_minor(text, currency.exponent(), decimal)?;
+        Ok(Money { minor, currency })
+    }
+
+    /// Decimal string with exactly the currency's digits: "3000.50", "150", "-0.02".
+    pub fn decimal_string(&self) -> String {
+        format_minor(self.minor, self.currency.exponent())
+    }
+
+    /// Human form for message texts: "$80", "€60.50", "3000 RUB".
+    pub fn display(&self) -> String {
+        let mut amount = self.decimal_string();
+        let exp = self.currency.exponent() as usize;
+        if exp > 0 && amount.ends_with(&"0".repeat(exp)) {
+            amount.truncate(amount.len() - exp - 1);
+        }
+        match self.currency.code() {
+            "USD" => format!("${amount}"),
+            "EUR" => format!("€{amount}"),
+            "GBP" => format!("£{amount}"),
+            code => format!("{amount} {code}"),
+        }
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.decimal_string(), self.currency)
+    }
+}
+
+pub fn format_minor(minor: i64, exponent: u32) -> String {
+    if exponent == 0 {
+        return minor.to_string();
+    }
+    let scale = 10i128.pow(exponent);
+    let v = minor as i128;
+    let sign = if v < 0 { "-" } else { "" };
+    let a = v.abs();
+    format!("{sign}{}.{:0width$}", a / scale, a % scale, width = exponent as usize)
+}
+
+fn parse_minor(text: &str, exponent: u32, decimal: char) -> Result<i64, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty amount".into());
+    }
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let grouping = if decimal == ',' { '.' } else { ',' };
+    let cleaned: String = body.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'')).collect();
+    let (int_part, frac_part) = match cleaned.rsplit_once(decimal) {
+        Some((i, f)) => (i.to_string(), f.to_string()),
+        None => (cleaned.clone(), String::new()),
+    };
+    let int_digits = if int_part.contains(grouping) {
+        let mut groups = int_part.split(grouping);
+        let first = groups.next().unwrap_or("");
+        if first.is_empty() || first.len() > 3 || groups.clone().any(|g| g.len() != 3) {
+            return Err(format!("`{t}` is not an amount: `{grouping}` is not the decimal separator here"));
+        }
+        int_part.replace(grouping, "")
+    } else {
+        int_part
+    };
+    if int_digits.is_empty() && frac_part.is_empty() {
+        return Err(format!("`{t}` is not an amount"));
+    }
+    if !int_digits.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("`{t}` is not an amount (decimal separator is `{decimal}`)"));
+    }
+    let frac_trimmed = frac_part.trim_end_matches('0');
+    if frac_trimmed.len() > exponent as usize {
+        return Err(format!("`{t}` has more decimals than the currency's {exponent}"));
+    }
+    let mut digits = if int_digits.is_empty() { "0".to_string() } else { int_digits };
+    digits.push_str(frac_trimmed);
+    digits.push_str(&"0".repeat(exponent as usize - frac_trimmed.len()));
+    let v: i64 = digits.parse().map_err(|_| format!("`{t}` is too large"))?;
+    Ok(if neg { -v } else { v })
+}
+
+/// A price per message or per segment: SMS prices are often fractions of a minor unit (0.0079 USD),
+/// so they are kept as integer millionths of the major unit. Still never a float.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Price {
+    pub micros: i64,
+    pub currency: Currency,
+}
+
+impl Price {
+    pub fn new(micros: i64, currency: Currency) -> Price {
+        Price { micros, currency }
+    }
+
+    /// "4.50", "0.0079", "-0.00790" (Twilio reports prices negative; callers take `abs`).
+    pub fn parse(text: &str, currency: Currency) -> Result<Price, String> {
+        Ok(Price { micros: parse_minor(text, 6, '.')?, currency })
+    }
+
+    /// At least the currency's digits, more when the price has them: "4.50", "0.0079".
+    pub fn decimal_string(&self) -> String {
+        let full = format_minor(self.micros, 6);
+        let keep = self.currency.exponent() as usize;
+        let (int, frac) = full.split_once('.').expect("six decimals");
+        let trimmed = frac.trim_end_matches('0');
+        let frac = if trimmed.len() < keep { &frac[..keep] } else { trimmed };
+        if frac.is_empty() { int.to_string() } else { format!("{int}.{frac}") }
+    }
+
+    pub fn times(&self, n: i64) -> Price {
+        Price { micros: self.micros * n, currency: self.currency }
+    }
+
+    pub fn abs(&self) -> Price {
+        Price { micros: self.micros.abs(), currency: self.currency }
+    }
+
+    /// Money in micros, for comparing revenue with cost exactly.
+    pub fn from_money(m: Money) -> Price {
+        Price { micros: m.minor * 10i64.pow(6 - m.currency.exponent()), currency: m.currency }
+    }
+}
+
+impl fmt::Display for Price {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.decimal_string(), self.currency)
+    }
+}
+
+/// A phone number in E.164 form ("+79121234567"), valid for its region.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct E164(String);
+
+impl E164 {
+    /// Wraps a string already known to be E.164 (from the ledger or the phone parser).
+    pub fn from_normalized(s: impl Into<String>) -> E164 {
+        E164(s.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Digits without the plus, as SMS.ru, SMSC and MessageBird want them.
+    pub fn digits(&self) -> &str {
+        &self.0[1..]
+    }
+
+    /// "+7912*****89": enough to recognise a number in an audit, not enough to dial it.
+    pub fn masked(&self) -> String {
+        mask_phone(&self.0)
+    }
+}
+
+pub fn mask_phone(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..5].iter().collect();
+    let tail: String = chars[chars.len() - 2..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
+impl fmt::Display for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "E164({})", self.0)
+    }
+}
+
+/// Where a row came from, for error messages: "carts.csv:17".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub source: String,
+    pub line: u64,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.source, self.line)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Cart {
+    pub loc: Location,
+    pub cart_id: String,
+    pub customer_id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub total: Money,
+    pub items_count: Option<i64>,
+    pub updated_at: DateTime<Utc>,
+    pub consent: bool,
+    pub consent_at: Option<DateTime<Utc>>,
+    /// ISO 3166 alpha-2, upper case.
+    pub country: Option<String>,
+    pub timezone: Option<Tz>,
+    pub status: Option<String>,
+    /// Recovery URL, or a token for `{token}` in the link template.
+    pub link: Option<String>,
+    pub email_sent_at: Option<DateTime<Utc>>,
+    pub email_opened_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Order {
+    pub loc: Location,
+    pub order_id: String,
+    pub cart_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub total: Money,
+    pub created_at: DateTime<Utc>,
+    pub status: Option<String>,
+}
+
+/// RFC 3339 in UTC with whole seconds: the one text form of an instant in the ledger and audit.
+pub fn utc_string(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cur(s: &str) -> Currency {
+        Currency::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_amounts_exactly() {
+        let rub = cur("rub");
+        assert_eq!(Money::parse("3000", rub, '.').unwrap().minor, 300000);
+        assert_eq!(Money::parse("3000.50", rub, '.').unwrap().minor, 300050);
+        assert_eq!(Money::parse("3 000,50", rub, ',').unwrap().minor, 300050);
+        assert_eq!(Money::parse("3\u{a0}000,5", rub, ',').unwrap().minor, 300050);
+        assert_eq!(Money::parse("1,234.50", cur("USD"), '.').unwrap().minor, 123450);
+        assert_eq!(Money::parse("1.234,50", cur("EUR"), ',').unwrap().minor, 123450);
+        assert_eq!(Money::parse("-0.02", cur("USD"), '.').unwrap().minor, -2);
+        assert_eq!(Money::parse("5000", cur("JPY"), '.').unwrap().minor, 5000);
+        assert_eq!(Money::parse("1.500", cur("KWD"), '.').unwrap().minor, 1500);
+        assert_eq!(Money::parse("12.30", cur("JPY"), '.').map(|m| m.minor), Err("`12.30` has more decimals than the currency's 0".into()));
+        assert!(Money::parse("12,5", rub, '.').is_err());
+        assert!(Money::parse("abc", rub, '.').is_err());
+        assert!(Money::parse("", rub, '.').is_err());
+        assert!(Money::parse("1.2.3", rub, '.').is_err());
+    }
+
+    #[test]
+    fn formats_money() {
+        assert_eq!(Money::new(300050, cur("RUB")).decimal_string(), "3000.50");
+        assert_eq!(Money::new(-2, cur("USD")).decimal_string(), "-0.02");
+        assert_eq!(Money::new(8000, cur("USD")).display(), "$80");
+        assert_eq!(Money::new(6050, cur("EUR")).display(), "€60.50");
+        assert_eq!(Money::new(300000, cur("RUB")).display(), "3000 RUB");
+        assert_eq!(Money::new(5000, cur("JPY")).display(), "5000 JPY");
+    }
+
+    #[test]
+    fn prices_keep_sub_cent_digits() {
+        let usd = cur("USD");
+        let p = Price::parse("0.0079", usd).unwrap();
+        assert_eq!(p.micros, 7900);
+        assert_eq!(p.decimal_string(), "0.0079");
+        assert_eq!(p.times(1000).decimal_string(), "7.90");
+        assert_eq!(Price::parse("-0.00790", usd).unwrap().abs().decimal_string(), "0.0079");
+        assert_eq!(Price::parse("4.5", cur("RUB")).unwrap().decimal_string(), "4.50");
+        assert_eq!(Price::from_money(Money::new(8000, usd)).micros, 80_000_000);
+        assert_eq!(Price::new(200_000_000, usd).decimal_string(), "200.00");
+    }
+
+    #[test]
+    fn masks_phones() {
+        assert_eq!(E164::from_normalized("+79121234589").masked(), "+7912*****89");
+        assert_eq!(mask_phone("123"), "***");
+    }
+}

@@ -1,0 +1,170 @@
+//! Whether a cart may get a reminder now. Each rule is a pure function of the cart and a `Ctx` (now,
+//! settings, the ledger's view, an index of orders); nothing here reads a clock, a file or the
+//! network. `evaluate` stops at the first failing rule, cheapest first, so phone parsing and message
+//! rendering happen only for carts that survive the cheap checks; `explain` runs every rule.
+
+pub mod checks;
+pub mod hours;
+pub mod orders;
+pub mod phone;
+pub mod zones;
+
+use crate::ledger::LedgerView;
+use crate::message::Rendered;
+use crate::model::{Cart, Currency};
+use crate::settings::Settings;
+use chrono::{DateTime, Utc};
+pub use orders::OrderIndex;
+use phone::Phone;
+use zones::RecipientZone;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    NotAbandoned,
+    TooOld,
+    TooFresh,
+    NoConsent,
+    BelowMinValue,
+    AlreadyNudged,
+    BadPhone,
+    OptedOut,
+    OrderedSince,
+    EmailFirst,
+    PhoneCooldown,
+    QuietHours,
+    MessageTooLong,
+    Holdout,
+    OverLimit,
+}
+
+impl Reason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Reason::NotAbandoned => "not_abandoned",
+            Reason::TooOld => "too_old",
+            Reason::TooFresh => "too_fresh",
+            Reason::NoConsent => "no_consent",
+            Reason::BelowMinValue => "below_min_value",
+            Reason::AlreadyNudged => "already_nudged",
+            Reason::BadPhone => "bad_phone",
+            Reason::OptedOut => "opted_out",
+            Reason::OrderedSince => "ordered_since",
+            Reason::EmailFirst => "email_first",
+            Reason::PhoneCooldown => "phone_cooldown",
+            Reason::QuietHours => "quiet_hours",
+            Reason::MessageTooLong => "message_too_long",
+            Reason::Holdout => "holdout",
+            Reason::OverLimit => "over_limit",
+        }
+    }
+
+    /// A deferral may pass on a later run; anything else never will.
+    pub fn is_deferral(&self) -> bool {
+        matches!(self, Reason::TooFresh | Reason::EmailFirst | Reason::QuietHours | Reason::OverLimit)
+    }
+
+    /// Carts failing these are outside the rules' window: counted, not audited (DESIGN.md §7).
+    pub fn is_out_of_window(&self) -> bool {
+        matches!(self, Reason::NotAbandoned | Reason::TooOld)
+    }
+}
+
+/// The order rules run in. Cheap checks first; the reason of a cart is its first failure.
+pub const ORDER: &[Reason] = &[
+    Reason::NotAbandoned,
+    Reason::TooOld,
+    Reason::TooFresh,
+    Reason::NoConsent,
+    Reason::BelowMinValue,
+    Reason::AlreadyNudged,
+    Reason::BadPhone,
+    Reason::OptedOut,
+    Reason::OrderedSince,
+    Reason::EmailFirst,
+    Reason::PhoneCooldown,
+    Reason::QuietHours,
+    Reason::MessageTooLong,
+    Reason::Holdout,
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Pass(String),
+    Fail(String),
+    /// The rule could not be judged because an earlier fact is missing (e.g. no valid phone).
+    NotApplicable(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    WouldSend,
+    Skipped,
+    Deferred,
+    Holdout,
+}
+
+impl Decision {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Decision::WouldSend => "would_send",
+            Decision::Skipped => "skipped",
+            Decision::Deferred => "deferred",
+            Decision::Holdout => "holdout",
+        }
+    }
+}
+
+/// Everything a rule may look at besides the cart.
+pub struct Ctx<'a> {
+    pub now: DateTime<Utc>,
+    pub settings: &'a Settings,
+    pub ledger: &'a LedgerView,
+    pub orders: &'a OrderIndex,
+}
+
+/// Facts worked out on the way, each at most once per cart.
+#[derive(Default, Debug, Clone)]
+pub struct Facts {
+    pub phone: Option<Result<Phone, String>>,
+    pub zone: Option<RecipientZone>,
+    pub local_time: Option<String>,
+    pub message: Option<Rendered>,
+    /// The cart's currency has no `min_cart_value`: a config error, not a silent pass.
+    pub missing_threshold: Option<Currency>,
+}
+
+impl Facts {
+    pub fn valid_phone(&self) -> Option<&Phone> {
+        self.phone.as_ref().and_then(|p| p.as_ref().ok())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub decision: Decision,
+    pub reason: Option<Reason>,
+    pub detail: String,
+    pub facts: Facts,
+}
+
+pub fn evaluate(cart: &Cart, ctx: &Ctx<'_>) -> Evaluation {
+    let mut facts = Facts::default();
+    for &rule in ORDER {
+        if let Verdict::Fail(detail) | Verdict::NotApplicable(detail) = checks::check(rule, cart, ctx, &mut facts) {
+            let decision = match rule {
+                Reason::Holdout => Decision::Holdout,
+                r if r.is_deferral() => Decision::Deferred,
+                _ => Decision::Skipped,
+            };
+            return Evaluation { decision, reason: Some(rule), detail, facts };
+        }
+    }
+    Evaluation { decision: Decision::WouldSend, reason: None, detail: String::new(), facts }
+}
+
+/// Every rule's verdict for one cart, in rule order.
+pub fn explain(cart: &Cart, ctx: &Ctx<'_>) -> (Vec<(Reason, Verdict)>, Facts) {
+    let mut facts = Facts::default();
+    let verdicts = ORDER.iter().map(|&rule| (rule, checks::check(rule, cart, ctx, &mut facts))).collect();
+    (verdicts, facts)
+}

@@ -1,0 +1,603 @@
+//! The TOML config (DESIGN.md §11) read once into a validated `Settings`: durations parsed, zones
+//! looked up, paths made relative to the config file's folder, thresholds per currency. Unknown keys
+//! are errors that name the key; secrets are only ever names of environment variables.
+
+use crate::model::{Currency, Money, Price};
+use crate::rules::hours::{CountryRule, Hours};
+use anyhow::{Context, Result, anyhow, bail};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawConfig {
+    store: RawStore,
+    source: Option<RawSource>,
+    orders: Option<RawSource>,
+    rules: RawRules,
+    message: RawMessage,
+    gateway: Option<RawGateway>,
+    ledger: RawLedger,
+    audit: RawAudit,
+    reconcile: RawReconcile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawStore {
+    name: String,
+    timezone: String,
+    default_region: String,
+}
+
+impl Default for RawStore {
+    fn default() -> Self {
+        RawStore { name: "Our shop".into(), timezone: "UTC".into(), default_region: "US".into() }
+    }
+}
+
+/// `[source]` and `[orders]`: where rows come from. Keys beyond DESIGN.md §11 serve the SQL
+/// engines and Shopify (`url_env`, `preset`, `table_prefix`, `shop`, `access_token_env`, ...).
+#[derive(Deserialize, Default, Clone, Debug)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSource {
+    pub kind: Option<String>,
+    pub path: Option<String>,
+    pub query: Option<String>,
+    pub timezone: Option<String>,
+    pub delimiter: Option<String>,
+    pub decimal_separator: Option<String>,
+    /// Currency of every row when the source has no currency column.
+    pub currency: Option<String>,
+    pub columns: BTreeMap<String, String>,
+    pub preset: Option<String>,
+    pub url_env: Option<String>,
+    pub table_prefix: Option<String>,
+    pub query_timeout: Option<String>,
+    pub base_url: Option<String>,
+    pub shop: Option<String>,
+    pub api_version: Option<String>,
+    pub access_token_env: Option<String>,
+    pub consent_column: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawRules {
+    min_delay: String,
+    max_age: String,
+    cooldown: String,
+    allowed_hours: String,
+    max_segments: u32,
+    holdout_percent: u32,
+    holdout_salt: String,
+    order_by: String,
+    email_first: String,
+    multi_zone: String,
+    min_cart_value: BTreeMap<String, String>,
+    country: BTreeMap<String, RawCountryRule>,
+}
+
+impl Default for RawRules {
+    fn default() -> Self {
+        RawRules {
+            min_delay: "60m".into(),
+            max_age: "48h".into(),
+            cooldown: "7d".into(),
+            allowed_hours: "09:00-20:00".into(),
+            max_segments: 1,
+            holdout_percent: 0,
+            holdout_salt: "change-me".into(),
+            order_by: "value".into(),
+            email_first: String::new(),
+            multi_zone: "all".into(),
+            min_cart_value: BTreeMap::new(),
+            country: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields, default)]
+struct RawCountryRule {
+    allowed_hours: Option<String>,
+    no_sundays: Option<bool>,
+    no_public_holidays: Option<bool>,
+    holidays: Option<Vec<String>>,
+    max_per_day: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawMessage {
+    template: String,
+    fallback_name: String,
+    link: String,
+    campaign: String,
+    optout_suffix: String,
+    gsm_normalize: bool,
+    cost_per_segment: BTreeMap<String, String>,
+    cost_currency: Option<String>,
+}
+
+impl Default for RawMessage {
+    fn default() -> Self {
+        RawMessage {
+            template: "{name}, your cart ({total}) is waiting: {link}".into(),
+            fallback_name: "Hi".into(),
+            link: "https://shop.example/cart/{cart_id}?utm_source=sms&utm_medium=abandoned_cart&utm_campaign={campaign}".into(),
+            campaign: "abandoned_cart".into(),
+            optout_suffix: " Reply STOP to opt out".into(),
+            gsm_normalize: true,
+            cost_per_segment: BTreeMap::new(),
+            cost_currency: None,
+        }
+    }
+}
+
+/// `[gateway]`: one flat table; each provider reads the keys it needs and says which are missing.
+#[derive(Deserialize, Default, Clone, Debug)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawGateway {
+    pub kind: Option<String>,
+    pub path: Option<String>,
+    pub base_url: Option<String>,
+    pub timeout: Option<String>,
+    pub connect_timeout: Option<String>,
+    pub rate_per_second: Option<f64>,
+    pub limit: Option<usize>,
+    pub max_tries: Option<u32>,
+    pub from: Option<String>,
+    // twilio
+    pub account_sid_env: Option<String>,
+    pub auth_token_env: Option<String>,
+    pub api_key_sid_env: Option<String>,
+    pub messaging_service_sid: Option<String>,
+    pub status_callback: Option<String>,
+    // sms.ru
+    pub api_id_env: Option<String>,
+    // smsc
+    pub login_env: Option<String>,
+    pub password_env: Option<String>,
+    // messagebird
+    pub access_key_env: Option<String>,
+    // vonage
+    pub api_key_env: Option<String>,
+    pub api_secret_env: Option<String>,
+    // webhook
+    pub url: Option<String>,
+    pub secret_env: Option<String>,
+    // stub: phone (E.164) → outcome ("sent", "permanent", "optout", "transient", "fatal", "unknown")
+    pub outcomes: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawLedger {
+    path: String,
+}
+
+impl Default for RawLedger {
+    fn default() -> Self {
+        RawLedger { path: "cartnudge.db".into() }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawAudit {
+    dir: String,
+    mask_phones: bool,
+}
+
+impl Default for RawAudit {
+    fn default() -> Self {
+        RawAudit { dir: "audit".into(), mask_phones: true }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawReconcile {
+    attribution_window: String,
+}
+
+impl Default for RawReconcile {
+    fn default() -> Self {
+        RawReconcile { attribution_window: "72h".into() }
+    }
+}
+
+/// Everything a command needs, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub config_path: PathBuf,
+    pub store: StoreSettings,
+    pub source: SourceSettings,
+    pub orders: Option<SourceSettings>,
+    pub rules: RuleSettings,
+    pub message: MessageSettings,
+    pub gateway: GatewaySettings,
+    pub ledger_path: PathBuf,
+    pub audit_dir: PathBuf,
+    pub mask_phones: bool,
+    pub attribution_window: chrono::Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    pub name: String,
+    pub timezone: Tz,
+    pub default_region: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceSettings {
+    /// "[source]" or "[orders]", for messages.
+    pub table: &'static str,
+    pub kind: String,
+    /// Resolved against the config folder; `-` stays `-` (stdin).
+    pub path: Option<PathBuf>,
+    pub query: Option<String>,
+    pub timezone: Tz,
+    pub delimiter: u8,
+    pub decimal: char,
+    pub currency: Option<Currency>,
+    /// field → column, only the ones the config names.
+    pub columns: BTreeMap<String, String>,
+    pub query_timeout: Duration,
+    /// The table as written, for source kinds that need more keys (SQL engines, Shopify, presets).
+    pub raw: RawSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderBy {
+    Value,
+    Oldest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MultiZone {
+    /// Send only when the time is allowed in every zone of the country (DESIGN.md §4).
+    All,
+    /// Use the store's zone instead.
+    Store,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleSettings {
+    pub min_delay: chrono::Duration,
+    pub max_age: chrono::Duration,
+    pub cooldown: chrono::Duration,
+    pub hours: Hours,
+    pub max_segments: u32,
+    pub holdout_percent: u32,
+    pub holdout_salt: String,
+    pub order_by: OrderBy,
+    pub email_first: Option<chrono::Duration>,
+    pub multi_zone: MultiZone,
+    pub min_cart_value: BTreeMap<Currency, Money>,
+    /// Keyed "US", "FR", or "US-FL" for a US state.
+    pub country: BTreeMap<String, CountryRule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MessageSettings {
+    pub template: String,
+    pub fallback_name: String,
+    pub link: String,
+    pub campaign: String,
+    pub optout_suffix: String,
+    pub gsm_normalize: bool,
+    /// Estimated price of one segment, in the currency the gateway bills in.
+    pub cost_per_segment: Option<Price>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GatewaySettings {
+    pub kind: String,
+    pub path: Option<PathBuf>,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub rate_per_second: f64,
+    pub limit: usize,
+    pub max_tries: u32,
+    /// `send --gateway-test`: providers' validate-only mode.
+    pub test_mode: bool,
+    pub raw: RawGateway,
+}
+
+pub const CART_FIELDS: &[&str] = &[
+    "cart_id", "customer_id", "name", "email", "phone", "total", "currency", "items_count", "updated_at",
+    "consent", "consent_at", "country", "timezone", "status", "link", "email_sent_at", "email_opened_at",
+];
+pub const ORDER_FIELDS: &[&str] =
+    &["order_id", "cart_id", "customer_id", "phone", "email", "total", "currency", "created_at", "status"];
+pub const SOURCE_KINDS: &[&str] = &["csv", "json", "jsonl", "sqlite", "mysql", "postgres", "shopify"];
+
+impl Settings {
+    pub fn load(path: &Path) -> Result<Settings> {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!("cannot read config {}; create one with `cartnudge init` or pass --config", path.display())
+        })?;
+        Settings::from_toml(&text, path)
+    }
+
+    pub fn from_toml(text: &str, path: &Path) -> Result<Settings> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| anyhow!("config {}: {}", path.display(), e.to_string().trim_end()))?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        let at = |key: &str| format!("config {}: {key}", path.display());
+        let resolve = |p: &str| if p == "-" { PathBuf::from("-") } else { base.join(p) };
+
+        let store = StoreSettings {
+            name: raw.store.name,
+            timezone: parse_tz(&raw.store.timezone).with_context(|| at("store.timezone"))?,
+            default_region: parse_region(&raw.store.default_region).with_context(|| at("store.default_region"))?,
+        };
+        let source_raw = raw
+            .source
+            .ok_or_else(|| anyhow!("{}: no [source] table; say where carts come from (see `cartnudge init`)", at("source")))?;
+        let source = source_settings(source_raw, "source", CART_FIELDS, &resolve).with_context(|| at("[source]"))?;
+        let orders = raw
+            .orders
+            .map(|o| source_settings(o, "orders", ORDER_FIELDS, &resolve).with_context(|| at("[orders]")))
+            .transpose()?;
+        let rules = rule_settings(raw.rules).with_context(|| at("[rules]"))?;
+        let message = message_settings(raw.message).with_context(|| at("[message]"))?;
+        let gw_raw = raw
+            .gateway
+            .ok_or_else(|| anyhow!("{}: no [gateway] table; for a first run use kind = \"file\"", at("gateway")))?;
+        let gateway = gateway_settings(gw_raw, &resolve).with_context(|| at("[gateway]"))?;
+        Ok(Settings {
+            config_path: path.to_path_buf(),
+            store,
+            source,
+            orders,
+            rules,
+            message,
+            gateway,
+            ledger_path: resolve(&raw.ledger.path),
+            audit_dir: resolve(&raw.audit.dir),
+            mask_phones: raw.audit.mask_phones,
+            attribution_window: parse_duration(&raw.reconcile.attribution_window)
+                .with_context(|| at("reconcile.attribution_window"))?,
+        })
+    }
+}
+
+fn source_settings(
+    raw: RawSource,
+    table: &'static str,
+    fields: &[&str],
+    resolve: &dyn Fn(&str) -> PathBuf,
+) -> Result<SourceSettings> {
+    let kind = raw.kind.clone().unwrap_or_else(|| "csv".into());
+    if !SOURCE_KINDS.contains(&kind.as_str()) {
+        bail!("kind `{kind}` is unknown; use one of: {}", SOURCE_KINDS.join(", "));
+    }
+    for key in raw.columns.keys() {
+        if !fields.contains(&key.as_str()) {
+            bail!("columns.{key}: unknown field `{key}`; the fields are: {}", fields.join(", "));
+        }
+    }
+    let delimiter = match raw.delimiter.as_deref() {
+        None => b',',
+        Some("\\t") | Some("tab") | Some("\t") => b'\t',
+        Some(d) if d.len() == 1 => d.as_bytes()[0],
+        Some(d) => bail!("delimiter `{d}` must be one character (or \"tab\")"),
+    };
+    let decimal = match raw.decimal_separator.as_deref() {
+        None | Some(".") => '.',
+        Some(",") => ',',
+        Some(d) => bail!("decimal_separator `{d}` must be \".\" or \",\""),
+    };
+    let currency = raw.currency.as_deref().map(Currency::parse).transpose().map_err(|e| anyhow!("currency: {e}"))?;
+    Ok(SourceSettings {
+        table: if table == "source" { "[source]" } else { "[orders]" },
+        path: raw.path.as_deref().map(resolve),
+        query: raw.query.clone(),
+        timezone: parse_tz(raw.timezone.as_deref().unwrap_or("UTC")).context("timezone")?,
+        delimiter,
+        decimal,
+        currency,
+        columns: raw.columns.clone(),
+        query_timeout: parse_std_duration(raw.query_timeout.as_deref().unwrap_or("30s")).context("query_timeout")?,
+        kind,
+        raw,
+    })
+}
+
+fn rule_settings(raw: RawRules) -> Result<RuleSettings> {
+    let mut min_cart_value = BTreeMap::new();
+    for (code, amount) in &raw.min_cart_value {
+        let currency = Currency::parse(code).map_err(|e| anyhow!("min_cart_value.{code}: {e}"))?;
+        let money = Money::parse(amount, currency, '.').map_err(|e| anyhow!("min_cart_value.{code}: {e}"))?;
+        min_cart_value.insert(currency, money);
+    }
+    if raw.holdout_percent > 50 {
+        bail!("holdout_percent = {} is out of range; use 0..=50", raw.holdout_percent);
+    }
+    if raw.max_segments == 0 {
+        bail!("max_segments must be at least 1");
+    }
+    let mut country = crate::rules::hours::builtin_country_rules();
+    for (key, r) in raw.country {
+        let key = key.to_ascii_uppercase();
+        let valid = key.len() == 2 || (key.len() == 5 && key.as_bytes()[2] == b'-');
+        if !valid || !key.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
+            bail!("country.{key}: use an ISO 3166 alpha-2 code (\"US\") or a US state (\"US-FL\")");
+        }
+        let entry = country.entry(key.clone()).or_insert_with(CountryRule::default);
+        if let Some(h) = r.allowed_hours {
+            entry.hours = Some(Hours::parse(&h).with_context(|| format!("country.{key}.allowed_hours"))?);
+        }
+        if let Some(v) = r.no_sundays {
+            entry.no_sundays = v;
+        }
+        if let Some(v) = r.no_public_holidays {
+            entry.no_public_holidays = v;
+        }
+        if let Some(days) = r.holidays {
+            entry.extra_holidays = days
+                .iter()
+                .map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+                .collect::<Result<_, _>>()
+                .with_context(|| format!("country.{key}.holidays: use dates like \"2026-12-24\""))?;
+        }
+        if let Some(n) = r.max_per_day {
+            entry.max_per_day = Some(n);
+        }
+    }
+    Ok(RuleSettings {
+        min_delay: parse_duration(&raw.min_delay).context("min_delay")?,
+        max_age: parse_duration(&raw.max_age).context("max_age")?,
+        cooldown: parse_duration(&raw.cooldown).context("cooldown")?,
+        hours: Hours::parse(&raw.allowed_hours).context("allowed_hours")?,
+        max_segments: raw.max_segments,
+        holdout_percent: raw.holdout_percent,
+        holdout_salt: raw.holdout_salt,
+        order_by: match raw.order_by.as_str() {
+            "value" => OrderBy::Value,
+            "oldest" => OrderBy::Oldest,
+            o => bail!("order_by = \"{o}\"; use \"value\" or \"oldest\""),
+        },
+        email_first: match raw.email_first.trim() {
+            "" => None,
+            d => Some(parse_duration(d).context("email_first")?),
+        },
+        multi_zone: match raw.multi_zone.as_str() {
+            "all" => MultiZone::All,
+            "store" => MultiZone::Store,
+            o => bail!("multi_zone = \"{o}\"; use \"all\" or \"store\""),
+        },
+        min_cart_value,
+        country,
+    })
+}
+
+fn message_settings(raw: RawMessage) -> Result<MessageSettings> {
+    crate::message::template::validate(&raw.template, crate::message::template::MESSAGE_VARS)
+        .context("template")?;
+    crate::message::template::validate(&raw.link, crate::message::template::LINK_VARS).context("link")?;
+    let mut prices = Vec::new();
+    for (code, amount) in &raw.cost_per_segment {
+        let currency = Currency::parse(code).map_err(|e| anyhow!("cost_per_segment.{code}: {e}"))?;
+        let price = Price::parse(amount, currency).map_err(|e| anyhow!("cost_per_segment.{code}: {e}"))?;
+        prices.push(price);
+    }
+    let cost_per_segment = match (&raw.cost_currency, prices.len()) {
+        (_, 0) => None,
+        (None, 1) => Some(prices[0]),
+        (None, _) => bail!("cost_per_segment lists several currencies; set cost_currency to the one your gateway bills in"),
+        (Some(c), _) => {
+            let cur = Currency::parse(c).map_err(|e| anyhow!("cost_currency: {e}"))?;
+            Some(*prices.iter().find(|m| m.currency == cur).ok_or_else(|| anyhow!("cost_currency = \"{c}\" has no cost_per_segment.{c}"))?)
+        }
+    };
+    Ok(MessageSettings {
+        template: raw.template,
+        fallback_name: raw.fallback_name,
+        link: raw.link,
+        campaign: raw.campaign,
+        optout_suffix: raw.optout_suffix,
+        gsm_normalize: raw.gsm_normalize,
+        cost_per_segment,
+    })
+}
+
+fn gateway_settings(raw: RawGateway, resolve: &dyn Fn(&str) -> PathBuf) -> Result<GatewaySettings> {
+    let kind = raw.kind.clone().ok_or_else(|| anyhow!("kind is missing; e.g. kind = \"file\""))?;
+    if !crate::gateway::KINDS.contains(&kind.as_str()) {
+        bail!("kind `{kind}` is unknown; use one of: {}", crate::gateway::KINDS.join(", "));
+    }
+    let rate = raw.rate_per_second.unwrap_or(10.0);
+    if !(rate >= 0.0 && rate.is_finite()) {
+        bail!("rate_per_second must be 0 (unlimited) or more");
+    }
+    Ok(GatewaySettings {
+        path: raw.path.as_deref().map(resolve),
+        timeout: parse_std_duration(raw.timeout.as_deref().unwrap_or("10s")).context("timeout")?,
+        connect_timeout: parse_std_duration(raw.connect_timeout.as_deref().unwrap_or("5s")).context("connect_timeout")?,
+        rate_per_second: rate,
+        limit: raw.limit.unwrap_or(20),
+        max_tries: raw.max_tries.unwrap_or(3).max(1),
+        test_mode: false,
+        kind,
+        raw,
+    })
+}
+
+pub fn parse_tz(s: &str) -> Result<Tz> {
+    s.trim().parse::<Tz>().map_err(|_| anyhow!("`{s}` is not an IANA time zone (e.g. Europe/Moscow, America/New_York)"))
+}
+
+fn parse_region(s: &str) -> Result<String> {
+    let r = s.trim().to_ascii_uppercase();
+    if r.len() != 2 || !r.chars().all(|c| c.is_ascii_alphabetic()) {
+        bail!("`{s}` is not an ISO 3166 alpha-2 region (e.g. RU, US)");
+    }
+    Ok(r)
+}
+
+/// "90m", "48h", "7d", "10s", "500ms", or combinations like "1h30m".
+pub fn parse_std_duration(s: &str) -> Result<Duration> {
+    let t = s.trim();
+    let bad = || anyhow!("`{s}` is not a duration; write e.g. \"90m\", \"48h\", \"7d\", \"10s\"");
+    if t.is_empty() {
+        return Err(bad());
+    }
+    let mut total_ms: u64 = 0;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(bad());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let ms = match &rest[..unit_len] {
+            "ms" => 1,
+            "s" => 1000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            "w" => 604_800_000,
+            _ => return Err(bad()),
+        };
+        total_ms = total_ms.checked_add(n.checked_mul(ms).ok_or_else(bad)?).ok_or_else(bad)?;
+        rest = &rest[unit_len..];
+    }
+    Ok(Duration::from_millis(total_ms))
+}
+
+pub fn parse_duration(s: &str) -> Result<chrono::Duration> {
+    Ok(chrono::Duration::from_std(parse_std_duration(s)?)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_std_duration("90m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_std_duration("7d").unwrap(), Duration::from_secs(7 * 86400));
+        assert_eq!(parse_std_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_std_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert!(parse_std_duration("90").is_err());
+        assert!(parse_std_duration("m").is_err());
+        assert!(parse_std_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Settings::from_toml("[source]\npath='a.csv'\n[gateway]\nkind='file'\n[rules]\nquiet='x'\n", Path::new("c.toml"))
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("unknown field `quiet`"), "{err:#}");
+    }
+}

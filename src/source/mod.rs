@@ -1,0 +1,142 @@
+//! Reading carts and orders from wherever a shop keeps them. Every source kind yields `RawRow`s: the
+//! text of each wanted field, in the order of the field list, with the row's location. One set of
+//! parsers (`fields`) turns them into `Cart`s and `Order`s, so every kind reads dates, money and
+//! booleans the same way. Rows stream: nothing here holds a whole export in memory.
+
+pub mod csv;
+pub mod fields;
+pub mod sqlite;
+
+use crate::model::{Cart, Location, Order};
+use crate::settings::{CART_FIELDS, ORDER_FIELDS, SourceSettings};
+use anyhow::{Result, bail};
+use std::fmt;
+
+/// One row: `values[i]` is the text of `fields[i]` (None when absent, NULL or unmapped).
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    pub loc: Location,
+    pub values: Vec<Option<String>>,
+}
+
+/// A row that cannot be used. The run reports it and goes on.
+#[derive(Debug, Clone)]
+pub struct RowError {
+    pub loc: Location,
+    /// The source's column name, when the problem is one cell.
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "{}: column `{}`: {}", self.loc, c, self.message),
+            None => write!(f, "{}: {}", self.loc, self.message),
+        }
+    }
+}
+
+pub type Rows = Box<dyn Iterator<Item = Result<RawRow, RowError>> + Send>;
+
+/// The mapping of wanted fields to a source's columns, resolved once from its header.
+#[derive(Debug, Clone)]
+pub struct ColumnMap {
+    /// For each wanted field, the index of its column in the source's header.
+    pub index: Vec<Option<usize>>,
+    /// For each wanted field, the column name (for error messages).
+    pub names: Vec<Option<String>>,
+}
+
+/// Resolves `fields` against a header: an explicit `columns.X` must exist; otherwise a column named
+/// like the field is used when present. A `required` field with no column is a config error that says
+/// which key to set.
+pub fn resolve_columns(
+    headers: &[String],
+    s: &SourceSettings,
+    fields: &[&str],
+    required: &[&str],
+    what: &str,
+) -> Result<ColumnMap> {
+    let mut index = Vec::with_capacity(fields.len());
+    let mut names = Vec::with_capacity(fields.len());
+    let find = |name: &str| headers.iter().position(|h| h == name).or_else(|| headers.iter().position(|h| h.eq_ignore_ascii_case(name)));
+    for field in fields {
+        let table = s.table.trim_matches(|c| c == '[' || c == ']');
+        match s.columns.get(*field) {
+            Some(col) => match find(col) {
+                Some(i) => {
+                    index.push(Some(i));
+                    names.push(Some(col.clone()));
+                }
+                None => bail!(
+                    "column `{col}` (for field `{field}`) not found in {what} (columns: {}); fix {table}.columns.{field}",
+                    headers.join(", ")
+                ),
+            },
+            None => {
+                let i = find(field);
+                if i.is_none() && required.contains(field) {
+                    bail!(
+                        "{what} has no column for field `{field}` (columns: {}); set {table}.columns.{field} = \"<column>\"",
+                        headers.join(", ")
+                    );
+                }
+                index.push(i);
+                names.push(i.map(|_| field.to_string()));
+            }
+        }
+    }
+    Ok(ColumnMap { index, names })
+}
+
+/// Fields a cart source must provide. `currency` may instead come from `source.currency`.
+pub fn cart_required(s: &SourceSettings) -> Vec<&'static str> {
+    let mut r = vec!["cart_id", "phone", "total", "updated_at", "consent"];
+    if s.currency.is_none() {
+        r.push("currency");
+    }
+    r
+}
+
+pub fn order_required(s: &SourceSettings) -> Vec<&'static str> {
+    let mut r = vec!["order_id", "total", "created_at"];
+    if s.currency.is_none() {
+        r.push("currency");
+    }
+    r
+}
+
+/// Opens a source for the given field list.
+pub fn open_rows(s: &SourceSettings, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
+    match s.kind.as_str() {
+        "csv" => csv::open(s, fields, required),
+        "sqlite" => sqlite::open(s, fields, required),
+        other => bail!(
+            "{}: kind `{other}` is not supported by this build yet; use csv or sqlite",
+            s.table
+        ),
+    }
+}
+
+/// Carts, parsed. Bad rows come through as errors; the caller reports, counts and goes on.
+pub fn carts(s: &SourceSettings) -> Result<impl Iterator<Item = Result<Cart, RowError>>> {
+    let rows = open_rows(s, CART_FIELDS, &cart_required(s))?;
+    let opts = fields::ParseOpts::from(s);
+    Ok(rows.map(move |r| r.and_then(|row| fields::cart(&row, &opts))))
+}
+
+pub fn orders(s: &SourceSettings) -> Result<impl Iterator<Item = Result<Order, RowError>>> {
+    let rows = open_rows(s, ORDER_FIELDS, &order_required(s))?;
+    let opts = fields::ParseOpts::from(s);
+    Ok(rows.map(move |r| r.and_then(|row| fields::order(&row, &opts))))
+}
+
+/// A short name for messages: the file name, "stdin", or the kind.
+pub fn display_name(s: &SourceSettings) -> String {
+    match &s.path {
+        Some(p) if p.as_os_str() == "-" => "stdin".into(),
+        Some(p) => p.display().to_string(),
+        None => s.kind.clone(),
+    }
+}
