@@ -1,1 +1,4 @@
+//! All integration tests in one binary (as in `just` and `fd`): each file drives the real
+//! `cartnudge` binary through `util::Env`.
 
+mod util;
