@@ -5,6 +5,16 @@
 
 pub mod csv;
 pub mod fields;
+pub mod json;
+#[cfg(feature = "mysql")]
+pub mod mysql;
+pub mod php;
+pub mod pick;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+pub mod presets;
+pub mod shopify;
+pub mod sql;
 pub mod sqlite;
 
 use crate::model::{Cart, Location, Order};
@@ -112,8 +122,14 @@ pub fn open_rows(s: &SourceSettings, fields: &'static [&'static str], required: 
     match s.kind.as_str() {
         "csv" => csv::open(s, fields, required),
         "sqlite" => sqlite::open(s, fields, required),
+        "json" | "jsonl" => json::open(s, fields, required),
+        #[cfg(feature = "mysql")]
+        "mysql" => mysql::open(s, fields, required),
+        #[cfg(feature = "postgres")]
+        "postgres" => postgres::open(s, fields, required),
+        "shopify" => shopify::open(s, fields, required),
         other => bail!(
-            "{}: kind `{other}` is not supported by this build yet; use csv or sqlite",
+            "{}: kind `{other}` is not in this build; rebuild with `cargo build --release --features {other}`",
             s.table
         ),
     }

@@ -1,0 +1,186 @@
+//! JSON exports: an array of objects (`kind = "json"`) or one object per line (`kind = "jsonl"`),
+//! from a file or stdin. Fields are addressed by dotted paths (`customer.phone`); the first record's
+//! keys check the mapping, as a CSV header would. Both forms stream: a reader thread parses one
+//! record at a time (for an array, through a sequence visitor) and hands it over a bounded channel,
+//! so memory does not grow with the export. A bad JSONL line is one row error and the rest is read;
+//! a syntax error inside an array ends the read there (nothing after it can be trusted), reported
+//! with its line.
+
+use super::pick::PathMap;
+use super::{RowError, Rows, display_name};
+use crate::model::Location;
+use crate::settings::SourceSettings;
+use anyhow::{Context, Result, bail};
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use serde_json::Value;
+use std::cell::Cell;
+use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+type Item = Result<(u64, Value), RowError>;
+
+/// Errors before the first good record are held back at most this many; past it the file is
+/// clearly not what the config says.
+const MAX_LEADING_ERRORS: usize = 1000;
+
+pub fn open(s: &SourceSettings, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
+    let path = s
+        .path
+        .as_ref()
+        .with_context(|| format!("{}: `path` is missing (a JSON export, or \"-\" for stdin)", s.table))?;
+    let name = display_name(s);
+    let input: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).with_context(|| format!("cannot open {name}; check {}.path", s.table))?)
+    };
+    let (tx, rx) = sync_channel::<Item>(256);
+    let label = name.clone();
+    let lines = s.kind == "jsonl";
+    std::thread::spawn(move || {
+        let mut reader = BufReader::with_capacity(256 * 1024, input);
+        skip_bom(&mut reader);
+        if lines { read_lines(reader, &label, &tx) } else { read_array(reader, &label, &tx) }
+    });
+    let (leading, first) = first_record(&rx, &name, lines)?;
+    let map = match &first {
+        Some((_, doc)) => PathMap::new(doc, s, fields, required, &name)?,
+        None => PathMap::new(&Value::Object(Default::default()), s, fields, &[], &name)?,
+    };
+    let head = leading.into_iter().map(Err).chain(first.map(Ok));
+    let rows = head.chain(rx).map(move |item| {
+        let (line, doc) = item?;
+        map.row(Location { source: name.clone(), line }, &doc)
+    });
+    Ok(Box::new(rows))
+}
+
+/// Waits for the first good record, keeping the errors before it. For an array, an error before
+/// any record means the file is not an array of objects at all: that stops the run.
+fn first_record(rx: &Receiver<Item>, name: &str, lines: bool) -> Result<(Vec<RowError>, Option<(u64, Value)>)> {
+    let mut leading = Vec::new();
+    for item in rx.iter() {
+        match item {
+            Ok(rec) => return Ok((leading, Some(rec))),
+            Err(e) if !lines => bail!("cannot read {name} as a JSON array of objects: {e}"),
+            Err(e) => {
+                leading.push(e);
+                if leading.len() >= MAX_LEADING_ERRORS {
+                    bail!("{name}: the first {MAX_LEADING_ERRORS} lines are not JSON objects (first: {}); is it JSON Lines?", leading[0]);
+                }
+            }
+        }
+    }
+    Ok((leading, None))
+}
+
+fn skip_bom<R: Read>(r: &mut BufReader<R>) {
+    if let Ok(buf) = r.fill_buf()
+        && buf.starts_with(b"\xEF\xBB\xBF")
+    {
+        r.consume(3);
+    }
+}
+
+fn read_lines<R: Read>(mut r: BufReader<R>, name: &str, tx: &SyncSender<Item>) {
+    let mut buf = Vec::new();
+    let mut line = 0u64;
+    loop {
+        buf.clear();
+        line += 1;
+        match r.read_until(b'\n', &mut buf) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) => {
+                let _ = tx.send(Err(row_err(name, line, format!("read error: {e}"))));
+                return;
+            }
+        }
+        if buf.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let item = match serde_json::from_slice::<Value>(&buf) {
+            Ok(v) if v.is_object() => Ok((line, v)),
+            Ok(_) => Err(row_err(name, line, "is not a JSON object".into())),
+            Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
+                let msg = if std::str::from_utf8(&buf).is_err() { "is not valid UTF-8".to_string() } else { format!("is not valid JSON: {e}") };
+                Err(row_err(name, line, msg))
+            }
+            Err(e) => Err(row_err(name, line, e.to_string())),
+        };
+        if tx.send(item).is_err() {
+            return; // the reader stopped early
+        }
+    }
+}
+
+fn row_err(name: &str, line: u64, message: String) -> RowError {
+    RowError { loc: Location { source: name.to_string(), line }, column: None, message }
+}
+
+/// Counts newlines as serde_json pulls bytes, so each record knows the line it ends on.
+struct Counting<R> {
+    inner: R,
+    newlines: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let nl = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.newlines.set(self.newlines.get() + nl);
+        Ok(n)
+    }
+}
+
+fn read_array<R: Read>(r: BufReader<R>, name: &str, tx: &SyncSender<Item>) {
+    let newlines = Rc::new(Cell::new(0));
+    let mut de = serde_json::Deserializer::from_reader(Counting { inner: r, newlines: newlines.clone() });
+    let seed = Records { tx, newlines, name };
+    let result = seed.deserialize(&mut de).and_then(|()| de.end());
+    if let Err(e) = result
+        && !e.to_string().starts_with(STOPPED)
+    {
+        let msg = e.to_string().replace("invalid type: map, expected", "found an object, expected");
+        let _ = tx.send(Err(row_err(name, e.line() as u64, msg)));
+    }
+}
+
+const STOPPED: &str = "reader stopped";
+
+struct Records<'a> {
+    tx: &'a SyncSender<Item>,
+    newlines: Rc<Cell<u64>>,
+    name: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for Records<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Records<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of objects")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(v) = seq.next_element::<Value>()? {
+            let line = self.newlines.get() + 1;
+            let item = if v.is_object() {
+                Ok((line, v))
+            } else {
+                Err(row_err(self.name, line, "array element is not a JSON object".into()))
+            };
+            if self.tx.send(item).is_err() {
+                return Err(serde::de::Error::custom(STOPPED));
+            }
+        }
+        Ok(())
+    }
+}

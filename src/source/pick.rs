@@ -1,0 +1,252 @@
+//! Picking field values out of rows whose columns are known by name (SQL results) or out of JSON
+//! documents, with dotted paths: `customer.phone` in a JSON export, or `other_fields.wcf_phone_number`
+//! where a SQL column holds a PHP-serialized or JSON document. The mapping is resolved once with
+//! `resolve_columns`, so every source reports a wrong mapping the same way.
+
+use super::{RawRow, RowError, resolve_columns};
+use crate::model::Location;
+use crate::settings::SourceSettings;
+use anyhow::Result;
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+enum Pick {
+    Absent,
+    Column(usize),
+    /// A path inside the document held by a column.
+    Nested(usize, String),
+}
+
+/// Field → cell mapping for sources that yield whole rows of text cells.
+#[derive(Debug, Clone)]
+pub struct CellMap {
+    picks: Vec<Pick>,
+    names: Vec<Option<String>>,
+    fields: &'static [&'static str],
+}
+
+impl CellMap {
+    /// Like `resolve_columns`, and also accepts `columns.X = "col.path"` when `col` is a column.
+    pub fn new(
+        headers: &[String],
+        s: &SourceSettings,
+        fields: &'static [&'static str],
+        required: &[&str],
+        what: &str,
+    ) -> Result<CellMap> {
+        let mut all = headers.to_vec();
+        let mut nested = Vec::new();
+        for col in s.columns.values() {
+            if headers.iter().any(|h| h.eq_ignore_ascii_case(col)) {
+                continue;
+            }
+            if let Some((base, path)) = col.split_once('.')
+                && let Some(i) = headers.iter().position(|h| h.eq_ignore_ascii_case(base))
+                && !path.is_empty()
+                && !all.contains(col)
+            {
+                all.push(col.clone());
+                nested.push((i, path.to_string()));
+            }
+        }
+        let map = resolve_columns(&all, s, fields, required, what)?;
+        let picks = map
+            .index
+            .iter()
+            .map(|slot| match slot {
+                None => Pick::Absent,
+                Some(i) if *i < headers.len() => Pick::Column(*i),
+                Some(i) => {
+                    let (col, path) = &nested[i - headers.len()];
+                    Pick::Nested(*col, path.clone())
+                }
+            })
+            .collect();
+        Ok(CellMap { picks, names: map.names, fields })
+    }
+
+    pub fn row(&self, loc: Location, cells: &[Option<String>]) -> Result<RawRow, RowError> {
+        let mut values = Vec::with_capacity(self.picks.len());
+        for (k, pick) in self.picks.iter().enumerate() {
+            let v = match pick {
+                Pick::Absent => None,
+                Pick::Column(i) => cells.get(*i).cloned().flatten(),
+                Pick::Nested(i, path) => match cells.get(*i).and_then(|c| c.as_deref()) {
+                    None => None,
+                    Some(text) => {
+                        let err = |message: String| RowError { loc: loc.clone(), column: self.names[k].clone(), message };
+                        let doc = parse_document(text).map_err(err)?;
+                        lookup(&doc, path).map(value_text).transpose().map_err(err)?.flatten()
+                    }
+                },
+            };
+            values.push(normalize(self.fields[k], v));
+        }
+        Ok(RawRow { loc, values })
+    }
+}
+
+/// Field → path mapping for JSON documents, resolved against the first record's keys.
+#[derive(Debug, Clone)]
+pub struct PathMap {
+    paths: Vec<Option<String>>,
+    fields: &'static [&'static str],
+}
+
+impl PathMap {
+    pub fn new(
+        first: &Value,
+        s: &SourceSettings,
+        fields: &'static [&'static str],
+        required: &[&str],
+        what: &str,
+    ) -> Result<PathMap> {
+        let mut keys = Vec::new();
+        collect_paths(first, "", &mut keys, 0);
+        let map = resolve_columns(&keys, s, fields, required, what)?;
+        Ok(PathMap { paths: map.index.iter().map(|i| i.map(|i| keys[i].clone())).collect(), fields })
+    }
+
+    pub fn row(&self, loc: Location, doc: &Value) -> Result<RawRow, RowError> {
+        if !doc.is_object() {
+            return Err(RowError { loc, column: None, message: format!("expected an object, found {}", kind_of(doc)) });
+        }
+        let mut values = Vec::with_capacity(self.paths.len());
+        for (k, path) in self.paths.iter().enumerate() {
+            let v = match path {
+                None => None,
+                Some(p) => lookup(doc, p)
+                    .map(value_text)
+                    .transpose()
+                    .map_err(|message| RowError { loc: loc.clone(), column: Some(p.clone()), message })?
+                    .flatten(),
+            };
+            values.push(normalize(self.fields[k], v));
+        }
+        Ok(RawRow { loc, values })
+    }
+}
+
+/// Every path in a document: `a`, `a.b`, `a.b.c` (objects only; lists are addressed by index but
+/// not listed).
+fn collect_paths(v: &Value, prefix: &str, out: &mut Vec<String>, depth: usize) {
+    if let (Value::Object(m), true) = (v, depth < 16) {
+        for (k, child) in m {
+            let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            out.push(p.clone());
+            collect_paths(child, &p, out, depth + 1);
+        }
+    }
+}
+
+/// Follows a dotted path; a key that itself contains dots is matched whole first. Keys match
+/// case-insensitively when there is no exact match; a number indexes into a list.
+pub fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    match v {
+        Value::Object(m) => {
+            if let Some(x) = m.get(path) {
+                return Some(x);
+            }
+            let (head, rest) = match path.split_once('.') {
+                Some((h, r)) => (h, Some(r)),
+                None => (path, None),
+            };
+            let child = m.get(head).or_else(|| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(head)).map(|(_, v)| v))?;
+            match rest {
+                None => Some(child),
+                Some(r) => lookup(child, r),
+            }
+        }
+        Value::Array(a) => {
+            let (head, rest) = match path.split_once('.') {
+                Some((h, r)) => (h, Some(r)),
+                None => (path, None),
+            };
+            let child = a.get(head.parse::<usize>().ok()?)?;
+            match rest {
+                None => Some(child),
+                Some(r) => lookup(child, r),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The text of a scalar; null is absent. Numbers keep their written digits (no float rounding of
+/// money when serde_json keeps them as written; integers always do).
+pub fn value_text(v: &Value) -> Result<Option<String>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        Value::Array(_) | Value::Object(_) => {
+            Err(format!("is {}, not a single value; map a field inside it with a dotted path", kind_of(v)))
+        }
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A column holding a document: PHP-serialized (WordPress, CartFlows) or JSON.
+fn parse_document(text: &str) -> Result<Value, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(Value::Null);
+    }
+    if super::php::looks_serialized(t) {
+        return super::php::unserialize(t);
+    }
+    serde_json::from_str(t).map_err(|e| format!("is neither PHP-serialized nor JSON: {e}"))
+}
+
+/// Small fixes every source needs: a location such as "US, New York" (CartFlows' `wcf_location`)
+/// yields its country code.
+fn normalize(field: &str, v: Option<String>) -> Option<String> {
+    match (field, v) {
+        ("country", Some(s)) => {
+            let t = s.trim();
+            let b = t.as_bytes();
+            if b.len() > 2 && b[..2].iter().all(u8::is_ascii_alphabetic) && !b[2].is_ascii_alphabetic() {
+                Some(t[..2].to_string())
+            } else {
+                Some(s)
+            }
+        }
+        (_, v) => v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dotted_paths() {
+        let doc = json!({"customer": {"phone": "+1555", "tags": ["a", "b"]}, "a.b": 1, "Total": 3000.5});
+        assert_eq!(lookup(&doc, "customer.phone"), Some(&json!("+1555")));
+        assert_eq!(lookup(&doc, "customer.tags.1"), Some(&json!("b")));
+        assert_eq!(lookup(&doc, "a.b"), Some(&json!(1)));
+        assert_eq!(lookup(&doc, "total"), Some(&json!(3000.5)));
+        assert_eq!(lookup(&doc, "customer.email"), None);
+        assert_eq!(value_text(&json!(3000.5)).unwrap().unwrap(), "3000.5");
+        assert!(value_text(&json!({"x": 1})).is_err());
+    }
+
+    #[test]
+    fn country_from_location() {
+        assert_eq!(normalize("country", Some("US, New York".into())).unwrap(), "US");
+        assert_eq!(normalize("country", Some("RU".into())).unwrap(), "RU");
+        assert_eq!(normalize("name", Some("Al, Bo".into())).unwrap(), "Al, Bo");
+    }
+}
