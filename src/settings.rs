@@ -62,6 +62,10 @@ pub struct RawSource {
     pub api_version: Option<String>,
     pub access_token_env: Option<String>,
     pub consent_column: Option<String>,
+    /// A column that, when true, withdraws consent (CartFlows' `unsubscribed`).
+    pub consent_veto: Option<String>,
+    /// WooCommerce orders: "hpos" (wc_orders, the default) or "posts" (legacy posts/postmeta).
+    pub order_storage: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -342,8 +346,9 @@ impl Settings {
             .source
             .ok_or_else(|| anyhow!("{}: no [source] table; say where carts come from (see `cartnudge init`)", at("source")))?;
         let source = source_settings(source_raw, "source", CART_FIELDS, &resolve).with_context(|| at("[source]"))?;
-        let orders = raw
-            .orders
+        // A platform preset reads orders from the same database unless [orders] says otherwise.
+        let orders_raw = raw.orders.or_else(|| crate::source::presets::orders_from(&source.raw));
+        let orders = orders_raw
             .map(|o| source_settings(o, "orders", ORDER_FIELDS, &resolve).with_context(|| at("[orders]")))
             .transpose()?;
         let rules = rule_settings(raw.rules).with_context(|| at("[rules]"))?;
@@ -396,7 +401,7 @@ fn source_settings(
         Some(d) => bail!("decimal_separator `{d}` must be \".\" or \",\""),
     };
     let currency = raw.currency.as_deref().map(Currency::parse).transpose().map_err(|e| anyhow!("currency: {e}"))?;
-    Ok(SourceSettings {
+    let mut settings = SourceSettings {
         table: if table == "source" { "[source]" } else { "[orders]" },
         path: raw.path.as_deref().map(resolve),
         query: raw.query.clone(),
@@ -408,7 +413,9 @@ fn source_settings(
         query_timeout: parse_std_duration(raw.query_timeout.as_deref().unwrap_or("30s")).context("query_timeout")?,
         kind,
         raw,
-    })
+    };
+    crate::source::presets::expand(&mut settings)?;
+    Ok(settings)
 }
 
 fn rule_settings(raw: RawRules) -> Result<RuleSettings> {

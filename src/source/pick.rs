@@ -21,6 +21,8 @@ enum Pick {
 #[derive(Debug, Clone)]
 pub struct CellMap {
     picks: Vec<Pick>,
+    /// `consent_veto`: the column that, when true, turns consent off, and the consent field's slot.
+    veto: Option<(usize, usize)>,
     names: Vec<Option<String>>,
     fields: &'static [&'static str],
 }
@@ -62,7 +64,16 @@ impl CellMap {
                 }
             })
             .collect();
-        Ok(CellMap { picks, names: map.names, fields })
+        let veto = match (&s.raw.consent_veto, fields.iter().position(|f| *f == "consent")) {
+            (Some(col), Some(slot)) => {
+                let i = headers.iter().position(|h| h.eq_ignore_ascii_case(col)).ok_or_else(|| {
+                    anyhow::anyhow!("consent_veto column `{col}` not found in {what} (columns: {})", headers.join(", "))
+                })?;
+                Some((i, slot))
+            }
+            _ => None,
+        };
+        Ok(CellMap { picks, veto, names: map.names, fields })
     }
 
     pub fn row(&self, loc: Location, cells: &[Option<String>]) -> Result<RawRow, RowError> {
@@ -81,6 +92,11 @@ impl CellMap {
                 },
             };
             values.push(normalize(self.fields[k], v));
+        }
+        if let Some((col, slot)) = self.veto
+            && cells.get(col).and_then(|c| c.as_deref()).is_some_and(|v| super::fields::parse_bool(v) == Ok(true))
+        {
+            values[slot] = Some("0".into());
         }
         Ok(RawRow { loc, values })
     }
