@@ -1,4 +1,9 @@
 //! All integration tests in one binary (as in `just` and `fd`): each file drives the real
 //! `cartnudge` binary through `util::Env`.
 
+mod input;
+mod quiet_hours;
+mod rules;
+mod send;
+mod shop;
 mod util;
