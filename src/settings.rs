@@ -403,7 +403,9 @@ impl Settings {
         let source = source_settings(source_raw, "source", CART_FIELDS, &resolve)
             .with_context(|| at("[source]"))?;
         // A platform preset reads orders from the same database unless [orders] says otherwise.
-        let orders_raw = raw.orders.or_else(|| crate::source::presets::orders_from(&source.raw));
+        let orders_raw = raw
+            .orders
+            .or_else(|| crate::source::presets::orders_from(&source.raw));
         let orders = orders_raw
             .map(|o| {
                 source_settings(o, "orders", ORDER_FIELDS, &resolve).with_context(|| at("[orders]"))

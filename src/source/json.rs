@@ -24,16 +24,25 @@ type Item = Result<(u64, Value), RowError>;
 /// clearly not what the config says.
 const MAX_LEADING_ERRORS: usize = 1000;
 
-pub fn open(s: &SourceSettings, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
-    let path = s
-        .path
-        .as_ref()
-        .with_context(|| format!("{}: `path` is missing (a JSON export, or \"-\" for stdin)", s.table))?;
+pub fn open(
+    s: &SourceSettings,
+    fields: &'static [&'static str],
+    required: &[&str],
+) -> Result<Rows> {
+    let path = s.path.as_ref().with_context(|| {
+        format!(
+            "{}: `path` is missing (a JSON export, or \"-\" for stdin)",
+            s.table
+        )
+    })?;
     let name = display_name(s);
     let input: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin())
     } else {
-        Box::new(std::fs::File::open(path).with_context(|| format!("cannot open {name}; check {}.path", s.table))?)
+        Box::new(
+            std::fs::File::open(path)
+                .with_context(|| format!("cannot open {name}; check {}.path", s.table))?,
+        )
     };
     let (tx, rx) = sync_channel::<Item>(256);
     let label = name.clone();
@@ -41,7 +50,11 @@ pub fn open(s: &SourceSettings, fields: &'static [&'static str], required: &[&st
     std::thread::spawn(move || {
         let mut reader = BufReader::with_capacity(256 * 1024, input);
         skip_bom(&mut reader);
-        if lines { read_lines(reader, &label, &tx) } else { read_array(reader, &label, &tx) }
+        if lines {
+            read_lines(reader, &label, &tx)
+        } else {
+            read_array(reader, &label, &tx)
+        }
     });
     let (leading, first) = first_record(&rx, &name, lines)?;
     let map = match &first {
@@ -51,14 +64,24 @@ pub fn open(s: &SourceSettings, fields: &'static [&'static str], required: &[&st
     let head = leading.into_iter().map(Err).chain(first.map(Ok));
     let rows = head.chain(rx).map(move |item| {
         let (line, doc) = item?;
-        map.row(Location { source: name.clone(), line }, &doc)
+        map.row(
+            Location {
+                source: name.clone(),
+                line,
+            },
+            &doc,
+        )
     });
     Ok(Box::new(rows))
 }
 
 /// Waits for the first good record, keeping the errors before it. For an array, an error before
 /// any record means the file is not an array of objects at all: that stops the run.
-fn first_record(rx: &Receiver<Item>, name: &str, lines: bool) -> Result<(Vec<RowError>, Option<(u64, Value)>)> {
+fn first_record(
+    rx: &Receiver<Item>,
+    name: &str,
+    lines: bool,
+) -> Result<(Vec<RowError>, Option<(u64, Value)>)> {
     let mut leading = Vec::new();
     for item in rx.iter() {
         match item {
@@ -67,7 +90,10 @@ fn first_record(rx: &Receiver<Item>, name: &str, lines: bool) -> Result<(Vec<Row
             Err(e) => {
                 leading.push(e);
                 if leading.len() >= MAX_LEADING_ERRORS {
-                    bail!("{name}: the first {MAX_LEADING_ERRORS} lines are not JSON objects (first: {}); is it JSON Lines?", leading[0]);
+                    bail!(
+                        "{name}: the first {MAX_LEADING_ERRORS} lines are not JSON objects (first: {}); is it JSON Lines?",
+                        leading[0]
+                    );
                 }
             }
         }
@@ -104,7 +130,11 @@ fn read_lines<R: Read>(mut r: BufReader<R>, name: &str, tx: &SyncSender<Item>) {
             Ok(v) if v.is_object() => Ok((line, v)),
             Ok(_) => Err(row_err(name, line, "is not a JSON object".into())),
             Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
-                let msg = if std::str::from_utf8(&buf).is_err() { "is not valid UTF-8".to_string() } else { format!("is not valid JSON: {e}") };
+                let msg = if std::str::from_utf8(&buf).is_err() {
+                    "is not valid UTF-8".to_string()
+                } else {
+                    format!("is not valid JSON: {e}")
+                };
                 Err(row_err(name, line, msg))
             }
             Err(e) => Err(row_err(name, line, e.to_string())),
@@ -116,7 +146,14 @@ fn read_lines<R: Read>(mut r: BufReader<R>, name: &str, tx: &SyncSender<Item>) {
 }
 
 fn row_err(name: &str, line: u64, message: String) -> RowError {
-    RowError { loc: Location { source: name.to_string(), line }, column: None, message }
+    RowError {
+        loc: Location {
+            source: name.to_string(),
+            line,
+        },
+        column: None,
+        message,
+    }
 }
 
 /// Counts newlines as serde_json pulls bytes, so each record knows the line it ends on.
@@ -136,13 +173,18 @@ impl<R: Read> Read for Counting<R> {
 
 fn read_array<R: Read>(r: BufReader<R>, name: &str, tx: &SyncSender<Item>) {
     let newlines = Rc::new(Cell::new(0));
-    let mut de = serde_json::Deserializer::from_reader(Counting { inner: r, newlines: newlines.clone() });
+    let mut de = serde_json::Deserializer::from_reader(Counting {
+        inner: r,
+        newlines: newlines.clone(),
+    });
     let seed = Records { tx, newlines, name };
     let result = seed.deserialize(&mut de).and_then(|()| de.end());
     if let Err(e) = result
         && !e.to_string().starts_with(STOPPED)
     {
-        let msg = e.to_string().replace("invalid type: map, expected", "found an object, expected");
+        let msg = e
+            .to_string()
+            .replace("invalid type: map, expected", "found an object, expected");
         let _ = tx.send(Err(row_err(name, e.line() as u64, msg)));
     }
 }
@@ -175,7 +217,11 @@ impl<'de> Visitor<'de> for Records<'_> {
             let item = if v.is_object() {
                 Ok((line, v))
             } else {
-                Err(row_err(self.name, line, "array element is not a JSON object".into()))
+                Err(row_err(
+                    self.name,
+                    line,
+                    "array element is not a JSON object".into(),
+                ))
             };
             if self.tx.send(item).is_err() {
                 return Err(serde::de::Error::custom(STOPPED));

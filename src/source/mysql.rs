@@ -8,21 +8,28 @@
 //! does), `VERIFY_CA` checks the chain, `VERIFY_IDENTITY` also the host name; `ssl-ca=/path.pem`
 //! adds a CA (otherwise the Mozilla roots). The driver's own URL parameters also work.
 
-use super::sql::{self, Cells, Feed};
 use super::Rows;
+use super::sql::{self, Cells, Feed};
 use crate::settings::SourceSettings;
 use anyhow::{Result, anyhow, bail};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder, SslOpts, Value};
 use std::time::Duration;
 
-pub fn open(s: &SourceSettings, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
+pub fn open(
+    s: &SourceSettings,
+    fields: &'static [&'static str],
+    required: &[&str],
+) -> Result<Rows> {
     let (var, url) = sql::url_from_env(s, "mysql://cartnudge:secret@127.0.0.1:3306/shop")?;
     let query = sql::query(s)?;
-    let opts = options(&url, s.query_timeout).map_err(|e| anyhow!("the URL in {var} is not a usable MySQL URL: {e}"))?;
+    let opts = options(&url, s.query_timeout)
+        .map_err(|e| anyhow!("the URL in {var} is not a usable MySQL URL: {e}"))?;
     let timeout_ms = sql::timeout_ms(s);
     let label = format!("MySQL query ({var})");
-    sql::stream(s, fields, required, label, move |feed| run(opts, &query, timeout_ms, feed))
+    sql::stream(s, fields, required, label, move |feed| {
+        run(opts, &query, timeout_ms, feed)
+    })
 }
 
 fn run(opts: Opts, query: &str, timeout_ms: u64, feed: &mut Feed) {
@@ -38,7 +45,12 @@ fn run(opts: Opts, query: &str, timeout_ms: u64, feed: &mut Feed) {
             Ok(r) => r,
             Err(e) => return feed.headers(Err(format!("the query failed: {e}"))),
         };
-        let headers: Vec<String> = result.columns().as_ref().iter().map(|c| c.name_str().into_owned()).collect();
+        let headers: Vec<String> = result
+            .columns()
+            .as_ref()
+            .iter()
+            .map(|c| c.name_str().into_owned())
+            .collect();
         feed.headers(Ok(headers));
         for row in result.by_ref() {
             let item = match row {
@@ -57,16 +69,26 @@ fn run(opts: Opts, query: &str, timeout_ms: u64, feed: &mut Feed) {
 /// Read-only, UTC, bounded in time. A server too old for a statement timeout still gets the
 /// socket's read timeout.
 fn session(conn: &mut Conn, timeout_ms: u64) -> Result<(), String> {
-    conn.query_drop("SET time_zone = '+00:00'").map_err(|e| format!("cannot set the session time zone: {e}"))?;
-    let version: Option<String> = conn.query_first("SELECT VERSION()").map_err(|e| e.to_string())?;
-    let mariadb = version.unwrap_or_default().to_ascii_lowercase().contains("mariadb");
+    conn.query_drop("SET time_zone = '+00:00'")
+        .map_err(|e| format!("cannot set the session time zone: {e}"))?;
+    let version: Option<String> = conn
+        .query_first("SELECT VERSION()")
+        .map_err(|e| e.to_string())?;
+    let mariadb = version
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .contains("mariadb");
     let set = if mariadb {
-        format!("SET SESSION max_statement_time = {:.3}", timeout_ms as f64 / 1000.0)
+        format!(
+            "SET SESSION max_statement_time = {:.3}",
+            timeout_ms as f64 / 1000.0
+        )
     } else {
         format!("SET SESSION max_execution_time = {timeout_ms}")
     };
     let _ = conn.query_drop(set);
-    conn.query_drop("START TRANSACTION READ ONLY").map_err(|e| format!("cannot start a read-only transaction: {e}"))
+    conn.query_drop("START TRANSACTION READ ONLY")
+        .map_err(|e| format!("cannot start a read-only transaction: {e}"))
 }
 
 fn cells(values: Vec<Value>) -> Result<Cells, String> {
@@ -75,17 +97,21 @@ fn cells(values: Vec<Value>) -> Result<Cells, String> {
         .enumerate()
         .map(|(i, v)| match v {
             Value::NULL => Ok(None),
-            Value::Bytes(b) => String::from_utf8(b).map(Some).map_err(|_| format!("column {} is not valid UTF-8", i + 1)),
+            Value::Bytes(b) => String::from_utf8(b)
+                .map(Some)
+                .map_err(|_| format!("column {} is not valid UTF-8", i + 1)),
             Value::Int(n) => Ok(Some(n.to_string())),
             Value::UInt(n) => Ok(Some(n.to_string())),
             Value::Float(f) => Ok(Some(f.to_string())),
             Value::Double(f) => Ok(Some(f.to_string())),
-            Value::Date(y, mo, d, h, mi, s, us) => {
-                Ok(Some(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{us:06}")))
-            }
-            Value::Time(neg, days, h, mi, s, _) => {
-                Ok(Some(format!("{}{}:{mi:02}:{s:02}", if neg { "-" } else { "" }, days * 24 + h as u32)))
-            }
+            Value::Date(y, mo, d, h, mi, s, us) => Ok(Some(format!(
+                "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{us:06}"
+            ))),
+            Value::Time(neg, days, h, mi, s, _) => Ok(Some(format!(
+                "{}{}:{mi:02}:{s:02}",
+                if neg { "-" } else { "" },
+                days * 24 + h as u32
+            ))),
         })
         .collect()
 }
@@ -107,7 +133,11 @@ fn options(url: &str, timeout: Duration) -> Result<Opts> {
             _ => keep.push(pair),
         }
     }
-    let url = if keep.is_empty() { base.to_string() } else { format!("{base}?{}", keep.join("&")) };
+    let url = if keep.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", keep.join("&"))
+    };
     let opts = Opts::from_url(&url).map_err(|e| anyhow!("{}", scrub(&e.to_string())))?;
     let mut b = OptsBuilder::from_opts(opts)
         .read_timeout(Some(timeout + Duration::from_secs(10)))
@@ -115,11 +145,17 @@ fn options(url: &str, timeout: Duration) -> Result<Opts> {
         .prefer_socket(false);
     let ssl = match mode.as_deref() {
         None if ca.is_none() => None,
-        None | Some("VERIFY_CA") => Some(SslOpts::default().with_danger_skip_domain_validation(true)),
+        None | Some("VERIFY_CA") => {
+            Some(SslOpts::default().with_danger_skip_domain_validation(true))
+        }
         Some("DISABLED") => None,
-        Some("PREFERRED") | Some("REQUIRED") => Some(SslOpts::default().with_danger_accept_invalid_certs(ca.is_none())),
+        Some("PREFERRED") | Some("REQUIRED") => {
+            Some(SslOpts::default().with_danger_accept_invalid_certs(ca.is_none()))
+        }
         Some("VERIFY_IDENTITY") => Some(SslOpts::default()),
-        Some(m) => bail!("ssl-mode={m} is unknown; use DISABLED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY"),
+        Some(m) => {
+            bail!("ssl-mode={m} is unknown; use DISABLED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY")
+        }
     };
     if let Some(mut ssl) = ssl {
         if let Some(ca) = ca {
@@ -153,10 +189,19 @@ mod tests {
     #[test]
     fn ssl_mode_is_translated() {
         let t = Duration::from_secs(5);
-        assert!(options("mysql://u:p@127.0.0.1:3306/shop", t).unwrap().get_ssl_opts().is_none());
+        assert!(
+            options("mysql://u:p@127.0.0.1:3306/shop", t)
+                .unwrap()
+                .get_ssl_opts()
+                .is_none()
+        );
         let o = options("mysql://u:p@127.0.0.1/shop?ssl-mode=REQUIRED", t).unwrap();
         assert!(o.get_ssl_opts().unwrap().accept_invalid_certs());
-        let o = options("mysql://u:p@127.0.0.1/shop?ssl-mode=VERIFY_IDENTITY&ssl-ca=/ca.pem", t).unwrap();
+        let o = options(
+            "mysql://u:p@127.0.0.1/shop?ssl-mode=VERIFY_IDENTITY&ssl-ca=/ca.pem",
+            t,
+        )
+        .unwrap();
         let ssl = o.get_ssl_opts().unwrap();
         assert!(!ssl.accept_invalid_certs() && !ssl.skip_domain_validation());
         assert_eq!(ssl.root_cert_path().unwrap().to_str(), Some("/ca.pem"));
@@ -165,6 +210,9 @@ mod tests {
 
     #[test]
     fn passwords_are_scrubbed() {
-        assert_eq!(scrub("bad url mysql://user:hunter2@db:3306/x here"), "bad url mysql://***@db:3306/x here");
+        assert_eq!(
+            scrub("bad url mysql://user:hunter2@db:3306/x here"),
+            "bad url mysql://***@db:3306/x here"
+        );
     }
 }

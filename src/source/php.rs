@@ -10,7 +10,10 @@ const MAX_DEPTH: usize = 64;
 
 /// Parses one serialized value; trailing bytes other than whitespace are an error.
 pub fn unserialize(text: &str) -> Result<Value, String> {
-    let mut p = Parser { b: text.as_bytes(), pos: 0 };
+    let mut p = Parser {
+        b: text.as_bytes(),
+        pos: 0,
+    };
     let v = p.value(0)?;
     if p.b[p.pos..].iter().any(|c| !c.is_ascii_whitespace()) {
         return Err(format!("unexpected text after the value at byte {}", p.pos));
@@ -31,7 +34,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err<T>(&self, what: &str) -> Result<T, String> {
-        Err(format!("not PHP-serialized data: {what} at byte {}", self.pos))
+        Err(format!(
+            "not PHP-serialized data: {what} at byte {}",
+            self.pos
+        ))
     }
 
     fn expect(&mut self, c: u8) -> Result<(), String> {
@@ -46,22 +52,31 @@ impl Parser<'_> {
     /// Text up to (not including) `end`, which is consumed.
     fn until(&mut self, end: u8) -> Result<&str, String> {
         let start = self.pos;
-        let len = self.b[start..].iter().position(|&c| c == end).ok_or(format!("missing `{}`", end as char))?;
+        let len = self.b[start..]
+            .iter()
+            .position(|&c| c == end)
+            .ok_or(format!("missing `{}`", end as char))?;
         self.pos = start + len + 1;
         std::str::from_utf8(&self.b[start..start + len]).map_err(|_| "invalid UTF-8".to_string())
     }
 
     fn count(&mut self) -> Result<usize, String> {
         let t = self.until(b':')?;
-        t.parse::<usize>().map_err(|_| format!("not PHP-serialized data: bad length `{t}`"))
+        t.parse::<usize>()
+            .map_err(|_| format!("not PHP-serialized data: bad length `{t}`"))
     }
 
     /// `N:"…"` — a byte-counted string; the caller has consumed the type letter and colon.
     fn string(&mut self) -> Result<String, String> {
         let n = self.count()?;
         self.expect(b'"')?;
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.b.len()).ok_or("string runs past the end")?;
-        let s = std::str::from_utf8(&self.b[self.pos..end]).map_err(|_| "string is not UTF-8 (or its length is wrong)")?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.b.len())
+            .ok_or("string runs past the end")?;
+        let s = std::str::from_utf8(&self.b[self.pos..end])
+            .map_err(|_| "string is not UTF-8 (or its length is wrong)")?;
         self.pos = end;
         self.expect(b'"')?;
         Ok(s.to_string())
@@ -71,7 +86,9 @@ impl Parser<'_> {
         if depth > MAX_DEPTH {
             return self.err("nesting too deep");
         }
-        let Some(&tag) = self.b.get(self.pos) else { return self.err("unexpected end") };
+        let Some(&tag) = self.b.get(self.pos) else {
+            return self.err("unexpected end");
+        };
         self.pos += 1;
         if tag == b'N' {
             self.expect(b';')?;
@@ -86,7 +103,9 @@ impl Parser<'_> {
             },
             b'i' => {
                 let t = self.until(b';')?;
-                t.parse::<i64>().map(Value::from).map_err(|_| format!("not PHP-serialized data: bad integer `{t}`"))
+                t.parse::<i64>()
+                    .map(Value::from)
+                    .map_err(|_| format!("not PHP-serialized data: bad integer `{t}`"))
             }
             b'd' => {
                 // Kept as the text written: money must not pass through a float.
@@ -151,7 +170,10 @@ mod tests {
         assert_eq!(unserialize("N;").unwrap(), Value::Null);
         assert_eq!(unserialize("b:1;").unwrap(), json!(true));
         assert_eq!(unserialize("d:3000.50;").unwrap(), json!("3000.50"));
-        assert_eq!(unserialize(r#"a:2:{i:0;s:1:"x";i:1;a:1:{s:1:"k";N;}}"#).unwrap(), json!({"0": "x", "1": {"k": null}}));
+        assert_eq!(
+            unserialize(r#"a:2:{i:0;s:1:"x";i:1;a:1:{s:1:"k";N;}}"#).unwrap(),
+            json!({"0": "x", "1": {"k": null}})
+        );
         let o = "O:8:\"stdClass\":2:{s:1:\"a\";i:1;s:4:\"\0*\0b\";s:0:\"\";}";
         assert_eq!(unserialize(o).unwrap(), json!({"a": 1, "b": ""}));
     }
@@ -159,13 +181,13 @@ mod tests {
     #[test]
     fn refuses_broken_or_hostile_input() {
         for bad in [
-            "s:5:\"abc\";",             // length past the end
-            "a:2:{i:0;i:1;}",           // fewer entries than announced
-            "i:12",                     // no terminator
-            "s:2:\"\u{430}\";x",         // trailing bytes
-            "r:1;",                     // references are not data
-            "C:3:\"Foo\":0:{}",         // custom serialization
-            "s:1:\"\u{430}\";",         // byte count splits a UTF-8 character
+            "s:5:\"abc\";",      // length past the end
+            "a:2:{i:0;i:1;}",    // fewer entries than announced
+            "i:12",              // no terminator
+            "s:2:\"\u{430}\";x", // trailing bytes
+            "r:1;",              // references are not data
+            "C:3:\"Foo\":0:{}",  // custom serialization
+            "s:1:\"\u{430}\";",  // byte count splits a UTF-8 character
         ] {
             assert!(unserialize(bad).is_err(), "{bad:?}");
         }

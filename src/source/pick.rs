@@ -64,16 +64,30 @@ impl CellMap {
                 }
             })
             .collect();
-        let veto = match (&s.raw.consent_veto, fields.iter().position(|f| *f == "consent")) {
+        let veto = match (
+            &s.raw.consent_veto,
+            fields.iter().position(|f| *f == "consent"),
+        ) {
             (Some(col), Some(slot)) => {
-                let i = headers.iter().position(|h| h.eq_ignore_ascii_case(col)).ok_or_else(|| {
-                    anyhow::anyhow!("consent_veto column `{col}` not found in {what} (columns: {})", headers.join(", "))
-                })?;
+                let i = headers
+                    .iter()
+                    .position(|h| h.eq_ignore_ascii_case(col))
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "consent_veto column `{col}` not found in {what} (columns: {})",
+                            headers.join(", ")
+                        )
+                    })?;
                 Some((i, slot))
             }
             _ => None,
         };
-        Ok(CellMap { picks, veto, names: map.names, fields })
+        Ok(CellMap {
+            picks,
+            veto,
+            names: map.names,
+            fields,
+        })
     }
 
     pub fn row(&self, loc: Location, cells: &[Option<String>]) -> Result<RawRow, RowError> {
@@ -85,16 +99,27 @@ impl CellMap {
                 Pick::Nested(i, path) => match cells.get(*i).and_then(|c| c.as_deref()) {
                     None => None,
                     Some(text) => {
-                        let err = |message: String| RowError { loc: loc.clone(), column: self.names[k].clone(), message };
+                        let err = |message: String| RowError {
+                            loc: loc.clone(),
+                            column: self.names[k].clone(),
+                            message,
+                        };
                         let doc = parse_document(text).map_err(err)?;
-                        lookup(&doc, path).map(value_text).transpose().map_err(err)?.flatten()
+                        lookup(&doc, path)
+                            .map(value_text)
+                            .transpose()
+                            .map_err(err)?
+                            .flatten()
                     }
                 },
             };
             values.push(normalize(self.fields[k], v));
         }
         if let Some((col, slot)) = self.veto
-            && cells.get(col).and_then(|c| c.as_deref()).is_some_and(|v| super::fields::parse_bool(v) == Ok(true))
+            && cells
+                .get(col)
+                .and_then(|c| c.as_deref())
+                .is_some_and(|v| super::fields::parse_bool(v) == Ok(true))
         {
             values[slot] = Some("0".into());
         }
@@ -120,12 +145,23 @@ impl PathMap {
         let mut keys = Vec::new();
         collect_paths(first, "", &mut keys, 0);
         let map = resolve_columns(&keys, s, fields, required, what)?;
-        Ok(PathMap { paths: map.index.iter().map(|i| i.map(|i| keys[i].clone())).collect(), fields })
+        Ok(PathMap {
+            paths: map
+                .index
+                .iter()
+                .map(|i| i.map(|i| keys[i].clone()))
+                .collect(),
+            fields,
+        })
     }
 
     pub fn row(&self, loc: Location, doc: &Value) -> Result<RawRow, RowError> {
         if !doc.is_object() {
-            return Err(RowError { loc, column: None, message: format!("expected an object, found {}", kind_of(doc)) });
+            return Err(RowError {
+                loc,
+                column: None,
+                message: format!("expected an object, found {}", kind_of(doc)),
+            });
         }
         let mut values = Vec::with_capacity(self.paths.len());
         for (k, path) in self.paths.iter().enumerate() {
@@ -134,7 +170,11 @@ impl PathMap {
                 Some(p) => lookup(doc, p)
                     .map(value_text)
                     .transpose()
-                    .map_err(|message| RowError { loc: loc.clone(), column: Some(p.clone()), message })?
+                    .map_err(|message| RowError {
+                        loc: loc.clone(),
+                        column: Some(p.clone()),
+                        message,
+                    })?
                     .flatten(),
             };
             values.push(normalize(self.fields[k], v));
@@ -148,7 +188,11 @@ impl PathMap {
 fn collect_paths(v: &Value, prefix: &str, out: &mut Vec<String>, depth: usize) {
     if let (Value::Object(m), true) = (v, depth < 16) {
         for (k, child) in m {
-            let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            let p = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
             out.push(p.clone());
             collect_paths(child, &p, out, depth + 1);
         }
@@ -167,7 +211,11 @@ pub fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
                 Some((h, r)) => (h, Some(r)),
                 None => (path, None),
             };
-            let child = m.get(head).or_else(|| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(head)).map(|(_, v)| v))?;
+            let child = m.get(head).or_else(|| {
+                m.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(head))
+                    .map(|(_, v)| v)
+            })?;
             match rest {
                 None => Some(child),
                 Some(r) => lookup(child, r),
@@ -196,9 +244,10 @@ pub fn value_text(v: &Value) -> Result<Option<String>, String> {
         Value::String(s) => Ok(Some(s.clone())),
         Value::Number(n) => Ok(Some(n.to_string())),
         Value::Bool(b) => Ok(Some(b.to_string())),
-        Value::Array(_) | Value::Object(_) => {
-            Err(format!("is {}, not a single value; map a field inside it with a dotted path", kind_of(v)))
-        }
+        Value::Array(_) | Value::Object(_) => Err(format!(
+            "is {}, not a single value; map a field inside it with a dotted path",
+            kind_of(v)
+        )),
     }
 }
 
@@ -232,7 +281,10 @@ fn normalize(field: &str, v: Option<String>) -> Option<String> {
         ("country", Some(s)) => {
             let t = s.trim();
             let b = t.as_bytes();
-            if b.len() > 2 && b[..2].iter().all(u8::is_ascii_alphabetic) && !b[2].is_ascii_alphabetic() {
+            if b.len() > 2
+                && b[..2].iter().all(u8::is_ascii_alphabetic)
+                && !b[2].is_ascii_alphabetic()
+            {
                 Some(t[..2].to_string())
             } else {
                 Some(s)
@@ -249,7 +301,8 @@ mod tests {
 
     #[test]
     fn dotted_paths() {
-        let doc = json!({"customer": {"phone": "+1555", "tags": ["a", "b"]}, "a.b": 1, "Total": 3000.5});
+        let doc =
+            json!({"customer": {"phone": "+1555", "tags": ["a", "b"]}, "a.b": 1, "Total": 3000.5});
         assert_eq!(lookup(&doc, "customer.phone"), Some(&json!("+1555")));
         assert_eq!(lookup(&doc, "customer.tags.1"), Some(&json!("b")));
         assert_eq!(lookup(&doc, "a.b"), Some(&json!(1)));
@@ -261,7 +314,10 @@ mod tests {
 
     #[test]
     fn country_from_location() {
-        assert_eq!(normalize("country", Some("US, New York".into())).unwrap(), "US");
+        assert_eq!(
+            normalize("country", Some("US, New York".into())).unwrap(),
+            "US"
+        );
         assert_eq!(normalize("country", Some("RU".into())).unwrap(), "RU");
         assert_eq!(normalize("name", Some("Al, Bo".into())).unwrap(), "Al, Bo");
     }

@@ -23,16 +23,29 @@ use std::time::Duration;
 
 const BATCH: usize = 500;
 
-pub fn open(s: &SourceSettings, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
+pub fn open(
+    s: &SourceSettings,
+    fields: &'static [&'static str],
+    required: &[&str],
+) -> Result<Rows> {
     let (var, url) = sql::url_from_env(s, "postgres://cartnudge:secret@127.0.0.1:5432/shop")?;
     let query = sql::query(s)?;
-    let (config, tls) = options(&url).map_err(|e| anyhow!("the URL in {var} is not a usable PostgreSQL URL: {e}"))?;
+    let (config, tls) = options(&url)
+        .map_err(|e| anyhow!("the URL in {var} is not a usable PostgreSQL URL: {e}"))?;
     let timeout_ms = sql::timeout_ms(s);
     let label = format!("PostgreSQL query ({var})");
-    sql::stream(s, fields, required, label, move |feed| run(config, tls, &query, timeout_ms, feed))
+    sql::stream(s, fields, required, label, move |feed| {
+        run(config, tls, &query, timeout_ms, feed)
+    })
 }
 
-fn run(config: Config, tls: Option<rustls::ClientConfig>, query: &str, timeout_ms: u64, feed: &mut Feed) {
+fn run(
+    config: Config,
+    tls: Option<rustls::ClientConfig>,
+    query: &str,
+    timeout_ms: u64,
+    feed: &mut Feed,
+) {
     let connected = match tls {
         None => config.connect(NoTls),
         Some(c) => config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(c)),
@@ -48,26 +61,47 @@ fn run(config: Config, tls: Option<rustls::ClientConfig>, query: &str, timeout_m
 }
 
 fn fetch(client: &mut Client, query: &str, timeout_ms: u64, feed: &mut Feed) -> Result<(), String> {
-    let mut tx = client.build_transaction().read_only(true).start().map_err(|e| chain(&e))?;
-    tx.batch_execute(&format!("SET LOCAL statement_timeout = {timeout_ms}; SET LOCAL TimeZone = 'UTC'"))
+    let mut tx = client
+        .build_transaction()
+        .read_only(true)
+        .start()
         .map_err(|e| chain(&e))?;
-    let stmt = tx.prepare(query).map_err(|e| format!("the query failed: {}", chain(&e)))?;
+    tx.batch_execute(&format!(
+        "SET LOCAL statement_timeout = {timeout_ms}; SET LOCAL TimeZone = 'UTC'"
+    ))
+    .map_err(|e| chain(&e))?;
+    let stmt = tx
+        .prepare(query)
+        .map_err(|e| format!("the query failed: {}", chain(&e)))?;
     let columns = stmt.columns();
     let headers: Vec<String> = columns.iter().map(|c| c.name().to_string()).collect();
     // timestamptz prints as "…+00"; give it minutes so it reads as RFC 3339-like everywhere.
-    let tz_cols: Vec<bool> = columns.iter().map(|c| *c.type_() == Type::TIMESTAMPTZ).collect();
-    tx.batch_execute(&format!("DECLARE cartnudge_rows NO SCROLL CURSOR FOR {query}"))
-        .map_err(|e| format!("the query failed: {}", chain(&e)))?;
+    let tz_cols: Vec<bool> = columns
+        .iter()
+        .map(|c| *c.type_() == Type::TIMESTAMPTZ)
+        .collect();
+    tx.batch_execute(&format!(
+        "DECLARE cartnudge_rows NO SCROLL CURSOR FOR {query}"
+    ))
+    .map_err(|e| format!("the query failed: {}", chain(&e)))?;
     feed.headers(Ok(headers));
     loop {
-        let msgs = tx.simple_query(&format!("FETCH {BATCH} FROM cartnudge_rows")).map_err(|e| chain(&e))?;
+        let msgs = tx
+            .simple_query(&format!("FETCH {BATCH} FROM cartnudge_rows"))
+            .map_err(|e| chain(&e))?;
         let mut n = 0;
         for m in msgs {
             if let SimpleQueryMessage::Row(r) = m {
                 n += 1;
                 let cells: Cells = (0..r.len())
                     .map(|i| {
-                        r.get(i).map(|v| if tz_cols.get(i) == Some(&true) { with_minutes(v) } else { v.to_string() })
+                        r.get(i).map(|v| {
+                            if tz_cols.get(i) == Some(&true) {
+                                with_minutes(v)
+                            } else {
+                                v.to_string()
+                            }
+                        })
                     })
                     .collect();
                 if !feed.row(Ok(cells)) {
@@ -84,7 +118,8 @@ fn fetch(client: &mut Client, query: &str, timeout_ms: u64, feed: &mut Feed) -> 
 fn with_minutes(v: &str) -> String {
     let b = v.as_bytes();
     let n = b.len();
-    if n > 3 && (b[n - 3] == b'+' || b[n - 3] == b'-') && b[n - 2..].iter().all(u8::is_ascii_digit) {
+    if n > 3 && (b[n - 3] == b'+' || b[n - 3] == b'-') && b[n - 2..].iter().all(u8::is_ascii_digit)
+    {
         format!("{v}:00")
     } else {
         v.to_string()
@@ -128,11 +163,27 @@ fn options(url: &str) -> Result<(Config, Option<rustls::ClientConfig>)> {
     }
     let (driver_mode, check) = match mode.as_str() {
         "disable" => ("disable", Check::Nothing),
-        "allow" | "prefer" => ("prefer", if root.is_some() { Check::Chain } else { Check::Nothing }),
-        "require" => ("require", if root.is_some() { Check::Chain } else { Check::Nothing }),
+        "allow" | "prefer" => (
+            "prefer",
+            if root.is_some() {
+                Check::Chain
+            } else {
+                Check::Nothing
+            },
+        ),
+        "require" => (
+            "require",
+            if root.is_some() {
+                Check::Chain
+            } else {
+                Check::Nothing
+            },
+        ),
         "verify-ca" => ("require", Check::Chain),
         "verify-full" => ("require", Check::Full),
-        m => bail!("sslmode={m} is unknown; use disable, prefer, require, verify-ca or verify-full"),
+        m => {
+            bail!("sslmode={m} is unknown; use disable, prefer, require, verify-ca or verify-full")
+        }
     };
     keep.push(match driver_mode {
         "disable" => "sslmode=disable",
@@ -140,7 +191,9 @@ fn options(url: &str) -> Result<(Config, Option<rustls::ClientConfig>)> {
         _ => "sslmode=require",
     });
     let url = format!("{base}?{}", keep.join("&"));
-    let mut config: Config = url.parse().map_err(|e: postgres::Error| anyhow!("{}", chain(&e)))?;
+    let mut config: Config = url
+        .parse()
+        .map_err(|e: postgres::Error| anyhow!("{}", chain(&e)))?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
@@ -150,21 +203,31 @@ fn options(url: &str) -> Result<(Config, Option<rustls::ClientConfig>)> {
     let mut roots = rustls::RootCertStore::empty();
     match &root {
         Some(path) => {
-            for cert in CertificateDer::pem_file_iter(path).map_err(|e| anyhow!("sslrootcert {path}: {e}"))? {
-                roots.add(cert.map_err(|e| anyhow!("sslrootcert {path}: {e}"))?).map_err(|e| anyhow!("sslrootcert {path}: {e}"))?;
+            for cert in CertificateDer::pem_file_iter(path)
+                .map_err(|e| anyhow!("sslrootcert {path}: {e}"))?
+            {
+                roots
+                    .add(cert.map_err(|e| anyhow!("sslrootcert {path}: {e}"))?)
+                    .map_err(|e| anyhow!("sslrootcert {path}: {e}"))?;
             }
         }
         None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|e| anyhow!("TLS roots: {e}"))?;
+    let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .map_err(|e| anyhow!("TLS roots: {e}"))?;
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| anyhow!("TLS: {e}"))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Verifier { inner: webpki, check }))
+        .with_custom_certificate_verifier(Arc::new(Verifier {
+            inner: webpki,
+            check,
+        }))
         .with_no_client_auth();
     Ok((config, Some(tls)))
 }
@@ -188,13 +251,14 @@ impl ServerCertVerifier for Verifier {
         if self.check == Check::Nothing {
             return Ok(ServerCertVerified::assertion());
         }
-        match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+        match self
+            .inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
             Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForName))
-            | Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. }))
-                if self.check == Check::Chain =>
-            {
-                Ok(ServerCertVerified::assertion())
-            }
+            | Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+                ..
+            })) if self.check == Check::Chain => Ok(ServerCertVerified::assertion()),
             other => other,
         }
     }
@@ -228,12 +292,33 @@ mod tests {
 
     #[test]
     fn sslmodes() {
-        assert!(options("postgres://u:p@127.0.0.1/shop?sslmode=disable").unwrap().1.is_none());
-        assert!(options("postgres://u:p@127.0.0.1/shop").unwrap().1.is_some());
-        assert!(options("postgres://u:p@127.0.0.1/shop?sslmode=verify-full&application_name=x").unwrap().1.is_some());
+        assert!(
+            options("postgres://u:p@127.0.0.1/shop?sslmode=disable")
+                .unwrap()
+                .1
+                .is_none()
+        );
+        assert!(
+            options("postgres://u:p@127.0.0.1/shop")
+                .unwrap()
+                .1
+                .is_some()
+        );
+        assert!(
+            options("postgres://u:p@127.0.0.1/shop?sslmode=verify-full&application_name=x")
+                .unwrap()
+                .1
+                .is_some()
+        );
         assert!(options("postgres://u:p@127.0.0.1/shop?sslmode=sometimes").is_err());
-        assert_eq!(with_minutes("2026-11-22 10:00:00+00"), "2026-11-22 10:00:00+00:00");
-        assert_eq!(with_minutes("2026-11-22 10:00:00.5-05"), "2026-11-22 10:00:00.5-05:00");
+        assert_eq!(
+            with_minutes("2026-11-22 10:00:00+00"),
+            "2026-11-22 10:00:00+00:00"
+        );
+        assert_eq!(
+            with_minutes("2026-11-22 10:00:00.5-05"),
+            "2026-11-22 10:00:00.5-05:00"
+        );
         assert_eq!(with_minutes("2026-11-22 10:00:00"), "2026-11-22 10:00:00");
     }
 }

@@ -59,26 +59,40 @@ pub fn orders_from(source: &crate::settings::RawSource) -> Option<crate::setting
 
 /// Fills `kind`, `query` and the column mapping from `preset`; explicit keys win.
 pub fn expand(s: &mut SourceSettings) -> Result<()> {
-    let Some(preset) = s.raw.preset.clone() else { return Ok(()) };
+    let Some(preset) = s.raw.preset.clone() else {
+        return Ok(());
+    };
     let orders = s.table == "[orders]";
     let t = s.table.trim_matches(|c| c == '[' || c == ']');
     match preset.as_str() {
         "shopify" => {
             match s.raw.kind.as_deref() {
                 None | Some("shopify") => s.kind = "shopify".into(),
-                Some(k) => bail!("preset \"shopify\" reads the Shopify Admin API; remove {t}.kind = \"{k}\""),
+                Some(k) => bail!(
+                    "preset \"shopify\" reads the Shopify Admin API; remove {t}.kind = \"{k}\""
+                ),
             }
             return Ok(());
         }
         "magento2" | "woocommerce-cartflows" | "bitrix" => {}
-        p => bail!("preset \"{p}\" is unknown; use one of: {}", PRESETS.join(", ")),
+        p => bail!(
+            "preset \"{p}\" is unknown; use one of: {}",
+            PRESETS.join(", ")
+        ),
     }
     let dialect = match s.raw.kind.as_deref() {
         None | Some("mysql") => Dialect::MySql,
         Some("postgres") => Dialect::Postgres,
-        Some(k) => bail!("preset \"{preset}\" reads a MySQL/MariaDB (or PostgreSQL) database; {t}.kind = \"{k}\" cannot work"),
+        Some(k) => bail!(
+            "preset \"{preset}\" reads a MySQL/MariaDB (or PostgreSQL) database; {t}.kind = \"{k}\" cannot work"
+        ),
     };
-    s.kind = if dialect == Dialect::MySql { "mysql" } else { "postgres" }.into();
+    s.kind = if dialect == Dialect::MySql {
+        "mysql"
+    } else {
+        "postgres"
+    }
+    .into();
     if s.query.is_some() {
         return Ok(()); // the owner's own query; columns map as for any SQL source
     }
@@ -86,7 +100,9 @@ pub fn expand(s: &mut SourceSettings) -> Result<()> {
         ("magento2", false) => magento_carts(s, dialect)?,
         ("magento2", true) => magento_orders(s, dialect),
         ("woocommerce-cartflows", false) => {
-            s.raw.consent_veto.get_or_insert_with(|| "unsubscribed".into());
+            s.raw
+                .consent_veto
+                .get_or_insert_with(|| "unsubscribed".into());
             cartflows_carts(s)?
         }
         ("woocommerce-cartflows", true) => woo_orders(s, dialect)?,
@@ -104,7 +120,10 @@ pub fn expand(s: &mut SourceSettings) -> Result<()> {
             .unwrap_or("");
         q.select.retain(|(f, _)| *f != field);
         paths.retain(|(f, _)| *f != field);
-        if q.documents.iter().any(|(d, _)| col.split_once('.').is_some_and(|(head, _)| head == *d)) {
+        if q.documents
+            .iter()
+            .any(|(d, _)| col.split_once('.').is_some_and(|(head, _)| head == *d))
+        {
             paths.push((field, col.clone()));
         } else {
             q.select.push((field, col.clone()));
@@ -113,7 +132,11 @@ pub fn expand(s: &mut SourceSettings) -> Result<()> {
     if s.currency.is_some() {
         q.select.retain(|(f, _)| *f != "currency");
     }
-    let mut list: Vec<String> = q.select.iter().map(|(f, e)| format!("{e} AS {f}")).collect();
+    let mut list: Vec<String> = q
+        .select
+        .iter()
+        .map(|(f, e)| format!("{e} AS {f}"))
+        .collect();
     list.extend(q.documents.iter().map(|(d, e)| format!("{e} AS {d}")));
     s.query = Some(format!("SELECT {}\n{}", list.join(",\n       "), q.tail));
     s.columns = paths.into_iter().map(|(f, p)| (f.to_string(), p)).collect();
@@ -121,7 +144,11 @@ pub fn expand(s: &mut SourceSettings) -> Result<()> {
 }
 
 fn prefix(s: &SourceSettings, default: &str) -> Result<String> {
-    let p = s.raw.table_prefix.clone().unwrap_or_else(|| default.to_string());
+    let p = s
+        .raw
+        .table_prefix
+        .clone()
+        .unwrap_or_else(|| default.to_string());
     ident(&p, "table_prefix")?;
     Ok(p)
 }
@@ -163,7 +190,9 @@ fn magento_consent(s: &SourceSettings, p: &str) -> Result<String> {
         ),
         "quote" => format!("q.{col}"),
         "quote_address" => format!("a.{col}"),
-        other => bail!("consent_column = \"{c}\": `{other}` is not customer, quote or quote_address"),
+        other => {
+            bail!("consent_column = \"{c}\": `{other}` is not customer, quote or quote_address")
+        }
     })
 }
 
@@ -173,8 +202,14 @@ fn magento_carts(s: &SourceSettings, d: Dialect) -> Result<Query> {
     let mut select = owned(&[
         ("cart_id", "q.entity_id"),
         ("customer_id", "q.customer_id"),
-        ("name", "COALESCE(NULLIF(q.customer_firstname, ''), a.firstname, sh.firstname)"),
-        ("email", "COALESCE(NULLIF(q.customer_email, ''), a.email, sh.email)"),
+        (
+            "name",
+            "COALESCE(NULLIF(q.customer_firstname, ''), a.firstname, sh.firstname)",
+        ),
+        (
+            "email",
+            "COALESCE(NULLIF(q.customer_email, ''), a.email, sh.email)",
+        ),
         ("phone", "COALESCE(NULLIF(a.telephone, ''), sh.telephone)"),
         ("total", "q.grand_total"),
         ("currency", "q.quote_currency_code"),
@@ -234,7 +269,10 @@ fn cartflows_carts(s: &SourceSettings) -> Result<Query> {
         ("updated_at", "c.time"),
         ("status", "c.order_status"),
     ]);
-    select.push(("currency", format!("(SELECT option_value FROM {p}options WHERE option_name = 'woocommerce_currency')")));
+    select.push((
+        "currency",
+        format!("(SELECT option_value FROM {p}options WHERE option_name = 'woocommerce_currency')"),
+    ));
     let mut paths = vec![
         ("phone", "other_fields.wcf_phone_number".to_string()),
         ("name", "other_fields.wcf_first_name".to_string()),
@@ -249,15 +287,22 @@ fn cartflows_carts(s: &SourceSettings) -> Result<Query> {
             )
         };
         match c.split_once('.') {
-            Some(("other_fields", key)) if !key.is_empty() => paths.push(("consent", c.to_string())),
-            Some(_) => bail!("consent_column = \"{c}\": use \"other_fields.<key>\" or a column of the cart table"),
+            Some(("other_fields", key)) if !key.is_empty() => {
+                paths.push(("consent", c.to_string()))
+            }
+            Some(_) => bail!(
+                "consent_column = \"{c}\": use \"other_fields.<key>\" or a column of the cart table"
+            ),
             None => select.push(("consent", format!("c.{}", ident(c, "consent_column")?))),
         }
     }
     Ok(Query {
         select,
         // `unsubscribed` is not a field: it withdraws consent (see `consent_veto`).
-        documents: vec![("other_fields", "c.other_fields".into()), ("unsubscribed", "c.unsubscribed".into())],
+        documents: vec![
+            ("other_fields", "c.other_fields".into()),
+            ("unsubscribed", "c.unsubscribed".into()),
+        ],
         paths,
         tail: format!("FROM {p}cartflows_ca_cart_abandonment c"),
     })
@@ -294,7 +339,10 @@ fn woo_orders(s: &SourceSettings, d: Dialect) -> Result<Query> {
             let meta = |k: &str| format!("MAX(CASE WHEN m.meta_key = '{k}' THEN m.meta_value END)");
             let mut select = vec![
                 ("order_id", "p.ID".to_string()),
-                ("customer_id", format!("NULLIF({}, '0')", meta("_customer_user"))),
+                (
+                    "customer_id",
+                    format!("NULLIF({}, '0')", meta("_customer_user")),
+                ),
                 ("phone", meta("_billing_phone")),
                 ("email", meta("_billing_email")),
                 ("total", meta("_order_total")),
@@ -314,7 +362,9 @@ fn woo_orders(s: &SourceSettings, d: Dialect) -> Result<Query> {
                 ),
             })
         }
-        o => bail!("order_storage = \"{o}\"; use \"hpos\" (wc_orders) or \"posts\" (legacy posts and postmeta)"),
+        o => bail!(
+            "order_storage = \"{o}\"; use \"hpos\" (wc_orders) or \"posts\" (legacy posts and postmeta)"
+        ),
     }
 }
 
@@ -323,7 +373,10 @@ fn woo_orders(s: &SourceSettings, d: Dialect) -> Result<Query> {
 /// order made of these rows carries the same id. Dates are server local time (`timezone`).
 fn bitrix_carts(s: &SourceSettings, _d: Dialect) -> Result<Query> {
     let p = prefix(s, "b_")?;
-    let consent = ident(s.raw.consent_column.as_deref().unwrap_or("UF_SMS_CONSENT"), "consent_column")?;
+    let consent = ident(
+        s.raw.consent_column.as_deref().unwrap_or("UF_SMS_CONSENT"),
+        "consent_column",
+    )?;
     let last_order_phone = format!(
         "(SELECT pv.VALUE FROM {p}sale_order lo \
          JOIN {p}sale_order_props_value pv ON pv.ORDER_ID = lo.ID AND pv.CODE = 'PHONE' \
@@ -336,7 +389,9 @@ fn bitrix_carts(s: &SourceSettings, _d: Dialect) -> Result<Query> {
         ("email", "u.EMAIL".into()),
         (
             "phone",
-            format!("COALESCE(NULLIF(uts.UF_PHONE, ''), NULLIF(u.PERSONAL_MOBILE, ''), NULLIF(u.PERSONAL_PHONE, ''), {last_order_phone})"),
+            format!(
+                "COALESCE(NULLIF(uts.UF_PHONE, ''), NULLIF(u.PERSONAL_MOBILE, ''), NULLIF(u.PERSONAL_PHONE, ''), {last_order_phone})"
+            ),
         ),
         ("total", "SUM(b.PRICE * b.QUANTITY)".into()),
         ("currency", "b.CURRENCY".into()),
@@ -362,18 +417,33 @@ fn bitrix_carts(s: &SourceSettings, _d: Dialect) -> Result<Query> {
 fn bitrix_orders(s: &SourceSettings) -> Query {
     let p = prefix(s, "b_").unwrap_or_else(|_| "b_".into());
     let prop = |code: &str| {
-        format!("(SELECT MAX(pv.VALUE) FROM {p}sale_order_props_value pv WHERE pv.ORDER_ID = o.ID AND pv.CODE = '{code}')")
+        format!(
+            "(SELECT MAX(pv.VALUE) FROM {p}sale_order_props_value pv WHERE pv.ORDER_ID = o.ID AND pv.CODE = '{code}')"
+        )
     };
     let select = vec![
         ("order_id", "o.ID".to_string()),
-        ("cart_id", format!("(SELECT CONCAT(MIN(bb.FUSER_ID), '-', MIN(bb.ID)) FROM {p}sale_basket bb WHERE bb.ORDER_ID = o.ID)")),
+        (
+            "cart_id",
+            format!(
+                "(SELECT CONCAT(MIN(bb.FUSER_ID), '-', MIN(bb.ID)) FROM {p}sale_basket bb WHERE bb.ORDER_ID = o.ID)"
+            ),
+        ),
         ("customer_id", "o.USER_ID".into()),
         ("phone", prop("PHONE")),
         ("email", prop("EMAIL")),
         ("total", "o.PRICE".into()),
         ("currency", "o.CURRENCY".into()),
         ("created_at", "o.DATE_INSERT".into()),
-        ("status", "CASE WHEN o.CANCELED = 'Y' THEN 'canceled' ELSE o.STATUS_ID END".into()),
+        (
+            "status",
+            "CASE WHEN o.CANCELED = 'Y' THEN 'canceled' ELSE o.STATUS_ID END".into(),
+        ),
     ];
-    Query { select, documents: vec![], paths: vec![], tail: format!("FROM {p}sale_order o") }
+    Query {
+        select,
+        documents: vec![],
+        paths: vec![],
+        tail: format!("FROM {p}sale_order o"),
+    }
 }

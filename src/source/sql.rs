@@ -42,8 +42,14 @@ pub fn url_from_env(s: &SourceSettings, example: &str) -> Result<(String, String
     })?;
     match std::env::var(&var) {
         Ok(v) if !v.trim().is_empty() => Ok((var, v.trim().to_string())),
-        Ok(_) => bail!("environment variable {var} (named by {}.url_env) is empty; set it to the connection URL", s.table),
-        Err(_) => bail!("environment variable {var} (named by {}.url_env) is not set; set it to the connection URL", s.table),
+        Ok(_) => bail!(
+            "environment variable {var} (named by {}.url_env) is empty; set it to the connection URL",
+            s.table
+        ),
+        Err(_) => bail!(
+            "environment variable {var} (named by {}.url_env) is not set; set it to the connection URL",
+            s.table
+        ),
     }
 }
 
@@ -67,7 +73,10 @@ pub fn stream(
     let (htx, hrx) = sync_channel(1);
     let (rtx, rrx) = sync_channel::<Result<Cells, String>>(1024);
     std::thread::spawn(move || {
-        let mut feed = Feed { headers: Some(htx), rows: rtx };
+        let mut feed = Feed {
+            headers: Some(htx),
+            rows: rtx,
+        };
         worker(&mut feed);
         feed.headers(Err("the query returned no result set".into()));
     });
@@ -75,14 +84,27 @@ pub fn stream(
         .recv()
         .map_err(|_| anyhow!("{label}: the database worker stopped unexpectedly"))?
         .map_err(|e| anyhow!("{label}: {e}"))?;
-    let map = CellMap::new(&headers, s, fields, required, &format!("the result of {}.query ({label})", s.table))?;
+    let map = CellMap::new(
+        &headers,
+        s,
+        fields,
+        required,
+        &format!("the result of {}.query ({label})", s.table),
+    )?;
     let mut line = 0u64;
     Ok(Box::new(rrx.into_iter().map(move |r| {
         line += 1;
-        let loc = Location { source: label.clone(), line };
+        let loc = Location {
+            source: label.clone(),
+            line,
+        };
         match r {
             Ok(cells) => map.row(loc, &cells),
-            Err(message) => Err(RowError { loc, column: None, message }),
+            Err(message) => Err(RowError {
+                loc,
+                column: None,
+                message,
+            }),
         }
     })))
 }
