@@ -56,7 +56,7 @@ start_mariadb() {
     local sql="CREATE USER 'cartnudge'@'%' IDENTIFIED BY '$USER_PW';"
     for f in "$FIX"/mysql/*.sql; do
         local db; db=$(basename "$f" .sql)
-        sql+="CREATE DATABASE \`$db\` CHARACTER SET utf8mb4; GRANT SELECT ON \`$db\`.* TO 'cartnudge'@'%';"
+        sql+="CREATE DATABASE \`$db\` CHARACTER SET utf8mb4; GRANT SELECT, EXECUTE ON \`$db\`.* TO 'cartnudge'@'%';"
     done
     mariadb --no-defaults --socket="$dir/mysql.sock" -uroot -e "$sql"
     for f in "$FIX"/mysql/*.sql; do

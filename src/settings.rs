@@ -70,6 +70,8 @@ pub struct RawSource {
     pub consent_veto: Option<String>,
     /// WooCommerce orders: "hpos" (wc_orders, the default) or "posts" (legacy posts/postmeta).
     pub order_storage: Option<String>,
+    /// Shopify: how far back to ask for checkouts ("7d") or orders ("30d"), from the real clock.
+    pub lookback: Option<String>,
 }
 
 #[derive(Deserialize)]

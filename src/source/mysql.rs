@@ -51,8 +51,15 @@ fn run(opts: Opts, query: &str, timeout_ms: u64, feed: &mut Feed) {
             .iter()
             .map(|c| c.name_str().into_owned())
             .collect();
+        // The first row is read before the columns are handed over, so a query that fails as it
+        // runs (timeout, a write in a read-only transaction) stops the run instead of reading as
+        // an empty source.
+        let first = result.next();
+        if let Some(Err(e)) = &first {
+            return feed.headers(Err(format!("the query failed: {e}")));
+        }
         feed.headers(Ok(headers));
-        for row in result.by_ref() {
+        for row in first.into_iter().chain(result.by_ref()) {
             let item = match row {
                 Ok(row) => cells(row.unwrap()),
                 Err(e) => Err(format!("reading the result failed: {e}")),

@@ -84,11 +84,20 @@ fn fetch(client: &mut Client, query: &str, timeout_ms: u64, feed: &mut Feed) -> 
         "DECLARE cartnudge_rows NO SCROLL CURSOR FOR {query}"
     ))
     .map_err(|e| format!("the query failed: {}", chain(&e)))?;
-    feed.headers(Ok(headers));
+    let mut headers = Some(headers);
     loop {
-        let msgs = tx
-            .simple_query(&format!("FETCH {BATCH} FROM cartnudge_rows"))
-            .map_err(|e| chain(&e))?;
+        let fetched = tx.simple_query(&format!("FETCH {BATCH} FROM cartnudge_rows"));
+        // The first batch is fetched before the columns are handed over, so a query that fails as
+        // it runs (timeout, a write in a read-only transaction) stops the run.
+        let msgs = match (fetched, headers.take()) {
+            (Ok(m), Some(h)) => {
+                feed.headers(Ok(h));
+                m
+            }
+            (Ok(m), None) => m,
+            (Err(e), Some(_)) => return Err(format!("the query failed: {}", chain(&e))),
+            (Err(e), None) => return Err(chain(&e)),
+        };
         let mut n = 0;
         for m in msgs {
             if let SimpleQueryMessage::Row(r) = m {

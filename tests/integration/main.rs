@@ -6,4 +6,5 @@ mod quiet_hours;
 mod rules;
 mod send;
 mod shop;
+mod sources;
 mod util;
