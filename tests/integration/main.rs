@@ -2,6 +2,7 @@
 //! `cartnudge` binary through `util::Env`.
 
 mod input;
+mod presets;
 mod quiet_hours;
 mod rules;
 mod send;
