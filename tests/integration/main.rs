@@ -7,5 +7,6 @@ mod quiet_hours;
 mod rules;
 mod send;
 mod shop;
+mod shopify;
 mod sources;
 mod util;
