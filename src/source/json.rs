@@ -19,6 +19,8 @@ use std::rc::Rc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 type Item = Result<(u64, Value), RowError>;
+/// Row errors met before the first good record, and that record (line, document).
+type Start = (Vec<RowError>, Option<(u64, Value)>);
 
 /// Errors before the first good record are held back at most this many; past it the file is
 /// clearly not what the config says.
@@ -77,11 +79,7 @@ pub fn open(
 
 /// Waits for the first good record, keeping the errors before it. For an array, an error before
 /// any record means the file is not an array of objects at all: that stops the run.
-fn first_record(
-    rx: &Receiver<Item>,
-    name: &str,
-    lines: bool,
-) -> Result<(Vec<RowError>, Option<(u64, Value)>)> {
+fn first_record(rx: &Receiver<Item>, name: &str, lines: bool) -> Result<Start> {
     let mut leading = Vec::new();
     for item in rx.iter() {
         match item {

@@ -151,11 +151,12 @@ struct Pages {
 
 impl Pages {
     fn next_doc(&mut self) -> Option<Result<Value, String>> {
-        if self.buf.is_empty() && self.next.is_some() {
-            if let Err(e) = self.fill() {
-                self.next = None;
-                return Some(Err(e));
-            }
+        if self.buf.is_empty()
+            && self.next.is_some()
+            && let Err(e) = self.fill()
+        {
+            self.next = None;
+            return Some(Err(e));
         }
         self.buf.pop_front().map(Ok)
     }
