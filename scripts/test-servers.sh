@@ -37,6 +37,22 @@ free_port() {
     echo "$p"
 }
 
+# A throwaway CA and a server certificate for 127.0.0.1, so TLS with verification is tested too.
+make_certs() {
+    local d=$1/tls
+    mkdir -p "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=cartnudge test CA" \
+        -keyout "$d/ca.key" -out "$d/ca.pem" -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$d/server.key" -out "$d/server.csr" >/dev/null 2>&1
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$d/ext"
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 30 \
+        -extfile "$d/ext" -out "$d/server.pem" >/dev/null 2>&1
+    chmod 755 "$d"
+    chmod 644 "$d"/*.pem
+    chmod 600 "$d"/*.key
+}
+
 start_mariadb() {
     local dir=$1 port=$2 bin
     bin=$(command -v mariadbd || command -v mysqld)
@@ -47,7 +63,8 @@ start_mariadb() {
         --skip-test-db >"$dir/mysql-install.log" 2>&1 || { cat "$dir/mysql-install.log" >&2; exit 1; }
     "$bin" --no-defaults --datadir="$dir/mysql" "${as[@]}" --port="$port" --bind-address=127.0.0.1 \
         --socket="$dir/mysql.sock" --pid-file="$dir/mysql.pid" --skip-name-resolve --skip-log-bin \
-        --innodb-buffer-pool-size=32M --log-error="$dir/mysql.log" >/dev/null 2>&1 &
+        --innodb-buffer-pool-size=32M --log-error="$dir/mysql.log" \
+        --ssl-ca="$dir/tls/ca.pem" --ssl-cert="$dir/tls/server.pem" --ssl-key="$dir/tls/server.key" >/dev/null 2>&1 &
     for _ in $(seq 1 60); do
         mariadb-admin --no-defaults --socket="$dir/mysql.sock" -uroot ping >/dev/null 2>&1 && break
         sleep 0.5
@@ -69,15 +86,17 @@ start_postgres() {
     local dir=$1 port=$2 bin as=()
     bin=$(pg_bin)
     mkdir -p "$dir/pg"
+    cp "$dir/tls/server.pem" "$dir/tls/server.key" "$dir/pg/"
     if [ "$(id -u)" -eq 0 ]; then
-        chown postgres: "$dir/pg"
+        chown -R postgres: "$dir/pg"
         chmod 755 "$dir"
         as=(runuser -u postgres --)
     fi
     "${as[@]}" "$bin/initdb" -D "$dir/pg/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
         -E UTF8 --locale=C.UTF-8 >"$dir/pg-init.log" 2>&1 || { cat "$dir/pg-init.log" >&2; exit 1; }
     "${as[@]}" "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w -t 60 \
-        -o "-p $port -c listen_addresses=127.0.0.1 -k $dir/pg -c fsync=off" start >/dev/null
+        -o "-p $port -c listen_addresses=127.0.0.1 -k $dir/pg -c fsync=off -c ssl=on -c ssl_cert_file=$dir/pg/server.pem -c ssl_key_file=$dir/pg/server.key" \
+        start >/dev/null
     local psql=("${as[@]}" "$bin/psql" -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$port" -U postgres)
     "${psql[@]}" -d postgres -c "CREATE ROLE cartnudge LOGIN PASSWORD '$USER_PW'" >/dev/null
     for f in "$FIX"/postgres/*.sql; do
@@ -114,6 +133,7 @@ start)
     DIR=$(mktemp -d "${TMPDIR:-/tmp}/cartnudge-db.XXXXXX")
     echo "DIR=$DIR" >"$STATE_FILE"
     trap 'log "start failed; cleaning up"; stop' ERR
+    make_certs "$DIR"
     MY_PORT=$(free_port 33306)
     start_mariadb "$DIR" "$MY_PORT"
     PG_PORT=$(free_port 35432)
@@ -122,6 +142,7 @@ start)
     cat >"$ENV_FILE" <<ENV
 export CARTNUDGE_TEST_MYSQL_URL=mysql://cartnudge:$USER_PW@127.0.0.1:$MY_PORT
 export CARTNUDGE_TEST_PG_URL=postgres://cartnudge:$USER_PW@127.0.0.1:$PG_PORT
+export CARTNUDGE_TEST_TLS_CA=$DIR/tls/ca.pem
 ENV
     log "URLs in $ENV_FILE (the tests read it; or: . $ENV_FILE)"
     ;;

@@ -67,8 +67,8 @@ pub fn expect(r: &Run, want: &[(&str, &str)]) {
     assert_eq!(got, want, "decisions differ{}", r.show());
 }
 
-/// A server's URL (with `/db` appended), or None after printing why the test is skipped.
-pub fn server(var: &str, db: &str, test: &str) -> Option<String> {
+/// A variable from the environment, else from the file `scripts/test-servers.sh start` writes.
+pub fn test_var(var: &str) -> Option<String> {
     let from_file = || {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-servers.env");
         let text = std::fs::read_to_string(path).ok()?;
@@ -80,11 +80,15 @@ pub fn server(var: &str, db: &str, test: &str) -> Option<String> {
                 .map(str::to_string)
         })
     };
-    match std::env::var(var)
+    std::env::var(var)
         .ok()
         .filter(|v| !v.is_empty())
         .or_else(from_file)
-    {
+}
+
+/// A server's URL (with `/db` appended), or None after printing why the test is skipped.
+pub fn server(var: &str, db: &str, test: &str) -> Option<String> {
+    match test_var(var) {
         Some(url) => Some(format!("{}/{db}", url.trim_end_matches('/'))),
         None => {
             eprintln!(
@@ -387,4 +391,70 @@ fn missing_url_env_says_what_to_set() {
         "{}",
         r.show()
     );
+}
+
+// ---- TLS: the test servers use a certificate from their own throwaway CA
+
+fn tls(var: &str, test: &str) -> Option<(String, String)> {
+    let url = server(var, "shop", test)?;
+    match test_var("CARTNUDGE_TEST_TLS_CA") {
+        Some(ca) => Some((url, ca)),
+        None => {
+            eprintln!(
+                "SKIP: {test}: no CARTNUDGE_TEST_TLS_CA (start the servers with `scripts/test-servers.sh start`)"
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn postgres_tls_verify_full() {
+    let Some((url, ca)) = tls("CARTNUDGE_TEST_PG_URL", "postgres_tls_verify_full") else {
+        return;
+    };
+    // Rows come back only over an encrypted connection.
+    let q =
+        format!("{SHOP_QUERY} WHERE (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())");
+    let env = sql_env(
+        "postgres",
+        &format!("{url}?sslmode=verify-full&sslrootcert={ca}"),
+        &q,
+        "",
+    );
+    let r = scan(&env);
+    r.expect_code(0);
+    expect(&r, SHOP_EXPECTED);
+    // Without the CA the certificate is not trusted, and nothing is read.
+    let env = sql_env("postgres", &format!("{url}?sslmode=verify-full"), &q, "");
+    let r = scan(&env);
+    r.expect_code(2);
+    assert!(
+        r.stderr().contains("certificate") || r.stderr().contains("UnknownIssuer"),
+        "{}",
+        r.show()
+    );
+}
+
+#[test]
+fn mariadb_tls_verify_identity() {
+    let Some((url, ca)) = tls("CARTNUDGE_TEST_MYSQL_URL", "mariadb_tls_verify_identity") else {
+        return;
+    };
+    let q = format!(
+        "{SHOP_QUERY} WHERE (SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher') <> ''"
+    );
+    let env = sql_env(
+        "mysql",
+        &format!("{url}?ssl-mode=VERIFY_IDENTITY&ssl-ca={ca}"),
+        &q,
+        "",
+    );
+    let r = scan(&env);
+    r.expect_code(0);
+    expect(&r, SHOP_EXPECTED);
+    let env = sql_env("mysql", &format!("{url}?ssl-mode=VERIFY_IDENTITY"), &q, "");
+    let r = scan(&env);
+    r.expect_code(2);
+    assert!(r.stderr().contains("cannot connect"), "{}", r.show());
 }
