@@ -416,4 +416,65 @@ mod tests {
         assert!(parse_margin("101").is_err());
         assert!(parse_margin("abc").is_err());
     }
+
+    fn row(id: i64, status: &str, cost: Option<Price>, recovery: Option<Money>) -> NudgeRow {
+        let at = DateTime::parse_from_rfc3339("2026-11-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let usd = Currency::parse("USD").unwrap();
+        NudgeRow {
+            id,
+            status: status.into(),
+            gateway: Some("twilio".into()),
+            country: Some("US".into()),
+            segments: 1,
+            est_cost: None,
+            actual_cost: cost,
+            cart_total: Money::new(10_000, usd),
+            claimed_at: at,
+            delivery_status: Some("delivered".into()),
+            recovery: recovery.map(|amount| crate::ledger::RecoveryRow {
+                order_id: format!("O{id}"),
+                amount,
+                ordered_at: at,
+                match_key: "cart".into(),
+                attributed: true,
+            }),
+        }
+    }
+
+    /// 10,000 messages at 0.02 USD, 100 recovered orders of 80 USD: revenue 8,000, cost 200,
+    /// ROI (8000 − 200) / 200 = 39.0 (a widely copied guide prints "38x").
+    #[test]
+    fn worked_example_roi_is_39() {
+        let usd = Currency::parse("USD").unwrap();
+        let rows: Vec<NudgeRow> = (0..10_000)
+            .map(|i| {
+                row(
+                    i,
+                    "sent",
+                    Some(Price::parse("0.02", usd).unwrap()),
+                    (i < 100).then(|| Money::new(8000, usd)),
+                )
+            })
+            .collect();
+        let r = Report::build(
+            &rows,
+            &[],
+            (None, rows[0].claimed_at + chrono::Duration::days(1)),
+            chrono_tz::UTC,
+            None,
+            Some(3000),
+        );
+        let f = &r.blocks[0].total;
+        assert_eq!(f.revenue(usd).decimal_string(), "8000.00");
+        assert_eq!(f.cost().unwrap().decimal_string(), "200.00");
+        assert_eq!(f.roi(usd), Some(39.0));
+        assert_eq!(f.recovery_rate(), Some(0.01));
+        assert_eq!(f.cost_per_recovery().unwrap().decimal_string(), "2.00");
+        assert_eq!(f.revenue_per_message(usd).unwrap().decimal_string(), "0.80");
+        // 30% margin: profit 2,400 − 200 = 2,200 over 200.
+        assert_eq!(f.profit_roi(usd, 3000), Some(11.0));
+        assert!(!f.cost_is_estimate);
+    }
 }

@@ -2,3 +2,5 @@
 //! `cartnudge` binary through `util::Env`.
 
 mod util;
+mod reconcile;
+mod report;

@@ -1,0 +1,1 @@
+//! `cartnudge report`.
