@@ -84,7 +84,10 @@ pub trait Gateway {
     /// Delivery status of an earlier send, by the provider's message id.
     fn status(&mut self, provider_id: &str) -> Result<DeliveryStatus, GatewayError> {
         let _ = provider_id;
-        Err(GatewayError::permanent("unsupported", format!("gateway {} has no status API", self.name())))
+        Err(GatewayError::permanent(
+            "unsupported",
+            format!("gateway {} has no status API", self.name()),
+        ))
     }
 }
 

@@ -1,6 +1,11 @@
 //! All integration tests in one binary (as in `just` and `fd`): each file drives the real
 //! `cartnudge` binary through `util::Env`.
 
-mod util;
+mod input;
+mod quiet_hours;
 mod reconcile;
 mod report;
+mod rules;
+mod send;
+mod shop;
+mod util;
