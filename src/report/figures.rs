@@ -278,10 +278,14 @@ impl Figures {
         })
     }
 
-    pub fn revenue_per_message(&self, currency: Currency) -> Option<Price> {
-        let revenue = Price::from_money(Money::new(self.recovered_revenue, currency));
-        (self.messages() > 0)
-            .then(|| Price::new(div_round(revenue.micros, self.messages() as i64), currency))
+    /// Revenue is money: rounded to the currency's minor unit.
+    pub fn revenue_per_message(&self, currency: Currency) -> Option<Money> {
+        (self.messages() > 0).then(|| {
+            Money::new(
+                div_round(self.recovered_revenue, self.messages() as i64),
+                currency,
+            )
+        })
     }
 
     pub fn holdout_rate(&self) -> Option<f64> {

@@ -44,7 +44,7 @@ pub fn figures_json(f: &Figures, c: Currency, margin_bp: Option<i64>) -> Value {
         "cost_currency": f.cost().map(|p| p.currency.code().to_string()),
         "costs": f.costs.iter().map(|(cur, m)| json!({"currency": cur.code(), "amount": Price::new(*m, *cur).decimal_string()})).collect::<Vec<_>>(),
         "cost_missing": f.cost_missing,
-        "revenue_per_message": price(f.revenue_per_message(c)),
+        "revenue_per_message": f.revenue_per_message(c).map(money),
         "converted_before_reminder": f.converted_before,
         "profit_roi": margin_bp.and_then(|m| f.profit_roi(c, m)),
         "incremental_revenue": f.incremental_revenue(c).map(money),
@@ -254,7 +254,9 @@ pub fn lines(f: &Figures, c: Currency, roi: bool, margin_bp: Option<i64>) -> Vec
         ),
         (
             "revenue per message".into(),
-            shown(f.revenue_per_message(c)),
+            f.revenue_per_message(c)
+                .map(|m| format!("{} {c}", grouped(&m.decimal_string())))
+                .unwrap_or_else(|| "n/a".into()),
         ),
     ]);
     if let Some(m) = margin_bp {
@@ -328,7 +330,10 @@ fn block_table(out: &mut String, b: &Block, roi: bool, margin_bp: Option<i64>) {
             g.failed.to_string(),
             g.unknown.to_string(),
             g.cost()
-                .map(|p| grouped(&p.decimal_string()))
+                .map(|p| match p.currency == b.currency {
+                    true => grouped(&p.decimal_string()),
+                    false => format!("{} {}", grouped(&p.decimal_string()), p.currency),
+                })
                 .unwrap_or_else(|| {
                     if g.costs.is_empty() {
                         "0".into()

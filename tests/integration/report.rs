@@ -101,7 +101,10 @@ fn roi_json_matches_hand_computed_figures() {
         usd["profit_roi"]
     );
     assert_eq!(usd["cost_per_recovery"], "0.027983", "0.1679 / 6");
-    assert_eq!(usd["revenue_per_message"], "27.777778", "250 / 9");
+    assert_eq!(
+        usd["revenue_per_message"], "27.78",
+        "250 / 9, rounded to cents"
+    );
     assert_eq!(usd["converted_before_reminder"], 1);
     assert_eq!(usd["holdout"]["carts"], 3);
     assert_eq!(usd["holdout"]["converted"], 1);
