@@ -338,3 +338,85 @@ fn worked_example_roi_is_39_not_38() {
     assert_eq!(usd["cost_per_recovery"], "2.00");
     assert!(j["since"].is_null());
 }
+
+/// The real `send` (stub gateway, a 50% holdout), then `reconcile` with an order for every cart,
+/// then `report`: every sent cart is recovered, every holdout cart converted, costs are estimates.
+#[test]
+fn send_then_reconcile_then_report() {
+    use crate::shop::{NOW, Shop, cart};
+    let carts: Vec<_> = (0..12)
+        .map(|i| {
+            cart(&format!("e{i:02}"))
+                .set("phone", &format!("+7912100{i:04}"))
+                .set("total", "5000")
+        })
+        .collect();
+    let shop = Shop::with(
+        &carts,
+        "holdout_percent = 50\nholdout_salt = \"e2e\"",
+        "",
+        "[orders]\nkind = \"csv\"\npath = \"orders.csv\"",
+    );
+    shop.env
+        .write("orders.csv", "order_id,phone,total,currency,created_at\n");
+    shop.run(NOW, &["send", "--limit", "20"]).expect_code(0);
+    let statuses = shop.ledger("SELECT cart_id, status, segments FROM nudges ORDER BY cart_id");
+    let sent = statuses.iter().filter(|r| r[1] == "sent").count();
+    let holdout = statuses.iter().filter(|r| r[1] == "holdout").count();
+    assert_eq!(sent + holdout, 12, "{statuses:?}");
+    assert!(sent > 0 && holdout > 0, "{statuses:?}");
+    let segments: u64 = statuses
+        .iter()
+        .filter(|r| r[1] == "sent")
+        .map(|r| r[2].parse::<u64>().unwrap())
+        .sum();
+    // Every shopper orders by phone (written the Russian local way) two hours later.
+    let mut orders = String::from("order_id,phone,total,currency,created_at\n");
+    for i in 0..12 {
+        orders.push_str(&format!(
+            "o{i},8912100{i:04},5000.00,RUB,2026-11-22T14:00:00Z\n"
+        ));
+    }
+    shop.env.write("orders.csv", orders);
+    let rec = shop.run("2026-11-23T12:00:00Z", &["reconcile"]);
+    rec.expect_code(0);
+    assert!(
+        rec.stdout().starts_with(&format!(
+            "recovered {sent} ({} RUB), converted before reminder 0, holdout conversions {holdout}",
+            grouped_thousands(sent as u64 * 5000)
+        )),
+        "{}",
+        rec.show()
+    );
+    let run = shop.run(
+        "2026-11-23T12:00:00Z",
+        &["report", "--roi", "--format", "json"],
+    );
+    run.expect_code(0);
+    let j: Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(j["carts_considered"], 12);
+    let rub = &j["currencies"][0];
+    assert_eq!(rub["currency"], "RUB");
+    assert_eq!(rub["sent"].as_u64(), Some(sent as u64));
+    assert_eq!(rub["recovered_orders"].as_u64(), Some(sent as u64));
+    assert_eq!(rub["recovered_revenue"], format!("{}.00", sent * 5000));
+    assert_eq!(rub["cost"], format!("{:.2}", segments as f64 * 4.5));
+    assert_eq!(rub["cost_is_estimate"], true);
+    assert_eq!(rub["holdout"]["carts"].as_u64(), Some(holdout as u64));
+    assert_eq!(rub["holdout"]["converted"].as_u64(), Some(holdout as u64));
+    assert!(
+        close(&rub["lift"]["value"], 0.0),
+        "both groups converted fully"
+    );
+    let by_key: Vec<&str> = statuses.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(by_key.len(), 12);
+    assert_eq!(
+        shop.ledger("SELECT DISTINCT match_key FROM recoveries"),
+        vec![vec!["phone".to_string()]]
+    );
+}
+
+/// "40000" → "40,000.00" for the summary line's RUB amounts.
+pub fn grouped_thousands(units: u64) -> String {
+    cartnudge::report::figures::grouped(&format!("{units}.00"))
+}
