@@ -6,7 +6,7 @@ use super::{EXIT_FATAL_GATEWAY, EXIT_OK, EXIT_SOME_FAILED, Global};
 use crate::gateway;
 use crate::ledger::{self, Ledger};
 use crate::model::{Currency, Money};
-use crate::reconcile::attribution::{self, OrderRef};
+use crate::reconcile::attribution::{self, OrderRef, Wanted};
 use crate::reconcile::{delivery, optouts};
 use crate::settings::{Settings, parse_duration};
 use anyhow::{Context, Result};
@@ -59,9 +59,15 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
     let settings = g.settings()?;
     let max_age = parse_duration(&args.delivery_max_age).context("--delivery-max-age")?;
     let _lock = ledger::lock(&settings.ledger_path)?;
+    let ledger = Ledger::open(&settings.ledger_path)?;
+    // Under the lock, a claim can only be a crashed run's: it may have gone out (DESIGN.md §6).
+    let mut summary = Summary {
+        claims_recovered: ledger.recover_claims(g.now)?,
+        ..Summary::default()
+    };
+    let candidates = ledger.attribution_candidates()?;
     // Read every input before writing anything: a bad file stops the run with nothing changed.
-    let mut summary = Summary::default();
-    let orders = read_orders(&settings, g, &mut summary)?;
+    let orders = read_orders(&settings, g, &Wanted::new(&candidates), &mut summary)?;
     let mut imports = Vec::new();
     for path in &args.optouts {
         let imp = optouts::read(
@@ -77,12 +83,9 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
         imports.push((path, imp));
     }
 
-    let ledger = Ledger::open(&settings.ledger_path)?;
-    summary.claims_recovered = ledger.recover_claims(g.now)?;
     // One transaction: a crash leaves either all of this run's matches and opt-outs or none.
     ledger.conn.execute_batch("BEGIN IMMEDIATE")?;
     if let Some(orders) = &orders {
-        let candidates = ledger.attribution_candidates()?;
         let holdout = holdout_ids(&ledger.conn)?;
         let taken = ledger.recovered_order_ids()?;
         for m in attribution::attribute(&candidates, orders, settings.attribution_window, &taken) {
@@ -128,10 +131,11 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
     Ok(code)
 }
 
-/// All orders, parsed; `None` when the config has no [orders] source.
+/// The orders that could match a waiting reminder; `None` when the config has no [orders] source.
 fn read_orders(
     settings: &Settings,
     g: &Global,
+    wanted: &Wanted,
     summary: &mut Summary,
 ) -> Result<Option<Vec<OrderRef>>> {
     let Some(src) = &settings.orders else {
@@ -149,7 +153,7 @@ fn read_orders(
                 if o.status
                     .as_deref()
                     .is_some_and(|s| VOID_STATUSES.contains(&s)) => {}
-            Ok(o) => out.push(OrderRef::from_order(&o, &settings.store.default_region)),
+            Ok(o) => out.extend(wanted.order_ref(&o, &settings.store.default_region)),
             Err(e) => {
                 warn(g, &format!("skipped order row: {e}"));
                 summary.problems += 1;

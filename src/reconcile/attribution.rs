@@ -37,6 +37,10 @@ pub struct OrderRef {
 impl OrderRef {
     /// Phones are read with the store's default region, as carts are.
     pub fn from_order(o: &Order, default_region: &str) -> OrderRef {
+        OrderRef::build(o, default_region, true)
+    }
+
+    fn build(o: &Order, default_region: &str, with_phone: bool) -> OrderRef {
         let mut keys = Vec::with_capacity(4);
         if let Some(c) = &o.cart_id {
             keys.push(format!("cart:{c}"));
@@ -47,6 +51,7 @@ impl OrderRef {
         if let Some(p) = o
             .phone
             .as_deref()
+            .filter(|_| with_phone)
             .and_then(|p| phone::normalize(p, default_region).ok())
         {
             keys.push(format!("phone:{}", p.e164));
@@ -60,6 +65,53 @@ impl OrderRef {
             created_at: o.created_at,
             keys,
         }
+    }
+}
+
+/// What the waiting reminders could match. Orders that match none of it are dropped while the
+/// source streams, so memory grows with the reminders waiting, not with the shop's order history,
+/// and only phones whose last digits look familiar pay for libphonenumber.
+pub struct Wanted {
+    keys: HashSet<String>,
+    phone_tails: HashSet<String>,
+    since: Option<DateTime<Utc>>,
+}
+
+const TAIL: usize = 7;
+
+fn tail(digits: &str) -> &str {
+    &digits[digits.len().saturating_sub(TAIL)..]
+}
+
+impl Wanted {
+    pub fn new(candidates: &[Candidate]) -> Wanted {
+        let mut keys = HashSet::new();
+        let mut phone_tails = HashSet::new();
+        for c in candidates {
+            keys.extend(c.keys());
+            phone_tails.insert(tail(c.phone.digits()).to_string());
+        }
+        let since = candidates.iter().map(|c| c.cart_updated_at).min();
+        Wanted {
+            keys,
+            phone_tails,
+            since,
+        }
+    }
+
+    /// The order reduced for matching, or `None` when no waiting reminder could claim it.
+    pub fn order_ref(&self, o: &Order, default_region: &str) -> Option<OrderRef> {
+        if self.since.is_none_or(|s| o.created_at < s) {
+            return None;
+        }
+        let digits: Option<String> = o
+            .phone
+            .as_deref()
+            .map(|p| p.chars().filter(char::is_ascii_digit).collect());
+        let phone_may_match =
+            digits.is_some_and(|d| d.len() >= TAIL && self.phone_tails.contains(tail(&d)));
+        let r = OrderRef::build(o, default_region, phone_may_match);
+        r.keys.iter().any(|k| self.keys.contains(k)).then_some(r)
     }
 }
 
@@ -249,5 +301,67 @@ mod tests {
         let o = order("O1", &["cart:A"], "2026-11-01T12:00:00Z");
         let taken: HashSet<String> = ["O1".to_string()].into();
         assert!(attribute(&[c], &[o], Duration::hours(72), &taken).is_empty());
+    }
+
+    #[test]
+    fn wanted_keeps_only_orders_a_waiting_nudge_could_claim() {
+        let mut c = cand(1, "A", "+14155550101", "2026-11-01T10:00:00Z");
+        c.email = Some("Ann@Example.com".into());
+        let w = Wanted::new(&[c]);
+        let usd = Currency::parse("USD").unwrap();
+        let o = |cart: Option<&str>, phone: Option<&str>, email: Option<&str>, at: &str| Order {
+            loc: crate::model::Location {
+                source: "o.csv".into(),
+                line: 2,
+            },
+            order_id: "O".into(),
+            cart_id: cart.map(Into::into),
+            customer_id: None,
+            phone: phone.map(Into::into),
+            email: email.map(Into::into),
+            total: Money::new(100, usd),
+            created_at: t(at),
+            status: None,
+        };
+        let region = "US";
+        assert!(
+            w.order_ref(&o(Some("A"), None, None, "2026-11-01T12:00:00Z"), region)
+                .is_some()
+        );
+        assert!(
+            w.order_ref(&o(Some("B"), None, None, "2026-11-01T12:00:00Z"), region)
+                .is_none()
+        );
+        assert!(
+            w.order_ref(
+                &o(None, Some("(415) 555-0101"), None, "2026-11-01T12:00:00Z"),
+                region
+            )
+            .is_some()
+        );
+        assert!(
+            w.order_ref(
+                &o(None, Some("(415) 555-0199"), None, "2026-11-01T12:00:00Z"),
+                region
+            )
+            .is_none()
+        );
+        assert!(
+            w.order_ref(
+                &o(None, None, Some(" ANN@example.com"), "2026-11-01T12:00:00Z"),
+                region
+            )
+            .is_some()
+        );
+        assert!(
+            w.order_ref(&o(Some("A"), None, None, "2026-10-01T12:00:00Z"), region)
+                .is_none(),
+            "before the cart"
+        );
+        assert!(
+            Wanted::new(&[])
+                .order_ref(&o(Some("A"), None, None, "2026-11-01T12:00:00Z"), region)
+                .is_none()
+        );
     }
 }
