@@ -75,32 +75,39 @@ fn block(h: &mut String, b: &Block, roi: bool, margin_bp: Option<i64>) {
         let _ = writeln!(h, "<p class=\"warn\">{}</p>", escape(&w));
     }
     if !b.groups.is_empty() {
-        let _ = writeln!(
-            h,
-            "<table>\n<tr><th>group</th><th>sent</th><th>delivered</th><th>failed</th><th>unknown</th><th>cost</th><th>recovered</th><th>revenue</th><th>ROI</th></tr>"
-        );
+        let mut head = vec!["group", "sent", "delivered", "failed", "unknown", "cost"];
+        if roi {
+            head.extend(["recovered", "revenue", "ROI"]);
+        }
+        let head: String = head.iter().map(|t| format!("<th>{t}</th>")).collect();
+        let _ = writeln!(h, "<table>\n<tr>{head}</tr>");
         for g in &b.groups {
             let cost = g
                 .cost()
                 .map(|p| format!("{} {}", grouped(&p.decimal_string()), p.currency))
                 .unwrap_or_else(|| "n/a".into());
-            let roi = g
-                .roi(c)
-                .map(|x| format!("{x:.2}"))
-                .unwrap_or_else(|| "n/a".into());
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&g.key),
-                g.sent,
-                g.delivered,
-                g.failed,
-                g.unknown,
-                escape(&cost),
-                g.recovered_orders,
-                escape(&grouped(&g.revenue(c).decimal_string())),
-                roi
-            );
+            let mut cells = vec![
+                g.key.clone(),
+                g.sent.to_string(),
+                g.delivered.to_string(),
+                g.failed.to_string(),
+                g.unknown.to_string(),
+                cost,
+            ];
+            if roi {
+                cells.extend([
+                    g.recovered_orders.to_string(),
+                    grouped(&g.revenue(c).decimal_string()),
+                    g.roi(c)
+                        .map(|x| format!("{x:.2}"))
+                        .unwrap_or_else(|| "n/a".into()),
+                ]);
+            }
+            let row: String = cells
+                .iter()
+                .map(|v| format!("<td>{}</td>", escape(v)))
+                .collect();
+            let _ = writeln!(h, "<tr>{row}</tr>");
         }
         let _ = writeln!(h, "</table>");
     }
