@@ -3,6 +3,7 @@
 
 pub mod figures;
 pub mod html;
+pub mod ordered;
 pub mod render;
 pub mod stats;
 

@@ -3,6 +3,7 @@
 //! revenue are in different currencies, lift without a holdout). Extra keys may be added, never renamed.
 
 use super::figures::{Block, Figures, Report, grouped};
+use super::ordered::Obj;
 use crate::model::{Currency, Money, Price, utc_string};
 use serde_json::{Value, json};
 
@@ -15,42 +16,51 @@ fn price(p: Option<Price>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// One figures object: the §12 keys plus extras.
-pub fn figures_json(f: &Figures, c: Currency, margin_bp: Option<i64>) -> Value {
-    let lift = f.lift();
+/// One figures object: the §12 keys in their order, then extras.
+pub fn figures_json(f: &Figures, c: Currency, margin_bp: Option<i64>) -> Obj {
     let holdout = (f.holdout_carts > 0).then(|| {
         json!({"carts": f.holdout_carts, "converted": f.holdout_converted, "rate": f.holdout_rate(),
                "revenue": money(Money::new(f.holdout_revenue, c))})
     });
-    json!({
-        "currency": c.code(),
-        "sent": f.sent,
-        "delivered": f.delivered,
-        "failed": f.failed,
-        "unknown": f.unknown,
-        "segments": f.segments,
-        "cost": price(f.cost()),
-        "cost_is_estimate": f.cost_is_estimate,
-        "recovered_orders": f.recovered_orders,
-        "recovered_revenue": money(f.revenue(c)),
-        "recovery_rate": f.recovery_rate(),
-        "roi": f.roi(c),
-        "cost_per_recovery": price(f.cost_per_recovery()),
-        "holdout": holdout,
-        "lift": lift.map(|d| json!({"value": d.value, "ci_low": d.low, "ci_high": d.high})),
+    let lift = f
+        .lift()
+        .map(|d| json!({"value": d.value, "ci_low": d.low, "ci_high": d.high}));
+    let costs: Vec<Value> = f
+        .costs
+        .iter()
+        .map(|(cur, m)| json!({"currency": cur.code(), "amount": Price::new(*m, *cur).decimal_string()}))
+        .collect();
+    Obj::new()
+        .put("currency", c.code())
+        .put("sent", f.sent)
+        .put("delivered", f.delivered)
+        .put("failed", f.failed)
+        .put("unknown", f.unknown)
+        .put("segments", f.segments)
+        .put("cost", price(f.cost()))
+        .put("cost_is_estimate", f.cost_is_estimate)
+        .put("recovered_orders", f.recovered_orders)
+        .put("recovered_revenue", money(f.revenue(c)))
+        .put("recovery_rate", f.recovery_rate())
+        .put("roi", f.roi(c))
+        .put("cost_per_recovery", price(f.cost_per_recovery()))
+        .put("holdout", holdout)
+        .put("lift", lift)
         // Extras.
-        "messages": f.messages(),
-        "undelivered": f.undelivered,
-        "cost_currency": f.cost().map(|p| p.currency.code().to_string()),
-        "costs": f.costs.iter().map(|(cur, m)| json!({"currency": cur.code(), "amount": Price::new(*m, *cur).decimal_string()})).collect::<Vec<_>>(),
-        "cost_missing": f.cost_missing,
-        "revenue_per_message": f.revenue_per_message(c).map(money),
-        "converted_before_reminder": f.converted_before,
-        "profit_roi": margin_bp.and_then(|m| f.profit_roi(c, m)),
-        "incremental_revenue": f.incremental_revenue(c).map(money),
-        "incremental_roi": f.incremental_roi(c),
-        "warnings": warnings(f, c),
-    })
+        .put("messages", f.messages())
+        .put("undelivered", f.undelivered)
+        .put(
+            "cost_currency",
+            f.cost().map(|p| p.currency.code().to_string()),
+        )
+        .put("costs", costs)
+        .put("cost_missing", f.cost_missing)
+        .put("revenue_per_message", f.revenue_per_message(c).map(money))
+        .put("converted_before_reminder", f.converted_before)
+        .put("profit_roi", margin_bp.and_then(|m| f.profit_roi(c, m)))
+        .put("incremental_revenue", f.incremental_revenue(c).map(money))
+        .put("incremental_roi", f.incremental_roi(c))
+        .put("warnings", warnings(f, c))
 }
 
 /// Plain sentences about what the numbers cannot say.
@@ -70,33 +80,46 @@ pub fn warnings(f: &Figures, c: Currency) -> Vec<String> {
     w
 }
 
-pub fn json(r: &Report) -> Value {
-    let currencies: Vec<Value> = r
+pub fn json(r: &Report) -> Obj {
+    let currencies: Vec<Obj> = r
         .blocks
         .iter()
         .map(|b| {
             let mut v = figures_json(&b.total, b.currency, r.margin_bp);
             if !b.groups.is_empty() {
-                v["by"] = b.groups.iter().map(|g| {
-                    let mut gv = figures_json(g, b.currency, r.margin_bp);
-                    gv["key"] = Value::String(g.key.clone());
-                    gv
-                }).collect();
+                let groups = b
+                    .groups
+                    .iter()
+                    .map(|g| {
+                        Obj::new().put("key", &g.key).merge(figures_json(
+                            g,
+                            b.currency,
+                            r.margin_bp,
+                        ))
+                    })
+                    .collect();
+                v = v.list("by", groups);
             }
-            v["daily"] = b.daily.iter().map(|(d, s, n, rev)| json!({"date": d.to_string(), "sent": s, "recovered_orders": n, "recovered_revenue": money(Money::new(*rev, b.currency))})).collect();
-            v
+            let daily: Vec<Value> = b
+                .daily
+                .iter()
+                .map(|(d, s, n, rev)| {
+                    json!({"date": d.to_string(), "sent": s, "recovered_orders": n,
+                           "recovered_revenue": money(Money::new(*rev, b.currency))})
+                })
+                .collect();
+            v.put("daily", daily)
         })
         .collect();
-    json!({
-        "since": r.since.map(utc_string),
-        "until": utc_string(r.until),
-        "timezone": r.timezone.name(),
-        "margin_percent": r.margin_bp.map(|m| m as f64 / 100.0),
-        "runs": r.runs,
-        "carts_considered": r.carts_considered,
-        "skip_reasons": r.skip_reasons,
-        "currencies": currencies,
-    })
+    Obj::new()
+        .put("since", r.since.map(utc_string))
+        .put("until", utc_string(r.until))
+        .list("currencies", currencies)
+        .put("timezone", r.timezone.name())
+        .put("margin_percent", r.margin_bp.map(|m| m as f64 / 100.0))
+        .put("runs", r.runs)
+        .put("carts_considered", r.carts_considered)
+        .put("skip_reasons", &r.skip_reasons)
 }
 
 pub const CSV_HEADER: &[&str] = &[

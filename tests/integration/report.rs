@@ -168,6 +168,22 @@ fn csv_has_a_row_per_currency_and_group() {
     let rows =
         crate::util::csv_rows(&report(&env, &["--format", "csv", "--by", "gateway"]).stdout());
     let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let j: Value =
+        serde_json::from_str(&report(&env, &["--format", "json", "--by", "gateway"]).stdout())
+            .unwrap();
+    let twilio = &j["currencies"][1]["by"][1];
+    assert_eq!(
+        (twilio["key"].as_str(), twilio["currency"].as_str()),
+        (Some("twilio"), Some("USD"))
+    );
+    assert_eq!(
+        (
+            twilio["sent"].as_u64(),
+            twilio["recovered_revenue"].as_str()
+        ),
+        (Some(1), Some("50.00"))
+    );
+    assert_eq!(twilio["roi"].as_f64(), Some(2499.0));
     let pick: Vec<Vec<&str>> = rows[1..]
         .iter()
         .map(|r| {
