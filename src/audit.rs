@@ -10,9 +10,25 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 pub const COLUMNS: &[&str] = &[
-    "run_id", "at", "mode", "cart_id", "customer_id", "phone", "decision", "reason", "gateway",
-    "provider_message_id", "encoding", "segments", "est_cost", "cost_currency", "cart_total", "cart_currency",
-    "recipient_local_time", "consent_at", "message",
+    "run_id",
+    "at",
+    "mode",
+    "cart_id",
+    "customer_id",
+    "phone",
+    "decision",
+    "reason",
+    "gateway",
+    "provider_message_id",
+    "encoding",
+    "segments",
+    "est_cost",
+    "cost_currency",
+    "cart_total",
+    "cart_currency",
+    "recipient_local_time",
+    "consent_at",
+    "message",
 ];
 
 /// One audit row; `phone` is the E.164 number when valid, else the raw text.
@@ -53,8 +69,15 @@ pub fn path_for(dir: &Path, now: DateTime<Utc>) -> PathBuf {
 }
 
 impl Audit {
-    pub fn open(dir: &Path, now: DateTime<Utc>, run_id: &str, dry_run: bool, mask: bool) -> Result<Audit> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create audit folder {}", dir.display()))?;
+    pub fn open(
+        dir: &Path,
+        now: DateTime<Utc>,
+        run_id: &str,
+        dry_run: bool,
+        mask: bool,
+    ) -> Result<Audit> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create audit folder {}", dir.display()))?;
         let path = path_for(dir, now);
         let file = File::options()
             .create(true)
@@ -62,7 +85,9 @@ impl Audit {
             .open(&path)
             .with_context(|| format!("cannot open audit file {}", path.display()))?;
         let empty = file.metadata().map(|m| m.len() == 0).unwrap_or(true);
-        let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::new(file));
+        let mut out = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(BufWriter::new(file));
         if empty {
             out.write_record(COLUMNS)?;
         }
@@ -82,8 +107,16 @@ impl Audit {
     }
 
     pub fn write(&mut self, row: &Row) -> Result<()> {
-        let phone = if self.mask { crate::model::mask_phone(&row.phone) } else { row.phone.clone() };
-        let phone = if row.phone_is_e164 { phone } else { neutralize(&phone) };
+        let phone = if self.mask {
+            crate::model::mask_phone(&row.phone)
+        } else {
+            row.phone.clone()
+        };
+        let phone = if row.phone_is_e164 {
+            phone
+        } else {
+            neutralize(&phone)
+        };
         let cells = [
             neutralize(&self.run_id),
             self.at.clone(),
@@ -105,15 +138,23 @@ impl Audit {
             row.consent_at.clone(),
             neutralize(&row.message),
         ];
-        self.out.write_record(&cells).with_context(|| format!("cannot write audit {}", self.path.display()))?;
+        self.out
+            .write_record(&cells)
+            .with_context(|| format!("cannot write audit {}", self.path.display()))?;
         self.rows += 1;
         Ok(())
     }
 
     /// Flushes and fsyncs: after this the rows survive a power cut.
     pub fn sync(&mut self) -> Result<()> {
-        self.out.flush().with_context(|| format!("cannot write audit {}", self.path.display()))?;
-        self.out.get_ref().get_ref().sync_data().with_context(|| format!("cannot fsync audit {}", self.path.display()))?;
+        self.out
+            .flush()
+            .with_context(|| format!("cannot write audit {}", self.path.display()))?;
+        self.out
+            .get_ref()
+            .get_ref()
+            .sync_data()
+            .with_context(|| format!("cannot fsync audit {}", self.path.display()))?;
         Ok(())
     }
 }

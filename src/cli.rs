@@ -9,7 +9,12 @@ use std::path::PathBuf;
 #[command(name = "cartnudge", version, about)]
 pub struct Cli {
     /// Config file.
-    #[arg(long, global = true, env = "CARTNUDGE_CONFIG", default_value = "cartnudge.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "CARTNUDGE_CONFIG",
+        default_value = "cartnudge.toml"
+    )]
     pub config: PathBuf,
 
     /// Pretend the time is this instant (RFC 3339), for previews and tests.

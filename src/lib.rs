@@ -2,16 +2,16 @@
 //! parses the command line, calls `run` and turns the result into an exit code.
 
 pub mod audit;
+pub mod cli;
+pub mod cmd;
 pub mod gateway;
 pub mod ledger;
 pub mod message;
 pub mod model;
+pub mod pipeline;
 pub mod rules;
 pub mod settings;
 pub mod source;
-pub mod cli;
-pub mod cmd;
-pub mod pipeline;
 
 use cmd::Global;
 
@@ -35,5 +35,9 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<i32> {
 
 /// 75 when another run holds the lock, else 2 (usage, config or input error).
 pub fn exit_code_for(err: &anyhow::Error) -> i32 {
-    if err.chain().any(|e| e.is::<ledger::Locked>()) { cmd::EXIT_LOCKED } else { cmd::EXIT_INPUT }
+    if err.chain().any(|e| e.is::<ledger::Locked>()) {
+        cmd::EXIT_LOCKED
+    } else {
+        cmd::EXIT_INPUT
+    }
 }

@@ -15,9 +15,15 @@ impl Currency {
         let t = s.trim();
         let b = t.as_bytes();
         if b.len() != 3 || !b.iter().all(|c| c.is_ascii_alphabetic()) {
-            return Err(format!("`{t}` is not an ISO 4217 currency code (three letters, e.g. RUB, EUR, USD)"));
+            return Err(format!(
+                "`{t}` is not an ISO 4217 currency code (three letters, e.g. RUB, EUR, USD)"
+            ));
         }
-        Ok(Currency([b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase(), b[2].to_ascii_uppercase()]))
+        Ok(Currency([
+            b[0].to_ascii_uppercase(),
+            b[1].to_ascii_uppercase(),
+            b[2].to_ascii_uppercase(),
+        ]))
     }
 
     pub fn code(&self) -> &str {
@@ -27,8 +33,8 @@ impl Currency {
     /// Number of decimal places of the minor unit (ISO 4217).
     pub fn exponent(&self) -> u32 {
         match self.code() {
-            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI"
-            | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
             "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
             _ => 2,
         }
@@ -102,7 +108,12 @@ pub fn format_minor(minor: i64, exponent: u32) -> String {
     let v = minor as i128;
     let sign = if v < 0 { "-" } else { "" };
     let a = v.abs();
-    format!("{sign}{}.{:0width$}", a / scale, a % scale, width = exponent as usize)
+    format!(
+        "{sign}{}.{:0width$}",
+        a / scale,
+        a % scale,
+        width = exponent as usize
+    )
 }
 
 fn parse_minor(text: &str, exponent: u32, decimal: char) -> Result<i64, String> {
@@ -115,7 +126,10 @@ fn parse_minor(text: &str, exponent: u32, decimal: char) -> Result<i64, String> 
         None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
     let grouping = if decimal == ',' { '.' } else { ',' };
-    let cleaned: String = body.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'')).collect();
+    let cleaned: String = body
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\''))
+        .collect();
     let (int_part, frac_part) = match cleaned.rsplit_once(decimal) {
         Some((i, f)) => (i.to_string(), f.to_string()),
         None => (cleaned.clone(), String::new()),
@@ -124,7 +138,9 @@ fn parse_minor(text: &str, exponent: u32, decimal: char) -> Result<i64, String> 
         let mut groups = int_part.split(grouping);
         let first = groups.next().unwrap_or("");
         if first.is_empty() || first.len() > 3 || groups.clone().any(|g| g.len() != 3) {
-            return Err(format!("`{t}` is not an amount: `{grouping}` is not the decimal separator here"));
+            return Err(format!(
+                "`{t}` is not an amount: `{grouping}` is not the decimal separator here"
+            ));
         }
         int_part.replace(grouping, "")
     } else {
@@ -133,14 +149,24 @@ fn parse_minor(text: &str, exponent: u32, decimal: char) -> Result<i64, String> 
     if int_digits.is_empty() && frac_part.is_empty() {
         return Err(format!("`{t}` is not an amount"));
     }
-    if !int_digits.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("`{t}` is not an amount (decimal separator is `{decimal}`)"));
+    if !int_digits.chars().all(|c| c.is_ascii_digit())
+        || !frac_part.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(format!(
+            "`{t}` is not an amount (decimal separator is `{decimal}`)"
+        ));
     }
     let frac_trimmed = frac_part.trim_end_matches('0');
     if frac_trimmed.len() > exponent as usize {
-        return Err(format!("`{t}` has more decimals than the currency's {exponent}"));
+        return Err(format!(
+            "`{t}` has more decimals than the currency's {exponent}"
+        ));
     }
-    let mut digits = if int_digits.is_empty() { "0".to_string() } else { int_digits };
+    let mut digits = if int_digits.is_empty() {
+        "0".to_string()
+    } else {
+        int_digits
+    };
     digits.push_str(frac_trimmed);
     digits.push_str(&"0".repeat(exponent as usize - frac_trimmed.len()));
     let v: i64 = digits.parse().map_err(|_| format!("`{t}` is too large"))?;
@@ -162,7 +188,10 @@ impl Price {
 
     /// "4.50", "0.0079", "-0.00790" (Twilio reports prices negative; callers take `abs`).
     pub fn parse(text: &str, currency: Currency) -> Result<Price, String> {
-        Ok(Price { micros: parse_minor(text, 6, '.')?, currency })
+        Ok(Price {
+            micros: parse_minor(text, 6, '.')?,
+            currency,
+        })
     }
 
     /// At least the currency's digits, more when the price has them: "4.50", "0.0079".
@@ -171,21 +200,38 @@ impl Price {
         let keep = self.currency.exponent() as usize;
         let (int, frac) = full.split_once('.').expect("six decimals");
         let trimmed = frac.trim_end_matches('0');
-        let frac = if trimmed.len() < keep { &frac[..keep] } else { trimmed };
-        if frac.is_empty() { int.to_string() } else { format!("{int}.{frac}") }
+        let frac = if trimmed.len() < keep {
+            &frac[..keep]
+        } else {
+            trimmed
+        };
+        if frac.is_empty() {
+            int.to_string()
+        } else {
+            format!("{int}.{frac}")
+        }
     }
 
     pub fn times(&self, n: i64) -> Price {
-        Price { micros: self.micros * n, currency: self.currency }
+        Price {
+            micros: self.micros * n,
+            currency: self.currency,
+        }
     }
 
     pub fn abs(&self) -> Price {
-        Price { micros: self.micros.abs(), currency: self.currency }
+        Price {
+            micros: self.micros.abs(),
+            currency: self.currency,
+        }
     }
 
     /// Money in micros, for comparing revenue with cost exactly.
     pub fn from_money(m: Money) -> Price {
-        Price { micros: m.minor * 10i64.pow(6 - m.currency.exponent()), currency: m.currency }
+        Price {
+            micros: m.minor * 10i64.pow(6 - m.currency.exponent()),
+            currency: m.currency,
+        }
     }
 }
 
@@ -310,13 +356,25 @@ mod tests {
         assert_eq!(Money::parse("3000", rub, '.').unwrap().minor, 300000);
         assert_eq!(Money::parse("3000.50", rub, '.').unwrap().minor, 300050);
         assert_eq!(Money::parse("3 000,50", rub, ',').unwrap().minor, 300050);
-        assert_eq!(Money::parse("3\u{a0}000,5", rub, ',').unwrap().minor, 300050);
-        assert_eq!(Money::parse("1,234.50", cur("USD"), '.').unwrap().minor, 123450);
-        assert_eq!(Money::parse("1.234,50", cur("EUR"), ',').unwrap().minor, 123450);
+        assert_eq!(
+            Money::parse("3\u{a0}000,5", rub, ',').unwrap().minor,
+            300050
+        );
+        assert_eq!(
+            Money::parse("1,234.50", cur("USD"), '.').unwrap().minor,
+            123450
+        );
+        assert_eq!(
+            Money::parse("1.234,50", cur("EUR"), ',').unwrap().minor,
+            123450
+        );
         assert_eq!(Money::parse("-0.02", cur("USD"), '.').unwrap().minor, -2);
         assert_eq!(Money::parse("5000", cur("JPY"), '.').unwrap().minor, 5000);
         assert_eq!(Money::parse("1.500", cur("KWD"), '.').unwrap().minor, 1500);
-        assert_eq!(Money::parse("12.30", cur("JPY"), '.').map(|m| m.minor), Err("`12.30` has more decimals than the currency's 0".into()));
+        assert_eq!(
+            Money::parse("12.30", cur("JPY"), '.').map(|m| m.minor),
+            Err("`12.30` has more decimals than the currency's 0".into())
+        );
         assert!(Money::parse("12,5", rub, '.').is_err());
         assert!(Money::parse("abc", rub, '.').is_err());
         assert!(Money::parse("", rub, '.').is_err());
@@ -340,15 +398,27 @@ mod tests {
         assert_eq!(p.micros, 7900);
         assert_eq!(p.decimal_string(), "0.0079");
         assert_eq!(p.times(1000).decimal_string(), "7.90");
-        assert_eq!(Price::parse("-0.00790", usd).unwrap().abs().decimal_string(), "0.0079");
-        assert_eq!(Price::parse("4.5", cur("RUB")).unwrap().decimal_string(), "4.50");
+        assert_eq!(
+            Price::parse("-0.00790", usd)
+                .unwrap()
+                .abs()
+                .decimal_string(),
+            "0.0079"
+        );
+        assert_eq!(
+            Price::parse("4.5", cur("RUB")).unwrap().decimal_string(),
+            "4.50"
+        );
         assert_eq!(Price::from_money(Money::new(8000, usd)).micros, 80_000_000);
         assert_eq!(Price::new(200_000_000, usd).decimal_string(), "200.00");
     }
 
     #[test]
     fn masks_phones() {
-        assert_eq!(E164::from_normalized("+79121234589").masked(), "+7912*****89");
+        assert_eq!(
+            E164::from_normalized("+79121234589").masked(),
+            "+7912*****89"
+        );
         assert_eq!(mask_phone("123"), "***");
     }
 }

@@ -35,7 +35,11 @@ struct RawStore {
 
 impl Default for RawStore {
     fn default() -> Self {
-        RawStore { name: "Our shop".into(), timezone: "UTC".into(), default_region: "US".into() }
+        RawStore {
+            name: "Our shop".into(),
+            timezone: "UTC".into(),
+            default_region: "US".into(),
+        }
     }
 }
 
@@ -184,7 +188,9 @@ struct RawLedger {
 
 impl Default for RawLedger {
     fn default() -> Self {
-        RawLedger { path: "cartnudge.db".into() }
+        RawLedger {
+            path: "cartnudge.db".into(),
+        }
     }
 }
 
@@ -197,7 +203,10 @@ struct RawAudit {
 
 impl Default for RawAudit {
     fn default() -> Self {
-        RawAudit { dir: "audit".into(), mask_phones: true }
+        RawAudit {
+            dir: "audit".into(),
+            mask_phones: true,
+        }
     }
 }
 
@@ -209,7 +218,9 @@ struct RawReconcile {
 
 impl Default for RawReconcile {
     fn default() -> Self {
-        RawReconcile { attribution_window: "72h".into() }
+        RawReconcile {
+            attribution_window: "72h".into(),
+        }
     }
 }
 
@@ -313,46 +324,96 @@ pub struct GatewaySettings {
 }
 
 pub const CART_FIELDS: &[&str] = &[
-    "cart_id", "customer_id", "name", "email", "phone", "total", "currency", "items_count", "updated_at",
-    "consent", "consent_at", "country", "timezone", "status", "link", "email_sent_at", "email_opened_at",
+    "cart_id",
+    "customer_id",
+    "name",
+    "email",
+    "phone",
+    "total",
+    "currency",
+    "items_count",
+    "updated_at",
+    "consent",
+    "consent_at",
+    "country",
+    "timezone",
+    "status",
+    "link",
+    "email_sent_at",
+    "email_opened_at",
 ];
-pub const ORDER_FIELDS: &[&str] =
-    &["order_id", "cart_id", "customer_id", "phone", "email", "total", "currency", "created_at", "status"];
-pub const SOURCE_KINDS: &[&str] = &["csv", "json", "jsonl", "sqlite", "mysql", "postgres", "shopify"];
+pub const ORDER_FIELDS: &[&str] = &[
+    "order_id",
+    "cart_id",
+    "customer_id",
+    "phone",
+    "email",
+    "total",
+    "currency",
+    "created_at",
+    "status",
+];
+pub const SOURCE_KINDS: &[&str] = &[
+    "csv", "json", "jsonl", "sqlite", "mysql", "postgres", "shopify",
+];
 
 impl Settings {
     pub fn load(path: &Path) -> Result<Settings> {
         let text = std::fs::read_to_string(path).with_context(|| {
-            format!("cannot read config {}; create one with `cartnudge init` or pass --config", path.display())
+            format!(
+                "cannot read config {}; create one with `cartnudge init` or pass --config",
+                path.display()
+            )
         })?;
         Settings::from_toml(&text, path)
     }
 
     pub fn from_toml(text: &str, path: &Path) -> Result<Settings> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| anyhow!("config {}: {}", path.display(), e.to_string().trim_end()))?;
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| anyhow!("config {}: {}", path.display(), e.to_string().trim_end()))?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let base = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        let base = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
         let at = |key: &str| format!("config {}: {key}", path.display());
-        let resolve = |p: &str| if p == "-" { PathBuf::from("-") } else { base.join(p) };
+        let resolve = |p: &str| {
+            if p == "-" {
+                PathBuf::from("-")
+            } else {
+                base.join(p)
+            }
+        };
 
         let store = StoreSettings {
             name: raw.store.name,
             timezone: parse_tz(&raw.store.timezone).with_context(|| at("store.timezone"))?,
-            default_region: parse_region(&raw.store.default_region).with_context(|| at("store.default_region"))?,
+            default_region: parse_region(&raw.store.default_region)
+                .with_context(|| at("store.default_region"))?,
         };
-        let source_raw = raw
-            .source
-            .ok_or_else(|| anyhow!("{}: no [source] table; say where carts come from (see `cartnudge init`)", at("source")))?;
-        let source = source_settings(source_raw, "source", CART_FIELDS, &resolve).with_context(|| at("[source]"))?;
+        let source_raw = raw.source.ok_or_else(|| {
+            anyhow!(
+                "{}: no [source] table; say where carts come from (see `cartnudge init`)",
+                at("source")
+            )
+        })?;
+        let source = source_settings(source_raw, "source", CART_FIELDS, &resolve)
+            .with_context(|| at("[source]"))?;
         let orders = raw
             .orders
-            .map(|o| source_settings(o, "orders", ORDER_FIELDS, &resolve).with_context(|| at("[orders]")))
+            .map(|o| {
+                source_settings(o, "orders", ORDER_FIELDS, &resolve).with_context(|| at("[orders]"))
+            })
             .transpose()?;
         let rules = rule_settings(raw.rules).with_context(|| at("[rules]"))?;
         let message = message_settings(raw.message).with_context(|| at("[message]"))?;
-        let gw_raw = raw
-            .gateway
-            .ok_or_else(|| anyhow!("{}: no [gateway] table; for a first run use kind = \"file\"", at("gateway")))?;
+        let gw_raw = raw.gateway.ok_or_else(|| {
+            anyhow!(
+                "{}: no [gateway] table; for a first run use kind = \"file\"",
+                at("gateway")
+            )
+        })?;
         let gateway = gateway_settings(gw_raw, &resolve).with_context(|| at("[gateway]"))?;
         Ok(Settings {
             config_path: path.to_path_buf(),
@@ -379,11 +440,17 @@ fn source_settings(
 ) -> Result<SourceSettings> {
     let kind = raw.kind.clone().unwrap_or_else(|| "csv".into());
     if !SOURCE_KINDS.contains(&kind.as_str()) {
-        bail!("kind `{kind}` is unknown; use one of: {}", SOURCE_KINDS.join(", "));
+        bail!(
+            "kind `{kind}` is unknown; use one of: {}",
+            SOURCE_KINDS.join(", ")
+        );
     }
     for key in raw.columns.keys() {
         if !fields.contains(&key.as_str()) {
-            bail!("columns.{key}: unknown field `{key}`; the fields are: {}", fields.join(", "));
+            bail!(
+                "columns.{key}: unknown field `{key}`; the fields are: {}",
+                fields.join(", ")
+            );
         }
     }
     let delimiter = match raw.delimiter.as_deref() {
@@ -397,9 +464,18 @@ fn source_settings(
         Some(",") => ',',
         Some(d) => bail!("decimal_separator `{d}` must be \".\" or \",\""),
     };
-    let currency = raw.currency.as_deref().map(Currency::parse).transpose().map_err(|e| anyhow!("currency: {e}"))?;
+    let currency = raw
+        .currency
+        .as_deref()
+        .map(Currency::parse)
+        .transpose()
+        .map_err(|e| anyhow!("currency: {e}"))?;
     Ok(SourceSettings {
-        table: if table == "source" { "[source]" } else { "[orders]" },
+        table: if table == "source" {
+            "[source]"
+        } else {
+            "[orders]"
+        },
         path: raw.path.as_deref().map(resolve),
         query: raw.query.clone(),
         timezone: parse_tz(raw.timezone.as_deref().unwrap_or("UTC")).context("timezone")?,
@@ -407,7 +483,8 @@ fn source_settings(
         decimal,
         currency,
         columns: raw.columns.clone(),
-        query_timeout: parse_std_duration(raw.query_timeout.as_deref().unwrap_or("30s")).context("query_timeout")?,
+        query_timeout: parse_std_duration(raw.query_timeout.as_deref().unwrap_or("30s"))
+            .context("query_timeout")?,
         kind,
         raw,
     })
@@ -417,11 +494,15 @@ fn rule_settings(raw: RawRules) -> Result<RuleSettings> {
     let mut min_cart_value = BTreeMap::new();
     for (code, amount) in &raw.min_cart_value {
         let currency = Currency::parse(code).map_err(|e| anyhow!("min_cart_value.{code}: {e}"))?;
-        let money = Money::parse(amount, currency, '.').map_err(|e| anyhow!("min_cart_value.{code}: {e}"))?;
+        let money = Money::parse(amount, currency, '.')
+            .map_err(|e| anyhow!("min_cart_value.{code}: {e}"))?;
         min_cart_value.insert(currency, money);
     }
     if raw.holdout_percent > 50 {
-        bail!("holdout_percent = {} is out of range; use 0..=50", raw.holdout_percent);
+        bail!(
+            "holdout_percent = {} is out of range; use 0..=50",
+            raw.holdout_percent
+        );
     }
     if raw.max_segments == 0 {
         bail!("max_segments must be at least 1");
@@ -433,9 +514,12 @@ fn rule_settings(raw: RawRules) -> Result<RuleSettings> {
         if !valid || !key.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
             bail!("country.{key}: use an ISO 3166 alpha-2 code (\"US\") or a US state (\"US-FL\")");
         }
-        let entry = country.entry(key.clone()).or_insert_with(CountryRule::default);
+        let entry = country
+            .entry(key.clone())
+            .or_insert_with(CountryRule::default);
         if let Some(h) = r.allowed_hours {
-            entry.hours = Some(Hours::parse(&h).with_context(|| format!("country.{key}.allowed_hours"))?);
+            entry.hours =
+                Some(Hours::parse(&h).with_context(|| format!("country.{key}.allowed_hours"))?);
         }
         if let Some(v) = r.no_sundays {
             entry.no_sundays = v;
@@ -448,7 +532,9 @@ fn rule_settings(raw: RawRules) -> Result<RuleSettings> {
                 .iter()
                 .map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d"))
                 .collect::<Result<_, _>>()
-                .with_context(|| format!("country.{key}.holidays: use dates like \"2026-12-24\""))?;
+                .with_context(|| {
+                    format!("country.{key}.holidays: use dates like \"2026-12-24\"")
+                })?;
         }
         if let Some(n) = r.max_per_day {
             entry.max_per_day = Some(n);
@@ -484,20 +570,29 @@ fn rule_settings(raw: RawRules) -> Result<RuleSettings> {
 fn message_settings(raw: RawMessage) -> Result<MessageSettings> {
     crate::message::template::validate(&raw.template, crate::message::template::MESSAGE_VARS)
         .context("template")?;
-    crate::message::template::validate(&raw.link, crate::message::template::LINK_VARS).context("link")?;
+    crate::message::template::validate(&raw.link, crate::message::template::LINK_VARS)
+        .context("link")?;
     let mut prices = Vec::new();
     for (code, amount) in &raw.cost_per_segment {
-        let currency = Currency::parse(code).map_err(|e| anyhow!("cost_per_segment.{code}: {e}"))?;
-        let price = Price::parse(amount, currency).map_err(|e| anyhow!("cost_per_segment.{code}: {e}"))?;
+        let currency =
+            Currency::parse(code).map_err(|e| anyhow!("cost_per_segment.{code}: {e}"))?;
+        let price =
+            Price::parse(amount, currency).map_err(|e| anyhow!("cost_per_segment.{code}: {e}"))?;
         prices.push(price);
     }
     let cost_per_segment = match (&raw.cost_currency, prices.len()) {
         (_, 0) => None,
         (None, 1) => Some(prices[0]),
-        (None, _) => bail!("cost_per_segment lists several currencies; set cost_currency to the one your gateway bills in"),
+        (None, _) => bail!(
+            "cost_per_segment lists several currencies; set cost_currency to the one your gateway bills in"
+        ),
         (Some(c), _) => {
             let cur = Currency::parse(c).map_err(|e| anyhow!("cost_currency: {e}"))?;
-            Some(*prices.iter().find(|m| m.currency == cur).ok_or_else(|| anyhow!("cost_currency = \"{c}\" has no cost_per_segment.{c}"))?)
+            Some(
+                *prices.iter().find(|m| m.currency == cur).ok_or_else(|| {
+                    anyhow!("cost_currency = \"{c}\" has no cost_per_segment.{c}")
+                })?,
+            )
         }
     };
     Ok(MessageSettings {
@@ -512,9 +607,15 @@ fn message_settings(raw: RawMessage) -> Result<MessageSettings> {
 }
 
 fn gateway_settings(raw: RawGateway, resolve: &dyn Fn(&str) -> PathBuf) -> Result<GatewaySettings> {
-    let kind = raw.kind.clone().ok_or_else(|| anyhow!("kind is missing; e.g. kind = \"file\""))?;
+    let kind = raw
+        .kind
+        .clone()
+        .ok_or_else(|| anyhow!("kind is missing; e.g. kind = \"file\""))?;
     if !crate::gateway::KINDS.contains(&kind.as_str()) {
-        bail!("kind `{kind}` is unknown; use one of: {}", crate::gateway::KINDS.join(", "));
+        bail!(
+            "kind `{kind}` is unknown; use one of: {}",
+            crate::gateway::KINDS.join(", ")
+        );
     }
     let rate = raw.rate_per_second.unwrap_or(10.0);
     if !(rate >= 0.0 && rate.is_finite()) {
@@ -523,7 +624,8 @@ fn gateway_settings(raw: RawGateway, resolve: &dyn Fn(&str) -> PathBuf) -> Resul
     Ok(GatewaySettings {
         path: raw.path.as_deref().map(resolve),
         timeout: parse_std_duration(raw.timeout.as_deref().unwrap_or("10s")).context("timeout")?,
-        connect_timeout: parse_std_duration(raw.connect_timeout.as_deref().unwrap_or("5s")).context("connect_timeout")?,
+        connect_timeout: parse_std_duration(raw.connect_timeout.as_deref().unwrap_or("5s"))
+            .context("connect_timeout")?,
         rate_per_second: rate,
         limit: raw.limit.unwrap_or(20),
         max_tries: raw.max_tries.unwrap_or(3).max(1),
@@ -534,7 +636,9 @@ fn gateway_settings(raw: RawGateway, resolve: &dyn Fn(&str) -> PathBuf) -> Resul
 }
 
 pub fn parse_tz(s: &str) -> Result<Tz> {
-    s.trim().parse::<Tz>().map_err(|_| anyhow!("`{s}` is not an IANA time zone (e.g. Europe/Moscow, America/New_York)"))
+    s.trim().parse::<Tz>().map_err(|_| {
+        anyhow!("`{s}` is not an IANA time zone (e.g. Europe/Moscow, America/New_York)")
+    })
 }
 
 fn parse_region(s: &str) -> Result<String> {
@@ -555,13 +659,17 @@ pub fn parse_std_duration(s: &str) -> Result<Duration> {
     let mut total_ms: u64 = 0;
     let mut rest = t;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return Err(bad());
         }
         let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let ms = match &rest[..unit_len] {
             "ms" => 1,
             "s" => 1000,
@@ -571,7 +679,9 @@ pub fn parse_std_duration(s: &str) -> Result<Duration> {
             "w" => 604_800_000,
             _ => return Err(bad()),
         };
-        total_ms = total_ms.checked_add(n.checked_mul(ms).ok_or_else(bad)?).ok_or_else(bad)?;
+        total_ms = total_ms
+            .checked_add(n.checked_mul(ms).ok_or_else(bad)?)
+            .ok_or_else(bad)?;
         rest = &rest[unit_len..];
     }
     Ok(Duration::from_millis(total_ms))
@@ -587,10 +697,22 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_std_duration("90m").unwrap(), Duration::from_secs(5400));
-        assert_eq!(parse_std_duration("7d").unwrap(), Duration::from_secs(7 * 86400));
-        assert_eq!(parse_std_duration("1h30m").unwrap(), Duration::from_secs(5400));
-        assert_eq!(parse_std_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(
+            parse_std_duration("90m").unwrap(),
+            Duration::from_secs(5400)
+        );
+        assert_eq!(
+            parse_std_duration("7d").unwrap(),
+            Duration::from_secs(7 * 86400)
+        );
+        assert_eq!(
+            parse_std_duration("1h30m").unwrap(),
+            Duration::from_secs(5400)
+        );
+        assert_eq!(
+            parse_std_duration("500ms").unwrap(),
+            Duration::from_millis(500)
+        );
         assert!(parse_std_duration("90").is_err());
         assert!(parse_std_duration("m").is_err());
         assert!(parse_std_duration("5 parsecs").is_err());
@@ -598,8 +720,14 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let err = Settings::from_toml("[source]\npath='a.csv'\n[gateway]\nkind='file'\n[rules]\nquiet='x'\n", Path::new("c.toml"))
-            .unwrap_err();
-        assert!(format!("{err:#}").contains("unknown field `quiet`"), "{err:#}");
+        let err = Settings::from_toml(
+            "[source]\npath='a.csv'\n[gateway]\nkind='file'\n[rules]\nquiet='x'\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown field `quiet`"),
+            "{err:#}"
+        );
     }
 }

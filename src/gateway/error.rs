@@ -8,10 +8,18 @@ use std::time::Duration;
 pub enum GatewayError {
     /// Documented as not processed (HTTP 429, "retry" codes, connection refused before the request
     /// was written): safe to retry after `retry_after` or a backoff.
-    Transient { code: String, message: String, retry_after: Option<Duration> },
+    Transient {
+        code: String,
+        message: String,
+        retry_after: Option<Duration>,
+    },
     /// This recipient cannot be messaged (invalid number, no route). `opt_out`: the provider says
     /// the number unsubscribed, so it goes on the ledger's opt-out list.
-    Permanent { code: String, message: String, opt_out: bool },
+    Permanent {
+        code: String,
+        message: String,
+        opt_out: bool,
+    },
     /// Nothing more can be sent this run (bad credentials, no balance, sender not approved).
     Fatal { code: String, message: String },
     /// The request may have been processed (timeout after sending, broken connection, 5xx).
@@ -19,20 +27,42 @@ pub enum GatewayError {
 }
 
 impl GatewayError {
-    pub fn transient(code: impl Into<String>, message: impl Into<String>, retry_after: Option<Duration>) -> Self {
-        GatewayError::Transient { code: code.into(), message: message.into(), retry_after }
+    pub fn transient(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        retry_after: Option<Duration>,
+    ) -> Self {
+        GatewayError::Transient {
+            code: code.into(),
+            message: message.into(),
+            retry_after,
+        }
     }
     pub fn permanent(code: impl Into<String>, message: impl Into<String>) -> Self {
-        GatewayError::Permanent { code: code.into(), message: message.into(), opt_out: false }
+        GatewayError::Permanent {
+            code: code.into(),
+            message: message.into(),
+            opt_out: false,
+        }
     }
     pub fn opted_out(code: impl Into<String>, message: impl Into<String>) -> Self {
-        GatewayError::Permanent { code: code.into(), message: message.into(), opt_out: true }
+        GatewayError::Permanent {
+            code: code.into(),
+            message: message.into(),
+            opt_out: true,
+        }
     }
     pub fn fatal(code: impl Into<String>, message: impl Into<String>) -> Self {
-        GatewayError::Fatal { code: code.into(), message: message.into() }
+        GatewayError::Fatal {
+            code: code.into(),
+            message: message.into(),
+        }
     }
     pub fn unknown(code: impl Into<String>, message: impl Into<String>) -> Self {
-        GatewayError::Unknown { code: code.into(), message: message.into() }
+        GatewayError::Unknown {
+            code: code.into(),
+            message: message.into(),
+        }
     }
 
     pub fn is_transient(&self) -> bool {
@@ -78,7 +108,13 @@ impl GatewayError {
 
 impl fmt::Display for GatewayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} gateway error {}: {}", self.class(), self.code(), self.message())
+        write!(
+            f,
+            "{} gateway error {}: {}",
+            self.class(),
+            self.code(),
+            self.message()
+        )
     }
 }
 

@@ -19,7 +19,8 @@ impl FileGateway {
     pub fn open(cfg: &GatewaySettings) -> Result<FileGateway> {
         let path = cfg.path.clone().context("gateway.path is missing; the file gateway needs an outbox file, e.g. path = \"outbox.jsonl\"")?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create outbox folder {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create outbox folder {}", dir.display()))?;
         }
         let file = File::options()
             .create(true)
@@ -52,7 +53,16 @@ impl Gateway for FileGateway {
         self.file
             .write_all(buf.as_bytes())
             .and_then(|_| self.file.sync_data())
-            .map_err(|e| GatewayError::fatal("io", format!("cannot write outbox {}: {e}", self.path.display())))?;
-        Ok(Receipt { provider_id: Some(id), segments: Some(sms.segments), price: None })
+            .map_err(|e| {
+                GatewayError::fatal(
+                    "io",
+                    format!("cannot write outbox {}: {e}", self.path.display()),
+                )
+            })?;
+        Ok(Receipt {
+            provider_id: Some(id),
+            segments: Some(sms.segments),
+            price: None,
+        })
     }
 }

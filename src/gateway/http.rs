@@ -29,12 +29,19 @@ impl Reply {
     }
 
     pub fn json(&self) -> Option<serde_json::Value> {
-        serde_json::from_str::<serde_json::Value>(&self.body).ok().filter(|v| v.is_object())
+        serde_json::from_str::<serde_json::Value>(&self.body)
+            .ok()
+            .filter(|v| v.is_object())
     }
 
     /// The first characters of the body, on one line, for error messages.
     pub fn snippet(&self) -> String {
-        let one_line: String = self.body.chars().map(|c| if c.is_control() { ' ' } else { c }).take(120).collect();
+        let one_line: String = self
+            .body
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(120)
+            .collect();
         one_line.trim().to_string()
     }
 }
@@ -97,7 +104,10 @@ impl Http {
             .max_idle_connections_per_host(0)
             .user_agent(concat!("cartnudge/", env!("CARGO_PKG_VERSION")))
             .build();
-        Http { agent: config.into(), scrub }
+        Http {
+            agent: config.into(),
+            scrub,
+        }
     }
 
     pub fn scrub(&self, text: &str) -> String {
@@ -135,7 +145,12 @@ impl Http {
         };
         let mut resp = result.map_err(|e| self.transport_error(what, e))?;
         let status = resp.status().as_u16();
-        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
         let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v));
         let location = header("location").map(|l| self.scrub(&l));
         let bytes = resp
@@ -144,24 +159,43 @@ impl Http {
             .limit(1 << 20)
             .read_to_vec()
             .map_err(|e| self.transport_error(what, e))?;
-        Ok(Reply { status, retry_after, location, body: String::from_utf8_lossy(&bytes).into_owned() })
+        Ok(Reply {
+            status,
+            retry_after,
+            location,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })
     }
 
     fn transport_error(&self, what: &str, e: ureq::Error) -> GatewayError {
         let text = self.scrub(&describe(&e));
         if written_nothing(&e) {
-            GatewayError::transient("connect", format!("{what}: {text} (nothing was sent)"), None)
+            GatewayError::transient(
+                "connect",
+                format!("{what}: {text} (nothing was sent)"),
+                None,
+            )
         } else if matches!(e, ureq::Error::Timeout(_)) {
-            GatewayError::unknown("timeout", format!("{what}: {text} after the request was sent; it may have been delivered"))
+            GatewayError::unknown(
+                "timeout",
+                format!("{what}: {text} after the request was sent; it may have been delivered"),
+            )
         } else {
-            GatewayError::unknown("io", format!("{what}: {text}; the request may have been delivered"))
+            GatewayError::unknown(
+                "io",
+                format!("{what}: {text}; the request may have been delivered"),
+            )
         }
     }
 
     /// The class an answer gets from its HTTP status alone, when the body says nothing usable
     /// (an HTML error page, garbage JSON, an unknown shape).
     pub fn by_status(&self, what: &str, reply: &Reply) -> GatewayError {
-        let detail = format!("{what}: HTTP {} {}", reply.status, self.scrub(&reply.snippet()));
+        let detail = format!(
+            "{what}: HTTP {} {}",
+            reply.status,
+            self.scrub(&reply.snippet())
+        );
         let code = reply.status.to_string();
         match reply.status {
             300..=399 => GatewayError::fatal(
@@ -173,11 +207,16 @@ impl Http {
                 ),
             ),
             401 | 403 => GatewayError::fatal(code, format!("{detail}; check the credentials")),
-            404 => GatewayError::fatal(code, format!("{detail}; check base_url and the account id")),
+            404 => {
+                GatewayError::fatal(code, format!("{detail}; check base_url and the account id"))
+            }
             408 | 429 => GatewayError::transient(code, detail, reply.retry_after),
             400..=499 => GatewayError::permanent(code, detail),
             // 2xx with an answer we cannot read, 5xx, anything else: it may have gone out.
-            _ => GatewayError::unknown(code, format!("{detail} (unreadable answer; it may have been delivered)")),
+            _ => GatewayError::unknown(
+                code,
+                format!("{detail} (unreadable answer; it may have been delivered)"),
+            ),
         }
     }
 }
@@ -218,7 +257,11 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
     }
     let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO).min(Duration::from_secs(24 * 3600)))
+    Some(
+        wait.to_std()
+            .unwrap_or(Duration::ZERO)
+            .min(Duration::from_secs(24 * 3600)),
+    )
 }
 
 /// A price written as a JSON string or number, `None` when absent, null or unreadable.
@@ -251,14 +294,26 @@ pub fn json_text(v: Option<&serde_json::Value>) -> Option<String> {
 
 /// Base URL without a trailing slash.
 pub fn base_url(cfg: &GatewaySettings, default: &str) -> String {
-    cfg.raw.base_url.as_deref().unwrap_or(default).trim_end_matches('/').to_string()
+    cfg.raw
+        .base_url
+        .as_deref()
+        .unwrap_or(default)
+        .trim_end_matches('/')
+        .to_string()
 }
 
 /// Reads the env var a config key names. Errors name the key and the variable, never a value.
-pub fn secret(cfg_key: &str, var: Option<&str>, env: super::EnvLookup<'_>, hint: &str) -> anyhow::Result<String> {
+pub fn secret(
+    cfg_key: &str,
+    var: Option<&str>,
+    env: super::EnvLookup<'_>,
+    hint: &str,
+) -> anyhow::Result<String> {
     let var = var.ok_or_else(|| anyhow::anyhow!("gateway.{cfg_key} is missing; set it to the name of the environment variable that holds {hint}"))?;
     env(var).filter(|v| !v.is_empty()).ok_or_else(|| {
-        anyhow::anyhow!("environment variable {var} (gateway.{cfg_key}) is not set; it must hold {hint}")
+        anyhow::anyhow!(
+            "environment variable {var} (gateway.{cfg_key}) is not set; it must hold {hint}"
+        )
     })
 }
 
@@ -270,7 +325,11 @@ fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -301,7 +360,14 @@ mod tests {
 
     #[test]
     fn base64_matches_rfc_4648_vectors() {
-        let cases = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE=")];
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+        ];
         for (plain, encoded) in cases {
             assert_eq!(base64(plain.as_bytes()), encoded);
         }
@@ -312,13 +378,19 @@ mod tests {
     fn retry_after_seconds_and_dates() {
         assert_eq!(parse_retry_after("1"), Some(Duration::from_secs(1)));
         assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 
     #[test]
     fn scrubber_removes_raw_and_encoded_secrets() {
         let s = Scrubber::new(&["k3y/+=", "AC123"]);
-        assert_eq!(s.scrub("url ?api_id=k3y%2F%2B%3D&x /Accounts/AC123/ k3y/+="), "url ?api_id=[redacted]&x /Accounts/[redacted]/ [redacted]");
+        assert_eq!(
+            s.scrub("url ?api_id=k3y%2F%2B%3D&x /Accounts/AC123/ k3y/+="),
+            "url ?api_id=[redacted]&x /Accounts/[redacted]/ [redacted]"
+        );
     }
 }

@@ -37,9 +37,16 @@ impl MessageBird {
                  point access_key_env at a MessageBird test access key instead"
             );
         }
-        let key = http::secret("access_key_env", cfg.raw.access_key_env.as_deref(), env, "your MessageBird access key")?;
+        let key = http::secret(
+            "access_key_env",
+            cfg.raw.access_key_env.as_deref(),
+            env,
+            "your MessageBird access key",
+        )?;
         let Some(originator) = cfg.raw.from.clone() else {
-            bail!("gateway.from is required for messagebird: the originator (a number or up to 11 letters)");
+            bail!(
+                "gateway.from is required for messagebird: the originator (a number or up to 11 letters)"
+            );
         };
         Ok(MessageBird {
             http: Http::new(cfg, Scrubber::new(&[&key])),
@@ -67,8 +74,17 @@ impl Gateway for MessageBird {
         }
         let bytes = serde_json::to_vec(&body).expect("JSON of strings");
         let url = format!("{}/messages", self.base);
-        let headers = [("Authorization", self.auth.as_str()), ("Accept", "application/json")];
-        let reply = self.http.call("messagebird send", "POST", &url, &headers, Body::Json(&bytes))?;
+        let headers = [
+            ("Authorization", self.auth.as_str()),
+            ("Accept", "application/json"),
+        ];
+        let reply = self.http.call(
+            "messagebird send",
+            "POST",
+            &url,
+            &headers,
+            Body::Json(&bytes),
+        )?;
         if !reply.is_success() {
             return Err(self.error(&reply));
         }
@@ -76,25 +92,45 @@ impl Gateway for MessageBird {
         let Some(id) = json.as_ref().and_then(|j| http::json_text(j.get("id"))) else {
             return Err(self.http.by_status("messagebird send", &reply));
         };
-        let segments = json.as_ref().and_then(|j| http::json_u64(j.get("messagePartCount")));
-        Ok(Receipt { provider_id: Some(id), segments: segments.filter(|n| *n > 0).map(|n| n as u32), price: None })
+        let segments = json
+            .as_ref()
+            .and_then(|j| http::json_u64(j.get("messagePartCount")));
+        Ok(Receipt {
+            provider_id: Some(id),
+            segments: segments.filter(|n| *n > 0).map(|n| n as u32),
+            price: None,
+        })
     }
 }
 
 impl MessageBird {
     fn error(&self, reply: &Reply) -> GatewayError {
-        let first = reply.json().and_then(|j| j.get("errors").and_then(|e| e.get(0)).cloned());
-        let Some(code) = first.as_ref().and_then(|e| e.get("code")).and_then(Value::as_i64) else {
+        let first = reply
+            .json()
+            .and_then(|j| j.get("errors").and_then(|e| e.get(0)).cloned());
+        let Some(code) = first
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .and_then(Value::as_i64)
+        else {
             return self.http.by_status("messagebird", reply);
         };
-        let text = first.as_ref().and_then(|e| e.get("description")).and_then(Value::as_str).unwrap_or("");
-        let message = self.http.scrub(&format!("messagebird: {text} (HTTP {})", reply.status));
+        let text = first
+            .as_ref()
+            .and_then(|e| e.get("description"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let message = self
+            .http
+            .scrub(&format!("messagebird: {text} (HTTP {})", reply.status));
         let c = code.to_string();
         match (code, reply.status) {
             (_, 429) => GatewayError::transient(c, message, reply.retry_after),
             // 2 bad access key, 25 not enough balance.
             (2 | 25, _) | (_, 401 | 403) => GatewayError::fatal(c, message),
-            (_, 500..=599) => GatewayError::unknown(c, format!("{message}; it may have been delivered")),
+            (_, 500..=599) => {
+                GatewayError::unknown(c, format!("{message}; it may have been delivered"))
+            }
             // 9 no (correct) recipients, 10 unknown parameter, 21 bad request, …
             _ => GatewayError::permanent(c, message),
         }

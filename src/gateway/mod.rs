@@ -91,7 +91,10 @@ pub trait Gateway {
     /// Delivery status of an earlier send, by the provider's message id.
     fn status(&mut self, provider_id: &str) -> Result<DeliveryStatus, GatewayError> {
         let _ = provider_id;
-        Err(GatewayError::permanent("unsupported", format!("gateway {} has no status API", self.name())))
+        Err(GatewayError::permanent(
+            "unsupported",
+            format!("gateway {} has no status API", self.name()),
+        ))
     }
 }
 
@@ -116,13 +119,25 @@ pub fn build(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<Box<dyn Gatewa
         "messagebird" => Box::new(messagebird::MessageBird::new(cfg, env)?),
         "vonage" => Box::new(vonage::Vonage::new(cfg, env)?),
         "webhook" => Box::new(webhook::Webhook::new(cfg, env)?),
-        other => anyhow::bail!("gateway.kind `{other}` is not available in this build; use one of: {}", KINDS.join(", ")),
+        other => anyhow::bail!(
+            "gateway.kind `{other}` is not available in this build; use one of: {}",
+            KINDS.join(", ")
+        ),
     };
     Ok(gateway)
 }
 
 /// Every gateway kind the config accepts.
-pub const KINDS: &[&str] = &["file", "stub", "twilio", "smsru", "smsc", "messagebird", "vonage", "webhook"];
+pub const KINDS: &[&str] = &[
+    "file",
+    "stub",
+    "twilio",
+    "smsru",
+    "smsc",
+    "messagebird",
+    "vonage",
+    "webhook",
+];
 
 /// Env-var names the configured gateway reads secrets from, as (config key, variable), for `check`
 /// (which says which are missing). A required key left out of the config is `build`'s error.
@@ -135,18 +150,27 @@ pub fn required_env(cfg: &GatewaySettings) -> Vec<(&'static str, String)> {
             ("api_key_sid_env", &raw.api_key_sid_env),
         ],
         "smsru" => &[("api_id_env", &raw.api_id_env)],
-        "smsc" => &[("login_env", &raw.login_env), ("password_env", &raw.password_env)],
+        "smsc" => &[
+            ("login_env", &raw.login_env),
+            ("password_env", &raw.password_env),
+        ],
         "messagebird" => &[("access_key_env", &raw.access_key_env)],
-        "vonage" => &[("api_key_env", &raw.api_key_env), ("api_secret_env", &raw.api_secret_env)],
+        "vonage" => &[
+            ("api_key_env", &raw.api_key_env),
+            ("api_secret_env", &raw.api_secret_env),
+        ],
         "webhook" => &[("secret_env", &raw.secret_env)],
         _ => &[],
     };
-    keys.iter().filter_map(|(k, v)| v.as_ref().map(|v| (*k, v.clone()))).collect()
+    keys.iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v.clone())))
+        .collect()
 }
 
 /// The currency a provider bills in (`gateway.currency`), for prices it reports without one.
 fn billing_currency(cfg: &GatewaySettings, default: &str) -> Result<crate::model::Currency> {
     let code = cfg.raw.currency.as_deref().unwrap_or(default);
-    crate::model::Currency::parse(code)
-        .map_err(|e| anyhow::anyhow!("gateway.currency `{code}`: {e}; use an ISO 4217 code such as RUB or EUR"))
+    crate::model::Currency::parse(code).map_err(|e| {
+        anyhow::anyhow!("gateway.currency `{code}`: {e}; use an ISO 4217 code such as RUB or EUR")
+    })
 }

@@ -37,7 +37,12 @@ impl fmt::Debug for Smsc {
 impl Smsc {
     pub fn new(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<Smsc> {
         let raw = &cfg.raw;
-        let password = http::secret("password_env", raw.password_env.as_deref(), env, "your SMSC password or API key")?;
+        let password = http::secret(
+            "password_env",
+            raw.password_env.as_deref(),
+            env,
+            "your SMSC password or API key",
+        )?;
         // An API key goes in `psw` with an empty login.
         let login = match raw.login_env.as_deref() {
             Some(var) => http::secret("login_env", Some(var), env, "your SMSC login")?,
@@ -74,7 +79,9 @@ impl Gateway for Smsc {
             fields.push(("sender", sender));
         }
         let url = format!("{}/sys/send.php", self.base);
-        let reply = self.http.call("smsc send", "POST", &url, &[], Body::Form(&fields))?;
+        let reply = self
+            .http
+            .call("smsc send", "POST", &url, &[], Body::Form(&fields))?;
         let Some(json) = reply.json().filter(|_| reply.is_success()) else {
             return Err(self.http.by_status("smsc send", &reply));
         };
@@ -83,11 +90,16 @@ impl Gateway for Smsc {
         }
         let id = http::json_text(json.get("id"));
         if id.is_none() && !self.test {
-            return Err(GatewayError::unknown("no-id", "smsc send: answer without an id or an error; it may have been delivered"));
+            return Err(GatewayError::unknown(
+                "no-id",
+                "smsc send: answer without an id or an error; it may have been delivered",
+            ));
         }
         Ok(Receipt {
             provider_id: id,
-            segments: http::json_u64(json.get("cnt")).filter(|n| *n > 0).map(|n| n as u32),
+            segments: http::json_u64(json.get("cnt"))
+                .filter(|n| *n > 0)
+                .map(|n| n as u32),
             price: http::json_price(json.get("cost"), self.currency),
         })
     }
@@ -95,14 +107,24 @@ impl Gateway for Smsc {
 
 impl Smsc {
     fn classify(&self, json: &Value, reply: &Reply) -> GatewayError {
-        let code = json.get("error_code").and_then(|c| http::json_u64(Some(c))).map(|c| c as i64).unwrap_or(-1);
-        let text = json.get("error").and_then(Value::as_str).unwrap_or("no error text");
+        let code = json
+            .get("error_code")
+            .and_then(|c| http::json_u64(Some(c)))
+            .map(|c| c as i64)
+            .unwrap_or(-1);
+        let text = json
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("no error text");
         let message = self.http.scrub(&format!("smsc: {text}"));
         let c = code.to_string();
         match code {
             2..=4 => GatewayError::fatal(c, message),
             // A duplicate of a request SMSC saw within the last minute: that one may have gone out.
-            9 => GatewayError::unknown(c, format!("{message}; an identical request was already made, not resending")),
+            9 => GatewayError::unknown(
+                c,
+                format!("{message}; an identical request was already made, not resending"),
+            ),
             1 | 5..=8 => GatewayError::permanent(c, message),
             _ if !reply.is_success() => self.http.by_status("smsc send", reply),
             _ => GatewayError::permanent(c, message),

@@ -33,7 +33,12 @@ impl fmt::Debug for SmsRu {
 
 impl SmsRu {
     pub fn new(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<SmsRu> {
-        let api_id = http::secret("api_id_env", cfg.raw.api_id_env.as_deref(), env, "your SMS.ru api_id")?;
+        let api_id = http::secret(
+            "api_id_env",
+            cfg.raw.api_id_env.as_deref(),
+            env,
+            "your SMS.ru api_id",
+        )?;
         Ok(SmsRu {
             http: Http::new(cfg, Scrubber::new(&[&api_id])),
             base: http::base_url(cfg, DEFAULT_BASE),
@@ -51,7 +56,12 @@ impl Gateway for SmsRu {
 
     fn send(&mut self, sms: &Sms<'_>) -> Result<Receipt, GatewayError> {
         let to = sms.to.digits();
-        let mut fields: Vec<(&str, &str)> = vec![("api_id", &self.api_id), ("to", to), ("msg", sms.text), ("json", "1")];
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("api_id", &self.api_id),
+            ("to", to),
+            ("msg", sms.text),
+            ("json", "1"),
+        ];
         if let Some(from) = &self.from {
             fields.push(("from", from));
         }
@@ -59,21 +69,34 @@ impl Gateway for SmsRu {
             fields.push(("test", "1"));
         }
         let url = format!("{}/sms/send", self.base);
-        let reply = self.http.call("sms.ru send", "POST", &url, &[], Body::Form(&fields))?;
+        let reply = self
+            .http
+            .call("sms.ru send", "POST", &url, &[], Body::Form(&fields))?;
         let json = self.top_level(&reply, "sms.ru send")?;
         let Some(entry) = json.get("sms").and_then(|s| s.get(to)) else {
-            return Err(GatewayError::unknown("no-entry", format!("sms.ru send: accepted, but no entry for {}", sms.to.masked())));
+            return Err(GatewayError::unknown(
+                "no-entry",
+                format!(
+                    "sms.ru send: accepted, but no entry for {}",
+                    sms.to.masked()
+                ),
+            ));
         };
         if entry.get("status").and_then(Value::as_str) != Some("OK") {
             return Err(self.classify(entry));
         }
         let Some(id) = http::json_text(entry.get("sms_id")) else {
-            return Err(GatewayError::unknown("no-id", "sms.ru send: accepted without an sms_id"));
+            return Err(GatewayError::unknown(
+                "no-id",
+                "sms.ru send: accepted without an sms_id",
+            ));
         };
         let rub = Currency::parse("RUB").expect("RUB");
         Ok(Receipt {
             provider_id: Some(id),
-            segments: http::json_u64(entry.get("sms")).filter(|n| *n > 0).map(|n| n as u32),
+            segments: http::json_u64(entry.get("sms"))
+                .filter(|n| *n > 0)
+                .map(|n| n as u32),
             price: http::json_price(entry.get("cost"), rub),
         })
     }
@@ -89,10 +112,15 @@ impl Gateway for SmsRu {
             http::percent_encode(&self.api_id),
             http::percent_encode(provider_id)
         );
-        let reply = self.http.call("sms.ru status", "GET", &url, &[], Body::None)?;
+        let reply = self
+            .http
+            .call("sms.ru status", "GET", &url, &[], Body::None)?;
         let json = self.top_level(&reply, "sms.ru status")?;
         let Some(entry) = json.get("sms").and_then(|s| s.get(provider_id)) else {
-            return Err(GatewayError::unknown("no-entry", format!("sms.ru status: no entry for {provider_id}")));
+            return Err(GatewayError::unknown(
+                "no-entry",
+                format!("sms.ru status: no entry for {provider_id}"),
+            ));
         };
         let code = entry.get("status_code").and_then(Value::as_i64);
         let state = match code {
@@ -103,7 +131,11 @@ impl Gateway for SmsRu {
             _ => return Err(self.classify(entry)),
         };
         let rub = Currency::parse("RUB").expect("RUB");
-        Ok(DeliveryStatus { state, price: http::json_price(entry.get("cost"), rub), code: code.map(|c| c.to_string()) })
+        Ok(DeliveryStatus {
+            state,
+            price: http::json_price(entry.get("cost"), rub),
+            code: code.map(|c| c.to_string()),
+        })
     }
 }
 
@@ -126,7 +158,10 @@ impl SmsRu {
     /// `status_code` (top-level or per number) → class.
     fn classify(&self, v: &Value) -> GatewayError {
         let code = v.get("status_code").and_then(Value::as_i64).unwrap_or(-1);
-        let text = v.get("status_text").and_then(Value::as_str).unwrap_or("no status_text");
+        let text = v
+            .get("status_text")
+            .and_then(Value::as_str)
+            .unwrap_or("no status_text");
         let message = self.http.scrub(&format!("sms.ru: {text}"));
         let c = code.to_string();
         match code {

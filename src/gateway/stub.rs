@@ -16,16 +16,30 @@ pub struct StubGateway {
     calls: u64,
 }
 
-pub const OUTCOMES: &[&str] = &["sent", "permanent", "optout", "transient", "fatal", "unknown"];
+pub const OUTCOMES: &[&str] = &[
+    "sent",
+    "permanent",
+    "optout",
+    "transient",
+    "fatal",
+    "unknown",
+];
 
 impl StubGateway {
     pub fn new(cfg: &GatewaySettings) -> Result<StubGateway> {
         for (phone, outcome) in &cfg.raw.outcomes {
             if !OUTCOMES.contains(&outcome.as_str()) {
-                bail!("gateway.outcomes.\"{phone}\" = \"{outcome}\"; use one of: {}", OUTCOMES.join(", "));
+                bail!(
+                    "gateway.outcomes.\"{phone}\" = \"{outcome}\"; use one of: {}",
+                    OUTCOMES.join(", ")
+                );
             }
         }
-        Ok(StubGateway { outcomes: cfg.raw.outcomes.clone(), log: cfg.path.clone(), calls: 0 })
+        Ok(StubGateway {
+            outcomes: cfg.raw.outcomes.clone(),
+            log: cfg.path.clone(),
+            calls: 0,
+        })
     }
 }
 
@@ -36,7 +50,11 @@ impl Gateway for StubGateway {
 
     fn send(&mut self, sms: &Sms<'_>) -> Result<Receipt, GatewayError> {
         self.calls += 1;
-        let outcome = self.outcomes.get(sms.to.as_str()).map(String::as_str).unwrap_or("sent");
+        let outcome = self
+            .outcomes
+            .get(sms.to.as_str())
+            .map(String::as_str)
+            .unwrap_or("sent");
         if let Some(path) = &self.log {
             let line = serde_json::json!({"to": sms.to.as_str(), "cart_id": sms.cart_id, "text": sms.text, "outcome": outcome});
             let _ = std::fs::OpenOptions::new()
@@ -46,12 +64,29 @@ impl Gateway for StubGateway {
                 .and_then(|mut f| writeln!(f, "{line}"));
         }
         match outcome {
-            "permanent" => Err(GatewayError::permanent("stub-invalid", "stub: invalid number")),
-            "optout" => Err(GatewayError::opted_out("stub-stop", "stub: recipient replied STOP")),
-            "transient" => Err(GatewayError::transient("stub-busy", "stub: try again", Some(std::time::Duration::ZERO))),
+            "permanent" => Err(GatewayError::permanent(
+                "stub-invalid",
+                "stub: invalid number",
+            )),
+            "optout" => Err(GatewayError::opted_out(
+                "stub-stop",
+                "stub: recipient replied STOP",
+            )),
+            "transient" => Err(GatewayError::transient(
+                "stub-busy",
+                "stub: try again",
+                Some(std::time::Duration::ZERO),
+            )),
             "fatal" => Err(GatewayError::fatal("stub-auth", "stub: bad credentials")),
-            "unknown" => Err(GatewayError::unknown("stub-timeout", "stub: timed out after sending")),
-            _ => Ok(Receipt { provider_id: Some(format!("stub-{}", self.calls)), segments: Some(sms.segments), price: None }),
+            "unknown" => Err(GatewayError::unknown(
+                "stub-timeout",
+                "stub: timed out after sending",
+            )),
+            _ => Ok(Receipt {
+                provider_id: Some(format!("stub-{}", self.calls)),
+                segments: Some(sms.segments),
+                price: None,
+            }),
         }
     }
 }

@@ -53,18 +53,41 @@ impl Twilio {
             );
         }
         let raw = &cfg.raw;
-        let account_sid = http::secret("account_sid_env", raw.account_sid_env.as_deref(), env, "your Twilio Account SID (AC…)")?;
-        let token_hint = if raw.api_key_sid_env.is_some() { "the API key's secret" } else { "your Twilio Auth Token" };
-        let token = http::secret("auth_token_env", raw.auth_token_env.as_deref(), env, token_hint)?;
+        let account_sid = http::secret(
+            "account_sid_env",
+            raw.account_sid_env.as_deref(),
+            env,
+            "your Twilio Account SID (AC…)",
+        )?;
+        let token_hint = if raw.api_key_sid_env.is_some() {
+            "the API key's secret"
+        } else {
+            "your Twilio Auth Token"
+        };
+        let token = http::secret(
+            "auth_token_env",
+            raw.auth_token_env.as_deref(),
+            env,
+            token_hint,
+        )?;
         let user = match raw.api_key_sid_env.as_deref() {
-            Some(var) => http::secret("api_key_sid_env", Some(var), env, "your Twilio API Key SID (SK…)")?,
+            Some(var) => http::secret(
+                "api_key_sid_env",
+                Some(var),
+                env,
+                "your Twilio API Key SID (SK…)",
+            )?,
             None => account_sid.clone(),
         };
         let sender = match (raw.from.as_deref(), raw.messaging_service_sid.as_deref()) {
-            (Some(_), Some(_)) => bail!("set either gateway.from or gateway.messaging_service_sid, not both"),
+            (Some(_), Some(_)) => {
+                bail!("set either gateway.from or gateway.messaging_service_sid, not both")
+            }
             (Some(from), None) => Sender::From(from.to_string()),
             (None, Some(sid)) => Sender::Service(sid.to_string()),
-            (None, None) => bail!("gateway.from (a Twilio number or sender id) or gateway.messaging_service_sid is required"),
+            (None, None) => bail!(
+                "gateway.from (a Twilio number or sender id) or gateway.messaging_service_sid is required"
+            ),
         };
         let scrub = Scrubber::new(&[&account_sid, &token, &user]);
         Ok(Twilio {
@@ -78,7 +101,10 @@ impl Twilio {
     }
 
     fn messages_url(&self) -> String {
-        format!("{}/2010-04-01/Accounts/{}/Messages", self.base, self.account_sid)
+        format!(
+            "{}/2010-04-01/Accounts/{}/Messages",
+            self.base, self.account_sid
+        )
     }
 }
 
@@ -97,8 +123,13 @@ impl Gateway for Twilio {
             fields.push(("StatusCallback", cb));
         }
         let url = format!("{}.json", self.messages_url());
-        let auth = [("Authorization", self.auth.as_str()), ("Accept", "application/json")];
-        let reply = self.http.call("twilio send", "POST", &url, &auth, Body::Form(&fields))?;
+        let auth = [
+            ("Authorization", self.auth.as_str()),
+            ("Accept", "application/json"),
+        ];
+        let reply = self
+            .http
+            .call("twilio send", "POST", &url, &auth, Body::Form(&fields))?;
         if !reply.is_success() {
             return Err(self.error(&reply));
         }
@@ -108,8 +139,14 @@ impl Gateway for Twilio {
         };
         let json = json.unwrap_or_default();
         // "0" until Twilio has split the message; then our own count stands.
-        let segments = http::json_u64(json.get("num_segments")).filter(|n| *n > 0).map(|n| n as u32);
-        Ok(Receipt { provider_id: Some(sid), segments, price: price(&json) })
+        let segments = http::json_u64(json.get("num_segments"))
+            .filter(|n| *n > 0)
+            .map(|n| n as u32);
+        Ok(Receipt {
+            provider_id: Some(sid),
+            segments,
+            price: price(&json),
+        })
     }
 
     fn has_status(&self) -> bool {
@@ -118,11 +155,19 @@ impl Gateway for Twilio {
 
     fn status(&mut self, provider_id: &str) -> Result<DeliveryStatus, GatewayError> {
         if provider_id.is_empty() || !provider_id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(GatewayError::permanent("bad-id", format!("`{provider_id}` is not a Twilio message SID")));
+            return Err(GatewayError::permanent(
+                "bad-id",
+                format!("`{provider_id}` is not a Twilio message SID"),
+            ));
         }
         let url = format!("{}/{provider_id}.json", self.messages_url());
-        let auth = [("Authorization", self.auth.as_str()), ("Accept", "application/json")];
-        let reply = self.http.call("twilio status", "GET", &url, &auth, Body::None)?;
+        let auth = [
+            ("Authorization", self.auth.as_str()),
+            ("Accept", "application/json"),
+        ];
+        let reply = self
+            .http
+            .call("twilio status", "GET", &url, &auth, Body::None)?;
         if !reply.is_success() {
             return Err(self.error(&reply));
         }
@@ -136,8 +181,13 @@ impl Gateway for Twilio {
             "failed" | "canceled" => DeliveryState::Failed,
             _ => DeliveryState::Pending,
         };
-        let code = http::json_text(json.get("error_code")).or_else(|| Some(status.to_string()).filter(|s| !s.is_empty()));
-        Ok(DeliveryStatus { state, price: price(&json), code })
+        let code = http::json_text(json.get("error_code"))
+            .or_else(|| Some(status.to_string()).filter(|s| !s.is_empty()));
+        Ok(DeliveryStatus {
+            state,
+            price: price(&json),
+            code,
+        })
     }
 }
 
@@ -145,19 +195,30 @@ impl Twilio {
     /// Maps a non-2xx answer, by Twilio error code first and HTTP status second.
     fn error(&self, reply: &Reply) -> GatewayError {
         let json = reply.json();
-        let code = json.as_ref().and_then(|j| j.get("code")).and_then(|c| c.as_i64());
+        let code = json
+            .as_ref()
+            .and_then(|j| j.get("code"))
+            .and_then(|c| c.as_i64());
         let Some(code) = code else {
             return self.http.by_status("twilio", reply);
         };
-        let text = json.as_ref().and_then(|j| j.get("message")).and_then(|m| m.as_str()).unwrap_or("");
-        let message = self.http.scrub(&format!("twilio: {text} (HTTP {})", reply.status));
+        let text = json
+            .as_ref()
+            .and_then(|j| j.get("message"))
+            .and_then(|m| m.as_str())
+            .unwrap_or("");
+        let message = self
+            .http
+            .scrub(&format!("twilio: {text} (HTTP {})", reply.status));
         let c = code.to_string();
         match (code, reply.status) {
             (21610, _) => GatewayError::opted_out(c, message),
             (20429, _) | (_, 429) => GatewayError::transient(c, message, reply.retry_after),
             (_, 401) => GatewayError::fatal(c, message),
             (code, _) if FATAL_CODES.contains(&code) => GatewayError::fatal(c, message),
-            (_, 500..=599) => GatewayError::unknown(c, format!("{message}; it may have been delivered")),
+            (_, 500..=599) => {
+                GatewayError::unknown(c, format!("{message}; it may have been delivered"))
+            }
             _ => GatewayError::permanent(c, message),
         }
     }
@@ -165,6 +226,9 @@ impl Twilio {
 
 /// Twilio reports prices negative, as strings, and null until the carrier has billed.
 fn price(json: &serde_json::Value) -> Option<crate::model::Price> {
-    let unit = json.get("price_unit").and_then(|u| u.as_str()).and_then(|u| Currency::parse(u).ok())?;
+    let unit = json
+        .get("price_unit")
+        .and_then(|u| u.as_str())
+        .and_then(|u| Currency::parse(u).ok())?;
     http::json_price(json.get("price"), unit)
 }

@@ -36,11 +36,23 @@ impl fmt::Debug for Vonage {
 impl Vonage {
     pub fn new(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<Vonage> {
         if cfg.test_mode {
-            bail!("vonage has no validate-only mode, so --gateway-test would send real messages; leave it off for vonage");
+            bail!(
+                "vonage has no validate-only mode, so --gateway-test would send real messages; leave it off for vonage"
+            );
         }
         let raw = &cfg.raw;
-        let api_key = http::secret("api_key_env", raw.api_key_env.as_deref(), env, "your Vonage API key")?;
-        let api_secret = http::secret("api_secret_env", raw.api_secret_env.as_deref(), env, "your Vonage API secret")?;
+        let api_key = http::secret(
+            "api_key_env",
+            raw.api_key_env.as_deref(),
+            env,
+            "your Vonage API key",
+        )?;
+        let api_secret = http::secret(
+            "api_secret_env",
+            raw.api_secret_env.as_deref(),
+            env,
+            "your Vonage API secret",
+        )?;
         let Some(from) = raw.from.clone() else {
             bail!("gateway.from is required for vonage: a number or an alphanumeric sender id");
         };
@@ -72,8 +84,13 @@ impl Gateway for Vonage {
             fields.push(("type", "unicode"));
         }
         let url = format!("{}/sms/json", self.base);
-        let reply = self.http.call("vonage send", "POST", &url, &[], Body::Form(&fields))?;
-        let parts = reply.json().filter(|_| reply.is_success()).and_then(|j| j.get("messages").and_then(Value::as_array).cloned());
+        let reply = self
+            .http
+            .call("vonage send", "POST", &url, &[], Body::Form(&fields))?;
+        let parts = reply
+            .json()
+            .filter(|_| reply.is_success())
+            .and_then(|j| j.get("messages").and_then(Value::as_array).cloned());
         let Some(parts) = parts.filter(|p| !p.is_empty()) else {
             return Err(self.http.by_status("vonage send", &reply));
         };
@@ -86,23 +103,38 @@ impl Gateway for Vonage {
             // Some parts went out: resending would repeat them.
             let failed = parts.iter().find(|p| !ok(p)).expect("a failed part");
             let e = self.classify(failed, None);
-            return Err(GatewayError::unknown(e.code(), format!("{}; {sent} of {} parts were sent", e.message(), parts.len())));
+            return Err(GatewayError::unknown(
+                e.code(),
+                format!("{}; {sent} of {} parts were sent", e.message(), parts.len()),
+            ));
         }
         let id = http::json_text(parts[0].get("message-id"));
         let mut price: Option<Price> = None;
         for p in &parts {
             if let Some(part) = http::json_price(p.get("message-price"), self.currency) {
-                price = Some(Price::new(price.map_or(0, |t| t.micros) + part.micros, self.currency));
+                price = Some(Price::new(
+                    price.map_or(0, |t| t.micros) + part.micros,
+                    self.currency,
+                ));
             }
         }
-        Ok(Receipt { provider_id: id, segments: Some(parts.len() as u32), price })
+        Ok(Receipt {
+            provider_id: id,
+            segments: Some(parts.len() as u32),
+            price,
+        })
     }
 }
 
 impl Vonage {
     fn classify(&self, part: &Value, retry_after: Option<std::time::Duration>) -> GatewayError {
-        let code = http::json_u64(part.get("status")).map(|c| c as i64).unwrap_or(-1);
-        let text = part.get("error-text").and_then(Value::as_str).unwrap_or("no error-text");
+        let code = http::json_u64(part.get("status"))
+            .map(|c| c as i64)
+            .unwrap_or(-1);
+        let text = part
+            .get("error-text")
+            .and_then(Value::as_str)
+            .unwrap_or("no error-text");
         let message = self.http.scrub(&format!("vonage: {text}"));
         let c = code.to_string();
         match code {

@@ -19,20 +19,36 @@ pub struct Webhook {
 
 impl fmt::Debug for Webhook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Webhook").field("url", &self.url).field("secret", &"[redacted]").finish()
+        f.debug_struct("Webhook")
+            .field("url", &self.url)
+            .field("secret", &"[redacted]")
+            .finish()
     }
 }
 
 impl Webhook {
     pub fn new(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<Webhook> {
         if cfg.test_mode {
-            bail!("the webhook gateway has no validate-only mode, so --gateway-test would send real messages");
+            bail!(
+                "the webhook gateway has no validate-only mode, so --gateway-test would send real messages"
+            );
         }
         let Some(url) = cfg.raw.url.clone().or_else(|| cfg.raw.base_url.clone()) else {
-            bail!("gateway.url is required for the webhook gateway, e.g. url = \"https://hooks.shop.example/sms\"");
+            bail!(
+                "gateway.url is required for the webhook gateway, e.g. url = \"https://hooks.shop.example/sms\""
+            );
         };
-        let secret = http::secret("secret_env", cfg.raw.secret_env.as_deref(), env, "the webhook's HMAC key")?;
-        Ok(Webhook { http: Http::new(cfg, Scrubber::new(&[&secret])), url, secret })
+        let secret = http::secret(
+            "secret_env",
+            cfg.raw.secret_env.as_deref(),
+            env,
+            "the webhook's HMAC key",
+        )?;
+        Ok(Webhook {
+            http: Http::new(cfg, Scrubber::new(&[&secret])),
+            url,
+            secret,
+        })
     }
 }
 
@@ -62,19 +78,40 @@ impl Gateway for Webhook {
         }))
         .expect("JSON of strings");
         let sig = signature(self.secret.as_bytes(), &body);
-        let headers = [("X-Cartnudge-Signature", sig.as_str()), ("Idempotency-Key", sms.idempotency_key)];
-        let reply = self.http.call("webhook", "POST", &self.url, &headers, Body::Json(&body))?;
-        let message = || format!("webhook: HTTP {} {}", reply.status, self.http.scrub(&reply.snippet()));
+        let headers = [
+            ("X-Cartnudge-Signature", sig.as_str()),
+            ("Idempotency-Key", sms.idempotency_key),
+        ];
+        let reply = self
+            .http
+            .call("webhook", "POST", &self.url, &headers, Body::Json(&body))?;
+        let message = || {
+            format!(
+                "webhook: HTTP {} {}",
+                reply.status,
+                self.http.scrub(&reply.snippet())
+            )
+        };
         let code = reply.status.to_string();
         match reply.status {
             200..=299 => {
                 let id = reply.json().and_then(|j| http::json_text(j.get("id")));
-                Ok(Receipt { provider_id: id, segments: Some(sms.segments), price: None })
+                Ok(Receipt {
+                    provider_id: id,
+                    segments: Some(sms.segments),
+                    price: None,
+                })
             }
-            401 | 403 => Err(GatewayError::fatal(code, format!("{}; check secret_env", message()))),
+            401 | 403 => Err(GatewayError::fatal(
+                code,
+                format!("{}; check secret_env", message()),
+            )),
             429 | 503 => Err(GatewayError::transient(code, message(), reply.retry_after)),
             400..=499 => Err(GatewayError::permanent(code, message())),
-            500..=599 => Err(GatewayError::unknown(code, format!("{}; it may have been delivered", message()))),
+            500..=599 => Err(GatewayError::unknown(
+                code,
+                format!("{}; it may have been delivered", message()),
+            )),
             _ => Err(self.http.by_status("webhook", &reply)),
         }
     }

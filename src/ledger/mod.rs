@@ -59,13 +59,20 @@ pub struct Locked(pub PathBuf);
 
 impl std::fmt::Display for Locked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "another cartnudge run holds the lock {}; this run did nothing", self.0.display())
+        write!(
+            f,
+            "another cartnudge run holds the lock {}; this run did nothing",
+            self.0.display()
+        )
     }
 }
 impl std::error::Error for Locked {}
 
 pub fn lock_path(ledger: &Path) -> PathBuf {
-    let mut name = ledger.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = ledger
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".lock");
     ledger.with_file_name(name)
 }
@@ -74,7 +81,8 @@ pub fn lock_path(ledger: &Path) -> PathBuf {
 pub fn lock(ledger: &Path) -> Result<RunLock> {
     let path = lock_path(ledger);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create ledger folder {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create ledger folder {}", dir.display()))?;
     }
     let file = File::options()
         .create(true)
@@ -85,7 +93,9 @@ pub fn lock(ledger: &Path) -> Result<RunLock> {
     match file.try_lock() {
         Ok(()) => Ok(RunLock { _file: file, path }),
         Err(std::fs::TryLockError::WouldBlock) => Err(Locked(path).into()),
-        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
     }
 }
 
@@ -93,14 +103,19 @@ impl Ledger {
     /// Opens (creating if needed) and migrates the ledger for writing.
     pub fn open(path: &Path) -> Result<Ledger> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create ledger folder {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create ledger folder {}", dir.display()))?;
         }
-        let conn = Connection::open(path).with_context(|| format!("cannot open ledger {}", path.display()))?;
+        let conn = Connection::open(path)
+            .with_context(|| format!("cannot open ledger {}", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut ledger = Ledger { conn, path: path.to_path_buf() };
+        let mut ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+        };
         ledger.migrate()?;
         Ok(ledger)
     }
@@ -110,18 +125,30 @@ impl Ledger {
         if !path.exists() {
             return Ok(None);
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .with_context(|| format!("cannot open ledger {} read-only", path.display()))?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open ledger {} read-only", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version as usize > migrations::MIGRATIONS.len() {
-            bail!("ledger {} has schema version {version}, newer than this cartnudge knows; upgrade cartnudge", path.display());
+            bail!(
+                "ledger {} has schema version {version}, newer than this cartnudge knows; upgrade cartnudge",
+                path.display()
+            );
         }
         if (version as usize) < migrations::MIGRATIONS.len() {
             // An older schema: read what can be read after a live run migrates it.
-            bail!("ledger {} has schema version {version}; run `cartnudge send` once (or `cartnudge check`) to migrate it", path.display());
+            bail!(
+                "ledger {} has schema version {version}; run `cartnudge send` once (or `cartnudge check`) to migrate it",
+                path.display()
+            );
         }
-        Ok(Some(Ledger { conn, path: path.to_path_buf() }))
+        Ok(Some(Ledger {
+            conn,
+            path: path.to_path_buf(),
+        }))
     }
 
     pub fn path(&self) -> &Path {
@@ -129,13 +156,23 @@ impl Ledger {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version as usize > migrations::MIGRATIONS.len() {
-            bail!("ledger {} has schema version {version}, newer than this cartnudge knows; upgrade cartnudge", self.path.display());
+            bail!(
+                "ledger {} has schema version {version}, newer than this cartnudge knows; upgrade cartnudge",
+                self.path.display()
+            );
         }
-        for (i, sql) in migrations::MIGRATIONS.iter().enumerate().skip(version as usize) {
+        for (i, sql) in migrations::MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(version as usize)
+        {
             let tx = self.conn.transaction()?;
-            tx.execute_batch(sql).with_context(|| format!("ledger migration {} failed", i + 1))?;
+            tx.execute_batch(sql)
+                .with_context(|| format!("ledger migration {} failed", i + 1))?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
         }
@@ -144,7 +181,9 @@ impl Ledger {
 
     pub fn view(&self) -> Result<LedgerView> {
         let mut view = LedgerView::default();
-        let mut stmt = self.conn.prepare("SELECT cart_id, status, phone, claimed_at FROM nudges ORDER BY claimed_at")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT cart_id, status, phone, claimed_at FROM nudges ORDER BY claimed_at")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let cart: String = r.get(0)?;
@@ -152,7 +191,8 @@ impl Ledger {
             let phone: String = r.get(2)?;
             let at: String = r.get(3)?;
             if status != "holdout" && status != "failed" {
-                let t = parse_utc(&at).with_context(|| format!("ledger nudge for cart {cart}: bad claimed_at"))?;
+                let t = parse_utc(&at)
+                    .with_context(|| format!("ledger nudge for cart {cart}: bad claimed_at"))?;
                 view.phone_sends.entry(phone).or_default().push(t);
             }
             view.nudged_carts.insert(cart, status);
@@ -176,7 +216,9 @@ impl Ledger {
 
     /// Next run id: the run's "now" and a sequence number from the ledger, unique under the lock.
     pub fn begin_run(&self, command: &str, now: DateTime<Utc>) -> Result<String> {
-        let n: i64 = self.conn.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))?;
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))?;
         let run_id = format!("{}-{}", now.format("%Y%m%dT%H%M%SZ"), n + 1);
         self.conn.execute(
             "INSERT INTO runs (run_id, command, started_at, now) VALUES (?1, ?2, ?3, ?4)",
@@ -240,7 +282,12 @@ impl Ledger {
         Ok(self.conn.last_insert_rowid())
     }
 
-    pub fn mark_sent(&self, id: i64, receipt: &crate::gateway::Receipt, at: DateTime<Utc>) -> Result<()> {
+    pub fn mark_sent(
+        &self,
+        id: i64,
+        receipt: &crate::gateway::Receipt,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         self.conn.execute(
             "UPDATE nudges SET status = 'sent', provider_id = ?2, segments = COALESCE(?3, segments), \
              actual_cost_micros = ?4, actual_cost_currency = ?5, sent_at = ?6 WHERE id = ?1",
@@ -269,7 +316,10 @@ impl Ledger {
     /// Drops a claim whose request the provider documents as not processed (retries exhausted, or
     /// the batch aborted before it): the cart stays eligible for a later run.
     pub fn release(&self, id: i64) -> Result<()> {
-        self.conn.execute("DELETE FROM nudges WHERE id = ?1 AND status = 'claimed'", params![id])?;
+        self.conn.execute(
+            "DELETE FROM nudges WHERE id = ?1 AND status = 'claimed'",
+            params![id],
+        )?;
         Ok(())
     }
 
@@ -285,7 +335,11 @@ impl Ledger {
     pub fn nudge_status(&self, cart_id: &str) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT status FROM nudges WHERE cart_id = ?1", params![cart_id], |r| r.get(0))
+            .query_row(
+                "SELECT status FROM nudges WHERE cart_id = ?1",
+                params![cart_id],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 }
@@ -307,5 +361,7 @@ pub struct RunCounts {
 }
 
 pub fn parse_utc(s: &str) -> Result<DateTime<Utc>> {
-    Ok(DateTime::parse_from_rfc3339(s).with_context(|| format!("`{s}` is not RFC 3339"))?.with_timezone(&Utc))
+    Ok(DateTime::parse_from_rfc3339(s)
+        .with_context(|| format!("`{s}` is not RFC 3339"))?
+        .with_timezone(&Utc))
 }

@@ -25,7 +25,12 @@ pub fn render(cart: &Cart, settings: &Settings) -> Rendered {
 
 pub fn render_with(cart: &Cart, m: &MessageSettings, store: &str) -> Rendered {
     let link = template::link(cart, m);
-    let name = cart.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or(&m.fallback_name);
+    let name = cart
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(&m.fallback_name);
     let items = cart.items_count.map(|n| n.to_string()).unwrap_or_default();
     let total = cart.total.display();
     let mut text = template::fill(&m.template, |var| match var {
@@ -42,5 +47,9 @@ pub fn render_with(cart: &Cart, m: &MessageSettings, store: &str) -> Rendered {
     }
     let count = segments::count(&text);
     let est_cost = m.cost_per_segment.map(|p| p.times(count.segments as i64));
-    Rendered { text, count, est_cost }
+    Rendered {
+        text,
+        count,
+        est_cost,
+    }
 }

@@ -60,7 +60,11 @@ pub fn count(text: &str) -> SegmentCount {
     } else {
         units.div_ceil(part) as u32
     };
-    SegmentCount { encoding, units, segments }
+    SegmentCount {
+        encoding,
+        units,
+        segments,
+    }
 }
 
 /// Replaces typographic punctuation that would force UCS-2 with GSM look-alikes.
@@ -86,7 +90,14 @@ mod tests {
 
     #[test]
     fn gsm_boundaries() {
-        assert_eq!(count(&"a".repeat(160)), SegmentCount { encoding: Encoding::Gsm7, units: 160, segments: 1 });
+        assert_eq!(
+            count(&"a".repeat(160)),
+            SegmentCount {
+                encoding: Encoding::Gsm7,
+                units: 160,
+                segments: 1
+            }
+        );
         assert_eq!(count(&"a".repeat(161)).segments, 2);
         assert_eq!(count(&"a".repeat(306)).segments, 2);
         assert_eq!(count(&"a".repeat(307)).segments, 3);
@@ -102,7 +113,14 @@ mod tests {
     #[test]
     fn ucs2_boundaries() {
         let ru = "я".repeat(70);
-        assert_eq!(count(&ru), SegmentCount { encoding: Encoding::Ucs2, units: 70, segments: 1 });
+        assert_eq!(
+            count(&ru),
+            SegmentCount {
+                encoding: Encoding::Ucs2,
+                units: 70,
+                segments: 1
+            }
+        );
         assert_eq!(count(&"я".repeat(71)).segments, 2);
         assert_eq!(count(&"я".repeat(134)).segments, 2);
         assert_eq!(count(&"я".repeat(135)).segments, 3);

@@ -25,7 +25,13 @@ pub fn validate(template: &str, vars: &[&str]) -> Result<()> {
         };
         let var = &rest[i + 1..i + end];
         if !vars.contains(&var) {
-            bail!("unknown variable `{{{var}}}` in \"{template}\"; known: {}", vars.iter().map(|v| format!("{{{v}}}")).collect::<Vec<_>>().join(" "));
+            bail!(
+                "unknown variable `{{{var}}}` in \"{template}\"; known: {}",
+                vars.iter()
+                    .map(|v| format!("{{{v}}}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
         }
         rest = &rest[i + end + 1..];
     }
@@ -63,8 +69,15 @@ pub fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
 /// The cart's link: its own recovery URL (with UTM parameters added) when the source has one,
 /// else the link template with the cart id (and the token, when the source's link is a token).
 pub fn link(cart: &Cart, m: &MessageSettings) -> String {
-    let utm = format!("utm_source=sms&utm_medium=abandoned_cart&utm_campaign={}", encode(&m.campaign));
-    if let Some(url) = cart.link.as_deref().filter(|l| l.starts_with("http://") || l.starts_with("https://")) {
+    let utm = format!(
+        "utm_source=sms&utm_medium=abandoned_cart&utm_campaign={}",
+        encode(&m.campaign)
+    );
+    if let Some(url) = cart
+        .link
+        .as_deref()
+        .filter(|l| l.starts_with("http://") || l.starts_with("https://"))
+    {
         if url.contains("utm_source=") {
             return url.to_string();
         }

@@ -10,8 +10,17 @@ use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
-const ORDERED_STATUSES: &[&str] =
-    &["ordered", "converted", "completed", "complete", "paid", "closed", "purchased", "recovered", "processing"];
+const ORDERED_STATUSES: &[&str] = &[
+    "ordered",
+    "converted",
+    "completed",
+    "complete",
+    "paid",
+    "closed",
+    "purchased",
+    "recovered",
+    "processing",
+];
 
 pub fn check(rule: Reason, cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     match rule {
@@ -41,7 +50,11 @@ fn fail(s: impl Into<String>) -> Verdict {
 }
 
 fn not_abandoned(cart: &Cart) -> Verdict {
-    if let Some(s) = cart.status.as_deref().filter(|s| ORDERED_STATUSES.contains(s)) {
+    if let Some(s) = cart
+        .status
+        .as_deref()
+        .filter(|s| ORDERED_STATUSES.contains(s))
+    {
         return fail(format!("status is `{s}`"));
     }
     if cart.items_count == Some(0) {
@@ -60,7 +73,11 @@ fn age(cart: &Cart, ctx: &Ctx<'_>) -> chrono::Duration {
 fn too_old(cart: &Cart, ctx: &Ctx<'_>) -> Verdict {
     let max = ctx.settings.rules.max_age;
     if age(cart, ctx) > max {
-        fail(format!("last activity {} is more than {} ago", utc_string(cart.updated_at), human(max)))
+        fail(format!(
+            "last activity {} is more than {} ago",
+            utc_string(cart.updated_at),
+            human(max)
+        ))
     } else {
         pass(format!("within {}", human(max)))
     }
@@ -69,7 +86,11 @@ fn too_old(cart: &Cart, ctx: &Ctx<'_>) -> Verdict {
 fn too_fresh(cart: &Cart, ctx: &Ctx<'_>) -> Verdict {
     let min = ctx.settings.rules.min_delay;
     if age(cart, ctx) < min {
-        fail(format!("last activity {}; eligible from {}", utc_string(cart.updated_at), utc_string(cart.updated_at + min)))
+        fail(format!(
+            "last activity {}; eligible from {}",
+            utc_string(cart.updated_at),
+            utc_string(cart.updated_at + min)
+        ))
     } else {
         pass(format!("idle for at least {}", human(min)))
     }
@@ -90,9 +111,14 @@ fn below_min_value(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     match ctx.settings.rules.min_cart_value.get(&cart.total.currency) {
         None => {
             facts.missing_threshold = Some(cart.total.currency);
-            fail(format!("no rules.min_cart_value.{} configured (config error)", cart.total.currency))
+            fail(format!(
+                "no rules.min_cart_value.{} configured (config error)",
+                cart.total.currency
+            ))
         }
-        Some(min) if cart.total.minor < min.minor => fail(format!("{} is below {}", cart.total, min)),
+        Some(min) if cart.total.minor < min.minor => {
+            fail(format!("{} is below {}", cart.total, min))
+        }
         Some(min) => pass(format!("{} ≥ {}", cart.total, min)),
     }
 }
@@ -104,22 +130,35 @@ fn already_nudged(cart: &Cart, ctx: &Ctx<'_>) -> Verdict {
     }
 }
 
-pub fn parse_phone<'f>(cart: &Cart, ctx: &Ctx<'_>, facts: &'f mut Facts) -> &'f Result<phone::Phone, String> {
+pub fn parse_phone<'f>(
+    cart: &Cart,
+    ctx: &Ctx<'_>,
+    facts: &'f mut Facts,
+) -> &'f Result<phone::Phone, String> {
     facts.phone.get_or_insert_with(|| {
-        let region = cart.country.as_deref().unwrap_or(&ctx.settings.store.default_region);
+        let region = cart
+            .country
+            .as_deref()
+            .unwrap_or(&ctx.settings.store.default_region);
         phone::normalize(cart.phone.as_deref().unwrap_or(""), region)
     })
 }
 
 fn bad_phone(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     match parse_phone(cart, ctx, facts) {
-        Ok(p) => pass(format!("{} ({})", p.e164.masked(), p.region.as_deref().unwrap_or("?"))),
+        Ok(p) => pass(format!(
+            "{} ({})",
+            p.e164.masked(),
+            p.region.as_deref().unwrap_or("?")
+        )),
         Err(e) => fail(e.clone()),
     }
 }
 
 fn opted_out(ctx: &Ctx<'_>, facts: &Facts) -> Verdict {
-    let Some(p) = facts.valid_phone() else { return Verdict::NotApplicable("no valid phone".into()) };
+    let Some(p) = facts.valid_phone() else {
+        return Verdict::NotApplicable("no valid phone".into());
+    };
     if ctx.ledger.optouts.contains(p.e164.as_str()) {
         fail("phone is on the opt-out list")
     } else {
@@ -146,53 +185,92 @@ fn ordered_since(cart: &Cart, ctx: &Ctx<'_>, facts: &Facts) -> Verdict {
 }
 
 fn email_first(cart: &Cart, ctx: &Ctx<'_>) -> Verdict {
-    let Some(wait) = ctx.settings.rules.email_first else { return pass("off") };
+    let Some(wait) = ctx.settings.rules.email_first else {
+        return pass("off");
+    };
     match (cart.email_sent_at, cart.email_opened_at) {
         (None, _) => fail("no email reminder sent yet"),
         (Some(_), Some(opened)) => fail(format!("email reminder opened {}", utc_string(opened))),
-        (Some(sent), None) if ctx.now - sent < wait => {
-            fail(format!("email reminder sent {}; SMS from {}", utc_string(sent), utc_string(sent + wait)))
-        }
+        (Some(sent), None) if ctx.now - sent < wait => fail(format!(
+            "email reminder sent {}; SMS from {}",
+            utc_string(sent),
+            utc_string(sent + wait)
+        )),
         (Some(sent), None) => pass(format!("email sent {} and not opened", utc_string(sent))),
     }
 }
 
 fn country_key(facts: &Facts, cart: &Cart) -> Option<String> {
-    cart.country.clone().or_else(|| facts.valid_phone().and_then(|p| p.region.clone()))
+    cart.country
+        .clone()
+        .or_else(|| facts.valid_phone().and_then(|p| p.region.clone()))
 }
 
 /// The state rule for a US number in a stricter state, else the country's rule.
-fn country_rule<'s>(ctx: &'s Ctx<'_>, country: Option<&str>, facts: &Facts) -> (Option<&'s CountryRule>, Option<&'s CountryRule>) {
+fn country_rule<'s>(
+    ctx: &'s Ctx<'_>,
+    country: Option<&str>,
+    facts: &Facts,
+) -> (Option<&'s CountryRule>, Option<&'s CountryRule>) {
     let rules = &ctx.settings.rules.country;
-    let Some(c) = country else { return (None, None) };
+    let Some(c) = country else {
+        return (None, None);
+    };
     let state = (c == "US")
-        .then(|| facts.valid_phone().and_then(|p| p.area_code).and_then(strict_us_state))
+        .then(|| {
+            facts
+                .valid_phone()
+                .and_then(|p| p.area_code)
+                .and_then(strict_us_state)
+        })
         .flatten()
         .and_then(|s| rules.get(&format!("US-{s}")));
     (state, rules.get(c))
 }
 
 fn phone_cooldown(ctx: &Ctx<'_>, facts: &Facts) -> Verdict {
-    let Some(p) = facts.valid_phone() else { return Verdict::NotApplicable("no valid phone".into()) };
-    let sends = ctx.ledger.phone_sends.get(p.e164.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+    let Some(p) = facts.valid_phone() else {
+        return Verdict::NotApplicable("no valid phone".into());
+    };
+    let sends = ctx
+        .ledger
+        .phone_sends
+        .get(p.e164.as_str())
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     let cooldown = ctx.settings.rules.cooldown;
     if let Some(last) = sends.iter().filter(|t| **t <= ctx.now).max()
         && ctx.now - *last < cooldown
     {
-        return fail(format!("this phone got a reminder {}; cooldown {}", utc_string(*last), human(cooldown)));
+        return fail(format!(
+            "this phone got a reminder {}; cooldown {}",
+            utc_string(*last),
+            human(cooldown)
+        ));
     }
     let (state, _) = country_rule(ctx, p.region.as_deref(), facts);
     if let Some(cap) = state.and_then(|r| r.max_per_day) {
-        let day = sends.iter().filter(|t| **t <= ctx.now && ctx.now - **t < chrono::Duration::hours(24)).count();
+        let day = sends
+            .iter()
+            .filter(|t| **t <= ctx.now && ctx.now - **t < chrono::Duration::hours(24))
+            .count();
         if day as u32 >= cap {
-            return fail(format!("{day} reminders to this number in 24 h; state limit {cap}"));
+            return fail(format!(
+                "{day} reminders to this number in 24 h; state limit {cap}"
+            ));
         }
     }
     pass("no recent reminder to this phone")
 }
 
 /// Checks one zone; returns the local time and why it is not allowed, if it is not.
-fn allowed_in(zone: Tz, now: DateTime<Utc>, hours: Hours, rule: Option<&CountryRule>, country: Option<&str>) -> (String, Option<String>) {
+fn allowed_in(
+    zone: Tz,
+    now: DateTime<Utc>,
+    hours: Hours,
+    rule: Option<&CountryRule>,
+    country: Option<&str>,
+) -> (String, Option<String>) {
     let local = now.with_timezone(&zone);
     let stamp = local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let date = local.date_naive();
@@ -201,7 +279,10 @@ fn allowed_in(zone: Tz, now: DateTime<Utc>, hours: Hours, rule: Option<&CountryR
             return (stamp, Some(format!("Sunday in {}", zone.name())));
         }
         if r.no_public_holidays && is_holiday(country.unwrap_or(""), date, &r.extra_holidays) {
-            return (stamp, Some(format!("public holiday {date} in {}", zone.name())));
+            return (
+                stamp,
+                Some(format!("public holiday {date} in {}", zone.name())),
+            );
         }
         if !r.no_public_holidays && r.extra_holidays.contains(&date) {
             return (stamp, Some(format!("holiday {date} in {}", zone.name())));
@@ -211,17 +292,34 @@ fn allowed_in(zone: Tz, now: DateTime<Utc>, hours: Hours, rule: Option<&CountryR
     if hours.contains(minute) {
         (stamp, None)
     } else {
-        (stamp, Some(format!("{:02}:{:02} in {} is outside {hours}", local.hour(), local.minute(), zone.name())))
+        (
+            stamp,
+            Some(format!(
+                "{:02}:{:02} in {} is outside {hours}",
+                local.hour(),
+                local.minute(),
+                zone.name()
+            )),
+        )
     }
 }
 
 fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     let region = facts.valid_phone().and_then(|p| p.region.clone());
     let all = ctx.settings.rules.multi_zone == MultiZone::All;
-    let zone = recipient_zone(cart.timezone, cart.country.as_deref(), region.as_deref(), ctx.settings.store.timezone, all);
+    let zone = recipient_zone(
+        cart.timezone,
+        cart.country.as_deref(),
+        region.as_deref(),
+        ctx.settings.store.timezone,
+        all,
+    );
     let country = country_key(facts, cart);
     let (state_rule, country_rule) = country_rule(ctx, country.as_deref(), facts);
-    let hours = state_rule.and_then(|r| r.hours).or(country_rule.and_then(|r| r.hours)).unwrap_or(ctx.settings.rules.hours);
+    let hours = state_rule
+        .and_then(|r| r.hours)
+        .or(country_rule.and_then(|r| r.hours))
+        .unwrap_or(ctx.settings.rules.hours);
     let day_rule = country_rule.or(state_rule);
     let verdict = match &zone {
         RecipientZone::One { zone: tz, why } => {
@@ -229,18 +327,29 @@ fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
             facts.local_time = Some(stamp.clone());
             match problem {
                 Some(p) => fail(format!("{p} ({why})")),
-                None => pass(format!("{stamp} in {} is inside {hours} ({why})", tz.name())),
+                None => pass(format!(
+                    "{stamp} in {} is inside {hours} ({why})",
+                    tz.name()
+                )),
             }
         }
         RecipientZone::All { country: c, zones } => {
-            let checks: Vec<(String, Option<String>)> =
-                zones.iter().map(|z| allowed_in(*z, ctx.now, hours, day_rule, Some(c))).collect();
+            let checks: Vec<(String, Option<String>)> = zones
+                .iter()
+                .map(|z| allowed_in(*z, ctx.now, hours, day_rule, Some(c)))
+                .collect();
             let mut stamps: Vec<&String> = checks.iter().map(|(s, _)| s).collect();
             stamps.sort_by_key(|s| s[..19].to_string());
             facts.local_time = Some(format!("{}..{}", stamps[0], stamps[stamps.len() - 1]));
             match checks.iter().find_map(|(_, p)| p.clone()) {
-                Some(p) => fail(format!("{p}; no zone known for this {c} number, so every {} zones of {c} must allow it", zones.len())),
-                None => pass(format!("inside {hours} in all {} zones of {c}", zones.len())),
+                Some(p) => fail(format!(
+                    "{p}; no zone known for this {c} number, so every {} zones of {c} must allow it",
+                    zones.len()
+                )),
+                None => pass(format!(
+                    "inside {hours} in all {} zones of {c}",
+                    zones.len()
+                )),
             }
         }
     };
@@ -249,13 +358,21 @@ fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
 }
 
 fn message_too_long(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
-    let rendered = facts.message.get_or_insert_with(|| crate::message::render(cart, ctx.settings));
+    let rendered = facts
+        .message
+        .get_or_insert_with(|| crate::message::render(cart, ctx.settings));
     let max = ctx.settings.rules.max_segments;
     let c = rendered.count;
     if c.segments > max {
-        fail(format!("{} {} units = {} segments, max {max}", c.encoding, c.units, c.segments))
+        fail(format!(
+            "{} {} units = {} segments, max {max}",
+            c.encoding, c.units, c.segments
+        ))
     } else {
-        pass(format!("{} {} units = {} segment(s)", c.encoding, c.units, c.segments))
+        pass(format!(
+            "{} {} units = {} segment(s)",
+            c.encoding, c.units, c.segments
+        ))
     }
 }
 
@@ -273,7 +390,9 @@ fn holdout(cart: &Cart, ctx: &Ctx<'_>) -> Verdict {
     }
     let bucket = holdout_bucket(&ctx.settings.rules.holdout_salt, &cart.cart_id);
     if bucket < pct * 100 {
-        fail(format!("in the {pct}% control group (bucket {bucket}/10000)"))
+        fail(format!(
+            "in the {pct}% control group (bucket {bucket}/10000)"
+        ))
     } else {
         pass(format!("not in the {pct}% control group"))
     }

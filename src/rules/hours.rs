@@ -16,7 +16,11 @@ pub struct Hours {
 impl Hours {
     /// "09:00-20:00".
     pub fn parse(s: &str) -> Result<Hours> {
-        let bad = || anyhow::anyhow!("`{s}` is not an hour window; write \"09:00-20:00\" (start inclusive, end exclusive)");
+        let bad = || {
+            anyhow::anyhow!(
+                "`{s}` is not an hour window; write \"09:00-20:00\" (start inclusive, end exclusive)"
+            )
+        };
         let (a, b) = s.split_once('-').ok_or_else(bad)?;
         let parse = |t: &str| -> Result<u32> {
             let t = t.trim();
@@ -40,7 +44,14 @@ impl Hours {
 
 impl std::fmt::Display for Hours {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:02}:{:02}-{:02}:{:02}", self.start / 60, self.start % 60, self.end / 60, self.end % 60)
+        write!(
+            f,
+            "{:02}:{:02}-{:02}:{:02}",
+            self.start / 60,
+            self.start % 60,
+            self.end / 60,
+            self.end % 60
+        )
     }
 }
 
@@ -60,14 +71,32 @@ pub const STRICT_US_STATES: &[&str] = &["FL", "OK", "MD", "CT", "WA"];
 pub fn builtin_country_rules() -> BTreeMap<String, CountryRule> {
     let mut m = BTreeMap::new();
     let h = |s: &str| Some(Hours::parse(s).expect("built-in"));
-    m.insert("US".into(), CountryRule { hours: h("08:00-21:00"), ..Default::default() });
+    m.insert(
+        "US".into(),
+        CountryRule {
+            hours: h("08:00-21:00"),
+            ..Default::default()
+        },
+    );
     for state in STRICT_US_STATES {
         let cap = matches!(*state, "FL" | "OK" | "MD").then_some(3);
-        m.insert(format!("US-{state}"), CountryRule { hours: h("08:00-20:00"), max_per_day: cap, ..Default::default() });
+        m.insert(
+            format!("US-{state}"),
+            CountryRule {
+                hours: h("08:00-20:00"),
+                max_per_day: cap,
+                ..Default::default()
+            },
+        );
     }
     m.insert(
         "FR".into(),
-        CountryRule { hours: h("08:00-20:00"), no_sundays: true, no_public_holidays: true, ..Default::default() },
+        CountryRule {
+            hours: h("08:00-20:00"),
+            no_sundays: true,
+            no_public_holidays: true,
+            ..Default::default()
+        },
     );
     m
 }
@@ -84,12 +113,23 @@ pub fn is_holiday(country: &str, date: NaiveDate, extra: &[NaiveDate]) -> bool {
 }
 
 fn french_holiday(date: NaiveDate) -> bool {
-    let fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)];
+    let fixed = [
+        (1, 1),
+        (5, 1),
+        (5, 8),
+        (7, 14),
+        (8, 15),
+        (11, 1),
+        (11, 11),
+        (12, 25),
+    ];
     if fixed.contains(&(date.month(), date.day())) {
         return true;
     }
     let easter = easter_sunday(date.year());
-    [1, 39, 50].iter().any(|d| easter + chrono::Duration::days(*d) == date)
+    [1, 39, 50]
+        .iter()
+        .any(|d| easter + chrono::Duration::days(*d) == date)
 }
 
 /// Gregorian Easter Sunday (the anonymous "Meeus/Jones/Butcher" computus).
@@ -122,15 +162,26 @@ mod tests {
     #[test]
     fn parses_windows() {
         let h = Hours::parse("09:00-20:00").unwrap();
-        assert!(h.contains(9 * 60) && h.contains(20 * 60 - 1) && !h.contains(20 * 60) && !h.contains(8 * 60 + 59));
+        assert!(
+            h.contains(9 * 60)
+                && h.contains(20 * 60 - 1)
+                && !h.contains(20 * 60)
+                && !h.contains(8 * 60 + 59)
+        );
         assert!(Hours::parse("20:00-09:00").is_err());
         assert!(Hours::parse("9-20").is_err());
     }
 
     #[test]
     fn easter_and_french_holidays() {
-        assert_eq!(easter_sunday(2026), NaiveDate::from_ymd_opt(2026, 4, 5).unwrap());
-        assert_eq!(easter_sunday(2027), NaiveDate::from_ymd_opt(2027, 3, 28).unwrap());
+        assert_eq!(
+            easter_sunday(2026),
+            NaiveDate::from_ymd_opt(2026, 4, 5).unwrap()
+        );
+        assert_eq!(
+            easter_sunday(2027),
+            NaiveDate::from_ymd_opt(2027, 3, 28).unwrap()
+        );
         let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
         assert!(is_holiday("FR", d(4, 6), &[])); // Easter Monday
         assert!(is_holiday("FR", d(5, 14), &[])); // Ascension

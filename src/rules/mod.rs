@@ -60,7 +60,10 @@ impl Reason {
 
     /// A deferral may pass on a later run; anything else never will.
     pub fn is_deferral(&self) -> bool {
-        matches!(self, Reason::TooFresh | Reason::EmailFirst | Reason::QuietHours | Reason::OverLimit)
+        matches!(
+            self,
+            Reason::TooFresh | Reason::EmailFirst | Reason::QuietHours | Reason::OverLimit
+        )
     }
 
     /// Carts failing these are outside the rules' window: counted, not audited (DESIGN.md §7).
@@ -150,21 +153,36 @@ pub struct Evaluation {
 pub fn evaluate(cart: &Cart, ctx: &Ctx<'_>) -> Evaluation {
     let mut facts = Facts::default();
     for &rule in ORDER {
-        if let Verdict::Fail(detail) | Verdict::NotApplicable(detail) = checks::check(rule, cart, ctx, &mut facts) {
+        if let Verdict::Fail(detail) | Verdict::NotApplicable(detail) =
+            checks::check(rule, cart, ctx, &mut facts)
+        {
             let decision = match rule {
                 Reason::Holdout => Decision::Holdout,
                 r if r.is_deferral() => Decision::Deferred,
                 _ => Decision::Skipped,
             };
-            return Evaluation { decision, reason: Some(rule), detail, facts };
+            return Evaluation {
+                decision,
+                reason: Some(rule),
+                detail,
+                facts,
+            };
         }
     }
-    Evaluation { decision: Decision::WouldSend, reason: None, detail: String::new(), facts }
+    Evaluation {
+        decision: Decision::WouldSend,
+        reason: None,
+        detail: String::new(),
+        facts,
+    }
 }
 
 /// Every rule's verdict for one cart, in rule order.
 pub fn explain(cart: &Cart, ctx: &Ctx<'_>) -> (Vec<(Reason, Verdict)>, Facts) {
     let mut facts = Facts::default();
-    let verdicts = ORDER.iter().map(|&rule| (rule, checks::check(rule, cart, ctx, &mut facts))).collect();
+    let verdicts = ORDER
+        .iter()
+        .map(|&rule| (rule, checks::check(rule, cart, ctx, &mut facts)))
+        .collect();
     (verdicts, facts)
 }

@@ -22,7 +22,11 @@ impl OrderIndex {
         if let Some(c) = &order.customer_id {
             keys.push(format!("customer:{c}"));
         }
-        if let Some(p) = order.phone.as_deref().and_then(|p| phone::normalize(p, default_region).ok()) {
+        if let Some(p) = order
+            .phone
+            .as_deref()
+            .and_then(|p| phone::normalize(p, default_region).ok())
+        {
             keys.push(format!("phone:{}", p.e164));
         }
         if let Some(e) = &order.email {

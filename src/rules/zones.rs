@@ -12,9 +12,14 @@ fn table() -> &'static HashMap<String, Vec<Tz>> {
     static TABLE: OnceLock<HashMap<String, Vec<Tz>>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut m: HashMap<String, Vec<Tz>> = HashMap::new();
-        for line in ZONE1970.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        for line in ZONE1970
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
             let mut cols = line.split('\t');
-            let (Some(countries), Some(_coords), Some(zone)) = (cols.next(), cols.next(), cols.next()) else {
+            let (Some(countries), Some(_coords), Some(zone)) =
+                (cols.next(), cols.next(), cols.next())
+            else {
                 continue;
             };
             let Ok(tz) = zone.parse::<Tz>() else { continue };
@@ -34,9 +39,15 @@ pub fn country_zones(country: &str) -> &'static [Tz] {
 /// Where the recipient's clock is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RecipientZone {
-    One { zone: Tz, why: &'static str },
+    One {
+        zone: Tz,
+        why: &'static str,
+    },
     /// A multi-zone country with no better signal: the time must be allowed in all of them.
-    All { country: String, zones: &'static [Tz] },
+    All {
+        country: String,
+        zones: &'static [Tz],
+    },
 }
 
 impl RecipientZone {
@@ -57,18 +68,32 @@ pub fn recipient_zone(
     multi_zone_all: bool,
 ) -> RecipientZone {
     if let Some(zone) = cart_zone {
-        return RecipientZone::One { zone, why: "cart timezone" };
+        return RecipientZone::One {
+            zone,
+            why: "cart timezone",
+        };
     }
-    for (country, why) in [(cart_country, "cart country"), (phone_region, "phone country")] {
+    for (country, why) in [
+        (cart_country, "cart country"),
+        (phone_region, "phone country"),
+    ] {
         let Some(country) = country else { continue };
         match country_zones(country) {
             [] => continue,
             [zone] => return RecipientZone::One { zone: *zone, why },
-            zones if multi_zone_all => return RecipientZone::All { country: country.to_string(), zones },
+            zones if multi_zone_all => {
+                return RecipientZone::All {
+                    country: country.to_string(),
+                    zones,
+                };
+            }
             _ => break,
         }
     }
-    RecipientZone::One { zone: store_zone, why: "store timezone" }
+    RecipientZone::One {
+        zone: store_zone,
+        why: "store timezone",
+    }
 }
 
 #[cfg(test)]
@@ -88,12 +113,33 @@ mod tests {
     fn precedence() {
         let msk = chrono_tz::Europe::Moscow;
         let paris = chrono_tz::Europe::Paris;
-        assert_eq!(recipient_zone(Some(paris), Some("US"), Some("US"), msk, true).label(), "Europe/Paris");
-        assert_eq!(recipient_zone(None, Some("FR"), Some("US"), msk, true).label(), "Europe/Paris");
-        assert_eq!(recipient_zone(None, None, Some("FR"), msk, true).label(), "Europe/Paris");
-        assert_eq!(recipient_zone(None, None, Some("US"), msk, true).label(), "US:*");
-        assert_eq!(recipient_zone(None, Some("RU"), Some("FR"), msk, true).label(), "RU:*");
-        assert_eq!(recipient_zone(None, None, Some("US"), msk, false).label(), "Europe/Moscow");
-        assert_eq!(recipient_zone(None, None, None, msk, true).label(), "Europe/Moscow");
+        assert_eq!(
+            recipient_zone(Some(paris), Some("US"), Some("US"), msk, true).label(),
+            "Europe/Paris"
+        );
+        assert_eq!(
+            recipient_zone(None, Some("FR"), Some("US"), msk, true).label(),
+            "Europe/Paris"
+        );
+        assert_eq!(
+            recipient_zone(None, None, Some("FR"), msk, true).label(),
+            "Europe/Paris"
+        );
+        assert_eq!(
+            recipient_zone(None, None, Some("US"), msk, true).label(),
+            "US:*"
+        );
+        assert_eq!(
+            recipient_zone(None, Some("RU"), Some("FR"), msk, true).label(),
+            "RU:*"
+        );
+        assert_eq!(
+            recipient_zone(None, None, Some("US"), msk, false).label(),
+            "Europe/Moscow"
+        );
+        assert_eq!(
+            recipient_zone(None, None, None, msk, true).label(),
+            "Europe/Moscow"
+        );
     }
 }

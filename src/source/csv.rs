@@ -8,31 +8,62 @@ use crate::settings::SourceSettings;
 use anyhow::{Context, Result, bail};
 use std::io::Read;
 
-pub fn open(s: &SourceSettings, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
-    let path = s.path.as_ref().with_context(|| format!("{}: `path` is missing (a CSV file, or \"-\" for stdin)", s.table))?;
+pub fn open(
+    s: &SourceSettings,
+    fields: &'static [&'static str],
+    required: &[&str],
+) -> Result<Rows> {
+    let path = s.path.as_ref().with_context(|| {
+        format!(
+            "{}: `path` is missing (a CSV file, or \"-\" for stdin)",
+            s.table
+        )
+    })?;
     let name = display_name(s);
     let input: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin())
     } else {
-        Box::new(std::fs::File::open(path).with_context(|| format!("cannot open {name}; check {}.path", s.table))?)
+        Box::new(
+            std::fs::File::open(path)
+                .with_context(|| format!("cannot open {name}; check {}.path", s.table))?,
+        )
     };
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(s.delimiter)
         .flexible(true)
         .has_headers(true)
         .from_reader(std::io::BufReader::with_capacity(256 * 1024, input));
-    let header = reader.byte_headers().with_context(|| format!("cannot read the header line of {name}"))?.clone();
+    let header = reader
+        .byte_headers()
+        .with_context(|| format!("cannot read the header line of {name}"))?
+        .clone();
     let mut headers = Vec::with_capacity(header.len());
     for (i, h) in header.iter().enumerate() {
-        let text = std::str::from_utf8(h).with_context(|| format!("{name}:1: header column {} is not UTF-8; save the export as UTF-8", i + 1))?;
-        let text = if i == 0 { text.trim_start_matches('\u{feff}') } else { text };
+        let text = std::str::from_utf8(h).with_context(|| {
+            format!(
+                "{name}:1: header column {} is not UTF-8; save the export as UTF-8",
+                i + 1
+            )
+        })?;
+        let text = if i == 0 {
+            text.trim_start_matches('\u{feff}')
+        } else {
+            text
+        };
         headers.push(text.trim().to_string());
     }
     if headers.iter().all(|h| h.is_empty()) {
         bail!("{name} has an empty header line; the first line must name the columns");
     }
     let map = resolve_columns(&headers, s, fields, required, &name)?;
-    Ok(Box::new(CsvRows { reader, map, name, width: headers.len(), record: ::csv::ByteRecord::new(), done: false }))
+    Ok(Box::new(CsvRows {
+        reader,
+        map,
+        name,
+        width: headers.len(),
+        record: ::csv::ByteRecord::new(),
+        done: false,
+    }))
 }
 
 struct CsvRows<R: Read> {
@@ -59,7 +90,10 @@ impl<R: Read> Iterator for CsvRows<R> {
                 }
                 Ok(true) => {
                     let line = self.record.position().map(|p| p.line()).unwrap_or(0);
-                    let loc = Location { source: self.name.clone(), line };
+                    let loc = Location {
+                        source: self.name.clone(),
+                        line,
+                    };
                     if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.is_empty()) {
                         continue; // blank line
                     }
@@ -67,11 +101,18 @@ impl<R: Read> Iterator for CsvRows<R> {
                 }
                 Err(e) => {
                     let line = e.position().map(|p| p.line()).unwrap_or(0);
-                    let loc = Location { source: self.name.clone(), line };
+                    let loc = Location {
+                        source: self.name.clone(),
+                        line,
+                    };
                     if matches!(e.kind(), ::csv::ErrorKind::Io(_)) {
                         self.done = true;
                     }
-                    return Some(Err(RowError { loc, column: None, message: format!("unreadable CSV: {e}") }));
+                    return Some(Err(RowError {
+                        loc,
+                        column: None,
+                        message: format!("unreadable CSV: {e}"),
+                    }));
                 }
             }
         }
@@ -84,7 +125,11 @@ impl<R: Read> CsvRows<R> {
             return Err(RowError {
                 loc,
                 column: None,
-                message: format!("expected {} fields as in the header, found {}", self.width, self.record.len()),
+                message: format!(
+                    "expected {} fields as in the header, found {}",
+                    self.width,
+                    self.record.len()
+                ),
             });
         }
         let mut values = Vec::with_capacity(self.map.index.len());

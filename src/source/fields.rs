@@ -19,7 +19,12 @@ pub struct ParseOpts {
 
 impl ParseOpts {
     pub fn from(s: &SourceSettings) -> ParseOpts {
-        ParseOpts { timezone: s.timezone, decimal: s.decimal, currency: s.currency, columns: Vec::new() }
+        ParseOpts {
+            timezone: s.timezone,
+            decimal: s.decimal,
+            currency: s.currency,
+            columns: Vec::new(),
+        }
     }
 }
 
@@ -66,7 +71,9 @@ pub fn local_to_utc(naive: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
             // the gap moves it forward by the gap: 02:30 on a 02:00 → 03:00 night is 03:30.
             let before = naive - chrono::Duration::hours(3);
             let offset = match tz.offset_from_local_datetime(&before) {
-                LocalResult::Single(o) | LocalResult::Ambiguous(o, _) => chrono::Offset::fix(&o).local_minus_utc(),
+                LocalResult::Single(o) | LocalResult::Ambiguous(o, _) => {
+                    chrono::Offset::fix(&o).local_minus_utc()
+                }
                 LocalResult::None => 0,
             };
             (naive - chrono::Duration::seconds(offset as i64)).and_utc()
@@ -78,7 +85,9 @@ pub fn parse_bool(text: &str) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {
         "1" | "y" | "yes" | "true" | "t" | "on" => Ok(true),
         "0" | "n" | "no" | "false" | "f" | "off" | "" => Ok(false),
-        other => Err(format!("`{other}` is not a boolean; use 1/0, Y/N, true/false or yes/no")),
+        other => Err(format!(
+            "`{other}` is not a boolean; use 1/0, Y/N, true/false or yes/no"
+        )),
     }
 }
 
@@ -90,36 +99,57 @@ struct Row<'a> {
 impl<'a> Row<'a> {
     fn get(&self, field: &str) -> Option<&'a str> {
         let i = self.fields.iter().position(|f| *f == field)?;
-        self.raw.values.get(i)?.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        self.raw
+            .values
+            .get(i)?
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
     }
 
     fn err(&self, field: &str, message: String) -> RowError {
-        RowError { loc: self.raw.loc.clone(), column: Some(field.to_string()), message }
+        RowError {
+            loc: self.raw.loc.clone(),
+            column: Some(field.to_string()),
+            message,
+        }
     }
 
     fn required(&self, field: &str) -> Result<&'a str, RowError> {
-        self.get(field).ok_or_else(|| self.err(field, "is empty".into()))
+        self.get(field)
+            .ok_or_else(|| self.err(field, "is empty".into()))
     }
 
     fn time(&self, field: &str, tz: Tz) -> Result<Option<DateTime<Utc>>, RowError> {
-        self.get(field).map(|v| parse_time(v, tz).map_err(|e| self.err(field, e))).transpose()
+        self.get(field)
+            .map(|v| parse_time(v, tz).map_err(|e| self.err(field, e)))
+            .transpose()
     }
 
     fn money(&self, opts: &ParseOpts) -> Result<Money, RowError> {
         let currency = match self.get("currency") {
             Some(c) => Currency::parse(c).map_err(|e| self.err("currency", e))?,
-            None => opts.currency.ok_or_else(|| self.err("currency", "is empty and source.currency is not set".into()))?,
+            None => opts.currency.ok_or_else(|| {
+                self.err("currency", "is empty and source.currency is not set".into())
+            })?,
         };
-        Money::parse(self.required("total")?, currency, opts.decimal).map_err(|e| self.err("total", e))
+        Money::parse(self.required("total")?, currency, opts.decimal)
+            .map_err(|e| self.err("total", e))
     }
 }
 
 pub fn cart(raw: &RawRow, opts: &ParseOpts) -> Result<Cart, RowError> {
-    let row = Row { raw, fields: crate::settings::CART_FIELDS };
+    let row = Row {
+        raw,
+        fields: crate::settings::CART_FIELDS,
+    };
     let tz = opts.timezone;
     let timezone = row
         .get("timezone")
-        .map(|z| z.parse::<Tz>().map_err(|_| row.err("timezone", format!("`{z}` is not an IANA time zone"))))
+        .map(|z| {
+            z.parse::<Tz>()
+                .map_err(|_| row.err("timezone", format!("`{z}` is not an IANA time zone")))
+        })
         .transpose()?;
     let country = row
         .get("country")
@@ -150,8 +180,15 @@ pub fn cart(raw: &RawRow, opts: &ParseOpts) -> Result<Cart, RowError> {
                     .ok_or_else(|| row.err("items_count", format!("`{v}` is not a whole number")))
             })
             .transpose()?,
-        updated_at: row.time("updated_at", tz)?.ok_or_else(|| row.err("updated_at", "is empty".into()))?,
-        consent: row.get("consent").map(parse_bool).transpose().map_err(|e| row.err("consent", e))?.unwrap_or(false),
+        updated_at: row
+            .time("updated_at", tz)?
+            .ok_or_else(|| row.err("updated_at", "is empty".into()))?,
+        consent: row
+            .get("consent")
+            .map(parse_bool)
+            .transpose()
+            .map_err(|e| row.err("consent", e))?
+            .unwrap_or(false),
         consent_at: row.time("consent_at", tz)?,
         country,
         timezone,
@@ -163,7 +200,10 @@ pub fn cart(raw: &RawRow, opts: &ParseOpts) -> Result<Cart, RowError> {
 }
 
 pub fn order(raw: &RawRow, opts: &ParseOpts) -> Result<Order, RowError> {
-    let row = Row { raw, fields: crate::settings::ORDER_FIELDS };
+    let row = Row {
+        raw,
+        fields: crate::settings::ORDER_FIELDS,
+    };
     Ok(Order {
         loc: raw.loc.clone(),
         order_id: row.required("order_id")?.to_string(),
@@ -172,7 +212,9 @@ pub fn order(raw: &RawRow, opts: &ParseOpts) -> Result<Order, RowError> {
         phone: row.get("phone").map(str::to_string),
         email: row.get("email").map(str::to_string),
         total: row.money(opts)?,
-        created_at: row.time("created_at", opts.timezone)?.ok_or_else(|| row.err("created_at", "is empty".into()))?,
+        created_at: row
+            .time("created_at", opts.timezone)?
+            .ok_or_else(|| row.err("created_at", "is empty".into()))?,
         status: row.get("status").map(|s| s.to_ascii_lowercase()),
     })
 }
@@ -188,11 +230,26 @@ mod tests {
     #[test]
     fn reads_every_timestamp_form() {
         let msk: Tz = "Europe/Moscow".parse().unwrap();
-        assert_eq!(parse_time("2026-11-22T10:00:00+03:00", msk).unwrap(), utc("2026-11-22T07:00:00Z"));
-        assert_eq!(parse_time("2026-11-22 10:00:00", msk).unwrap(), utc("2026-11-22T07:00:00Z"));
-        assert_eq!(parse_time("22.11.2026 10:00:00", msk).unwrap(), utc("2026-11-22T07:00:00Z"));
-        assert_eq!(parse_time("2026-11-22T10:00", chrono_tz::UTC).unwrap(), utc("2026-11-22T10:00:00Z"));
-        assert_eq!(parse_time("1795341600", msk).unwrap(), DateTime::from_timestamp(1795341600, 0).unwrap());
+        assert_eq!(
+            parse_time("2026-11-22T10:00:00+03:00", msk).unwrap(),
+            utc("2026-11-22T07:00:00Z")
+        );
+        assert_eq!(
+            parse_time("2026-11-22 10:00:00", msk).unwrap(),
+            utc("2026-11-22T07:00:00Z")
+        );
+        assert_eq!(
+            parse_time("22.11.2026 10:00:00", msk).unwrap(),
+            utc("2026-11-22T07:00:00Z")
+        );
+        assert_eq!(
+            parse_time("2026-11-22T10:00", chrono_tz::UTC).unwrap(),
+            utc("2026-11-22T10:00:00Z")
+        );
+        assert_eq!(
+            parse_time("1795341600", msk).unwrap(),
+            DateTime::from_timestamp(1795341600, 0).unwrap()
+        );
         assert!(parse_time("22/11/2026", msk).is_err());
     }
 
@@ -200,11 +257,20 @@ mod tests {
     fn naive_times_in_dst_gap_and_overlap() {
         let paris: Tz = "Europe/Paris".parse().unwrap();
         // 2026-03-29 02:30 does not exist in Paris (02:00 → 03:00): read as 03:30 CEST = 01:30Z.
-        assert_eq!(parse_time("2026-03-29 02:30:00", paris).unwrap(), utc("2026-03-29T01:30:00Z"));
+        assert_eq!(
+            parse_time("2026-03-29 02:30:00", paris).unwrap(),
+            utc("2026-03-29T01:30:00Z")
+        );
         // 2026-10-25 02:30 happens twice: the earlier (CEST, +02:00) is taken.
-        assert_eq!(parse_time("2026-10-25 02:30:00", paris).unwrap(), utc("2026-10-25T00:30:00Z"));
+        assert_eq!(
+            parse_time("2026-10-25 02:30:00", paris).unwrap(),
+            utc("2026-10-25T00:30:00Z")
+        );
         let ny: Tz = "America/New_York".parse().unwrap();
-        assert_eq!(parse_time("2026-03-08 02:15:00", ny).unwrap(), utc("2026-03-08T07:15:00Z"));
+        assert_eq!(
+            parse_time("2026-03-08 02:15:00", ny).unwrap(),
+            utc("2026-03-08T07:15:00Z")
+        );
     }
 
     #[test]

@@ -60,7 +60,12 @@ pub fn resolve_columns(
 ) -> Result<ColumnMap> {
     let mut index = Vec::with_capacity(fields.len());
     let mut names = Vec::with_capacity(fields.len());
-    let find = |name: &str| headers.iter().position(|h| h == name).or_else(|| headers.iter().position(|h| h.eq_ignore_ascii_case(name)));
+    let find = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .or_else(|| headers.iter().position(|h| h.eq_ignore_ascii_case(name)))
+    };
     for field in fields {
         let table = s.table.trim_matches(|c| c == '[' || c == ']');
         match s.columns.get(*field) {
@@ -108,7 +113,11 @@ pub fn order_required(s: &SourceSettings) -> Vec<&'static str> {
 }
 
 /// Opens a source for the given field list.
-pub fn open_rows(s: &SourceSettings, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
+pub fn open_rows(
+    s: &SourceSettings,
+    fields: &'static [&'static str],
+    required: &[&str],
+) -> Result<Rows> {
     match s.kind.as_str() {
         "csv" => csv::open(s, fields, required),
         "sqlite" => sqlite::open(s, fields, required),

@@ -9,28 +9,59 @@ use anyhow::{Context, Result};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-pub fn open(s: &SourceSettings, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
-    let path = s.path.clone().with_context(|| format!("{}: `path` is missing (the SQLite database file)", s.table))?;
+pub fn open(
+    s: &SourceSettings,
+    fields: &'static [&'static str],
+    required: &[&str],
+) -> Result<Rows> {
+    let path = s
+        .path
+        .clone()
+        .with_context(|| format!("{}: `path` is missing (the SQLite database file)", s.table))?;
     let query = s.query.clone().with_context(|| {
-        format!("{}: `query` is missing; give a SELECT whose column aliases are the field names", s.table)
+        format!(
+            "{}: `query` is missing; give a SELECT whose column aliases are the field names",
+            s.table
+        )
     })?;
     let name = display_name(s);
     if !path.exists() {
         anyhow::bail!("cannot open {name}: no such file; check {}.path", s.table);
     }
-    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .with_context(|| format!("cannot open {name} read-only"))?;
+    let conn = Connection::open_with_flags(
+        &path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("cannot open {name} read-only"))?;
     conn.busy_timeout(s.query_timeout)?;
     let headers: Vec<String> = {
-        let stmt = conn.prepare(&query).with_context(|| format!("{}.query does not run on {name}", s.table))?;
-        stmt.column_names().into_iter().map(str::to_string).collect()
+        let stmt = conn
+            .prepare(&query)
+            .with_context(|| format!("{}.query does not run on {name}", s.table))?;
+        stmt.column_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     };
-    let map = resolve_columns(&headers, s, fields, required, &format!("the query on {name}"))?;
+    let map = resolve_columns(
+        &headers,
+        s,
+        fields,
+        required,
+        &format!("the query on {name}"),
+    )?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RawRow, RowError>>(1024);
     let label = format!("{name} (query row)");
     std::thread::spawn(move || {
         let send_err = |line: u64, message: String| {
-            let _ = tx.send(Err(RowError { loc: Location { source: label.clone(), line }, column: None, message }));
+            let _ = tx.send(Err(RowError {
+                loc: Location {
+                    source: label.clone(),
+                    line,
+                },
+                column: None,
+                message,
+            }));
         };
         let mut stmt = match conn.prepare(&query) {
             Ok(s) => s,
@@ -48,7 +79,10 @@ pub fn open(s: &SourceSettings, fields: &'static [&'static str], required: &[&st
                 Ok(None) => return,
                 Err(e) => return send_err(line, e.to_string()),
             };
-            let loc = Location { source: label.clone(), line };
+            let loc = Location {
+                source: label.clone(),
+                line,
+            };
             let mut values = Vec::with_capacity(map.index.len());
             let mut bad = None;
             for (slot, col) in map.index.iter().zip(&map.names) {
@@ -58,15 +92,25 @@ pub fn open(s: &SourceSettings, fields: &'static [&'static str], required: &[&st
                         Ok(ValueRef::Null) => None,
                         Ok(ValueRef::Integer(n)) => Some(n.to_string()),
                         Ok(ValueRef::Real(f)) => Some(f.to_string()),
-                        Ok(ValueRef::Text(t)) | Ok(ValueRef::Blob(t)) => match std::str::from_utf8(t) {
-                            Ok(s) => Some(s.to_string()),
-                            Err(_) => {
-                                bad = Some(RowError { loc: loc.clone(), column: col.clone(), message: "is not valid UTF-8".into() });
-                                None
+                        Ok(ValueRef::Text(t)) | Ok(ValueRef::Blob(t)) => {
+                            match std::str::from_utf8(t) {
+                                Ok(s) => Some(s.to_string()),
+                                Err(_) => {
+                                    bad = Some(RowError {
+                                        loc: loc.clone(),
+                                        column: col.clone(),
+                                        message: "is not valid UTF-8".into(),
+                                    });
+                                    None
+                                }
                             }
-                        },
+                        }
                         Err(e) => {
-                            bad = Some(RowError { loc: loc.clone(), column: col.clone(), message: e.to_string() });
+                            bad = Some(RowError {
+                                loc: loc.clone(),
+                                column: col.clone(),
+                                message: e.to_string(),
+                            });
                             None
                         }
                     },

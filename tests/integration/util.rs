@@ -45,7 +45,10 @@ impl Run {
 
 impl Env {
     pub fn new() -> Env {
-        Env { dir: tempfile::tempdir().expect("temp dir"), vars: Vec::new() }
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+            vars: Vec::new(),
+        }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -63,8 +66,13 @@ impl Env {
 
     /// Copies a file from the repository's `fixtures/`.
     pub fn fixture(&self, name: &str, rel: &str) -> &Env {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
-        self.write(rel, std::fs::read(&src).unwrap_or_else(|e| panic!("fixture {}: {e}", src.display())))
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name);
+        self.write(
+            rel,
+            std::fs::read(&src).unwrap_or_else(|e| panic!("fixture {}: {e}", src.display())),
+        )
     }
 
     pub fn read(&self, rel: &str) -> String {
@@ -86,11 +94,17 @@ impl Env {
 
     pub fn run_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cartnudge"));
-        cmd.current_dir(self.dir.path()).args(args).env_remove("CARTNUDGE_CONFIG");
+        cmd.current_dir(self.dir.path())
+            .args(args)
+            .env_remove("CARTNUDGE_CONFIG");
         for (k, v) in &self.vars {
             cmd.env(k, v);
         }
-        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn cartnudge");
         if let Some(input) = stdin {
@@ -98,7 +112,10 @@ impl Env {
             child.stdin.take().unwrap().write_all(input).unwrap();
         }
         let out = child.wait_with_output().expect("wait cartnudge");
-        Run { args: args.iter().map(|s| s.to_string()).collect(), out }
+        Run {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            out,
+        }
     }
 
     /// Rows of a ledger query, each column as text ("" for NULL).
@@ -114,7 +131,8 @@ impl Env {
                             rusqlite::types::ValueRef::Null => String::new(),
                             rusqlite::types::ValueRef::Integer(v) => v.to_string(),
                             rusqlite::types::ValueRef::Real(v) => v.to_string(),
-                            rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                            rusqlite::types::ValueRef::Text(t)
+                            | rusqlite::types::ValueRef::Blob(t) => {
                                 String::from_utf8_lossy(t).into_owned()
                             }
                         })
@@ -128,6 +146,10 @@ impl Env {
 
 /// Parses CSV text into rows of cells (header included).
 pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
-    rdr.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    rdr.records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
 }
