@@ -1,1 +1,306 @@
-//! Placeholder
+//! The one path from a cart source to decisions, shared by `scan` and `send`: stream carts, judge
+//! each with the rules, and keep only the best `limit` eligible carts (a bounded ordered set) while
+//! everything else is reported to a `Sink` as it streams by. Memory grows with the number of
+//! eligible carts in the rules' window, never with the size of the export.
+
+use crate::ledger::{LedgerView, RunCounts};
+use crate::model::{Cart, Currency};
+use crate::rules::{self, Ctx, Decision, Evaluation, Facts, OrderIndex, Reason};
+use crate::settings::{OrderBy, Settings};
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
+/// One cart's decision as it leaves the pipeline (or the send loop).
+pub struct Decided<'a> {
+    pub cart: &'a Cart,
+    /// would_send, skipped, deferred, holdout, sent, failed, unknown.
+    pub decision: &'a str,
+    pub reason: Option<&'a str>,
+    pub detail: &'a str,
+    pub facts: &'a Facts,
+    pub provider_id: Option<&'a str>,
+}
+
+pub trait Sink {
+    fn decided(&mut self, d: &Decided<'_>) -> Result<()>;
+}
+
+/// An eligible cart waiting for the batch.
+pub struct Candidate {
+    pub cart: Cart,
+    pub eval: Evaluation,
+}
+
+/// Sort key: best first. By value, carts compare by total ÷ their currency's threshold, so a
+/// 6000 RUB cart and a 120 EUR cart (both twice their minimum) rank alike without exchange rates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RankKey {
+    order_by: OrderBy,
+    value: i64,
+    scale: i64,
+    updated_at: DateTime<Utc>,
+    cart_id: String,
+}
+
+impl Ord for RankKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let by_value = || {
+            (other.value as i128 * self.scale as i128)
+                .cmp(&(self.value as i128 * other.scale as i128))
+        };
+        let primary = match self.order_by {
+            OrderBy::Value => by_value(),
+            OrderBy::Oldest => Ordering::Equal,
+        };
+        primary
+            .then(self.updated_at.cmp(&other.updated_at))
+            .then_with(|| self.cart_id.cmp(&other.cart_id))
+    }
+}
+
+impl PartialOrd for RankKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// What the stream left for the caller to act on.
+pub struct Batch {
+    /// Best first, at most `limit`.
+    pub send: Vec<Candidate>,
+    pub holdout: Vec<Candidate>,
+    pub counts: RunCounts,
+    /// Currencies met in the carts with no `min_cart_value`: a config error, raised before sending.
+    pub missing_thresholds: BTreeMap<Currency, u64>,
+}
+
+/// Loads the orders index for `ordered_since` (empty without an `[orders]` source).
+pub fn load_orders(settings: &Settings, quiet: bool) -> Result<OrderIndex> {
+    let mut index = OrderIndex::default();
+    let Some(src) = &settings.orders else {
+        return Ok(index);
+    };
+    let mut bad = 0u64;
+    for order in crate::source::orders(src).context("cannot read orders")? {
+        match order {
+            Ok(o) => index.add(&o, &settings.store.default_region),
+            Err(e) => {
+                bad += 1;
+                if !quiet && bad <= 20 {
+                    eprintln!("cartnudge: skipped order {e}");
+                }
+            }
+        }
+    }
+    if bad > 20 && !quiet {
+        eprintln!("cartnudge: skipped {bad} malformed order rows in all");
+    }
+    Ok(index)
+}
+
+pub struct Options {
+    pub now: DateTime<Utc>,
+    pub limit: usize,
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+/// Streams the carts through the rules. Skipped and deferred carts go to `sink` at once; the best
+/// `limit` eligible carts and the holdout group come back in the `Batch`.
+pub fn run(
+    settings: &Settings,
+    view: &LedgerView,
+    orders: &OrderIndex,
+    opts: &Options,
+    sink: &mut dyn Sink,
+) -> Result<Batch> {
+    let ctx = Ctx {
+        now: opts.now,
+        settings,
+        ledger: view,
+        orders,
+    };
+    let mut state = State {
+        sink,
+        counts: RunCounts::default(),
+        best: BTreeMap::new(),
+        by_phone: HashMap::new(),
+        holdout: Vec::new(),
+        missing: BTreeMap::new(),
+    };
+    let progress = crate::progress::Progress::rows(opts.quiet);
+    for item in crate::source::carts(&settings.source).context("cannot read carts")? {
+        progress.tick();
+        let cart = match item {
+            Ok(c) => c,
+            Err(e) => {
+                state.counts.invalid += 1;
+                if !opts.quiet && (opts.verbose || state.counts.invalid <= 20) {
+                    eprintln!("cartnudge: skipped {e}");
+                }
+                continue;
+            }
+        };
+        state.counts.carts_read += 1;
+        let eval = rules::evaluate(&cart, &ctx);
+        if let Some(c) = eval.facts.missing_threshold {
+            *state.missing.entry(c).or_default() += 1;
+        }
+        match eval.decision {
+            Decision::WouldSend => state.offer(cart, eval, settings, opts.limit)?,
+            Decision::Holdout => state.holdout.push(Candidate { cart, eval }),
+            _ => {
+                let reason = eval.reason.expect("failed rule has a reason");
+                state.emit(
+                    &cart,
+                    eval.decision.as_str(),
+                    reason.as_str(),
+                    &eval.detail,
+                    &eval.facts,
+                )?;
+            }
+        }
+    }
+    progress.finish();
+    if state.counts.invalid > 20 && !opts.quiet && !opts.verbose {
+        eprintln!(
+            "cartnudge: skipped {} malformed rows in all (-v lists each)",
+            state.counts.invalid
+        );
+    }
+    Ok(Batch {
+        send: state.best.into_values().collect(),
+        holdout: state.holdout,
+        counts: state.counts,
+        missing_thresholds: state.missing,
+    })
+}
+
+fn rank(cart: &Cart, settings: &Settings) -> RankKey {
+    let scale = settings
+        .rules
+        .min_cart_value
+        .get(&cart.total.currency)
+        .map(|m| m.minor)
+        .unwrap_or(1)
+        .max(1);
+    RankKey {
+        order_by: settings.rules.order_by,
+        value: cart.total.minor,
+        scale,
+        updated_at: cart.updated_at,
+        cart_id: cart.cart_id.clone(),
+    }
+}
+
+struct State<'s> {
+    sink: &'s mut dyn Sink,
+    counts: RunCounts,
+    best: BTreeMap<RankKey, Candidate>,
+    /// E.164 → the key of the best eligible cart with that phone in this run.
+    by_phone: HashMap<String, RankKey>,
+    holdout: Vec<Candidate>,
+    missing: BTreeMap<Currency, u64>,
+}
+
+impl State<'_> {
+    fn emit(
+        &mut self,
+        cart: &Cart,
+        decision: &str,
+        reason: &str,
+        detail: &str,
+        facts: &Facts,
+    ) -> Result<()> {
+        match decision {
+            "deferred" => self.counts.deferred += 1,
+            _ => self.counts.skipped += 1,
+        }
+        *self.counts.reasons.entry(reason.to_string()).or_default() += 1;
+        self.sink.decided(&Decided {
+            cart,
+            decision,
+            reason: Some(reason),
+            detail,
+            facts,
+            provider_id: None,
+        })
+    }
+
+    /// An eligible cart: one per phone per run (the best one), then the best `limit` overall.
+    fn offer(
+        &mut self,
+        cart: Cart,
+        eval: Evaluation,
+        settings: &Settings,
+        limit: usize,
+    ) -> Result<()> {
+        let key = rank(&cart, settings);
+        let phone = eval
+            .facts
+            .valid_phone()
+            .expect("eligible carts have a phone")
+            .e164
+            .to_string();
+        if let Some(rival) = self.by_phone.get(&phone).cloned() {
+            if rival < key {
+                let detail = format!(
+                    "same phone as cart {} in this run, which ranks higher",
+                    rival.cart_id
+                );
+                return self.emit(
+                    &cart,
+                    "skipped",
+                    Reason::PhoneCooldown.as_str(),
+                    &detail,
+                    &eval.facts,
+                );
+            }
+            if let Some(loser) = self.best.remove(&rival) {
+                let detail = format!(
+                    "same phone as cart {} in this run, which ranks higher",
+                    cart.cart_id
+                );
+                self.emit(
+                    &loser.cart,
+                    "skipped",
+                    Reason::PhoneCooldown.as_str(),
+                    &detail,
+                    &loser.eval.facts,
+                )?;
+            }
+        }
+        self.by_phone.insert(phone, key.clone());
+        self.best.insert(key, Candidate { cart, eval });
+        if self.best.len() > limit {
+            let (_, out) = self.best.pop_last().expect("non-empty");
+            let detail = format!("eligible, but beyond this run's limit of {limit}");
+            self.emit(
+                &out.cart,
+                "deferred",
+                Reason::OverLimit.as_str(),
+                &detail,
+                &out.eval.facts,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Distinct currencies with no threshold, as a config error message.
+pub fn missing_threshold_error(missing: &BTreeMap<Currency, u64>) -> Option<anyhow::Error> {
+    if missing.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = missing
+        .iter()
+        .map(|(c, n)| format!("{c} ({n} carts)"))
+        .collect();
+    let first = missing.keys().next().expect("non-empty");
+    Some(anyhow::anyhow!(
+        "no minimum cart value for {}; add e.g. `{first} = \"50\"` under [rules.min_cart_value] (nothing was sent)",
+        list.join(", ")
+    ))
+}

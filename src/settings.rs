@@ -514,9 +514,7 @@ fn rule_settings(raw: RawRules) -> Result<RuleSettings> {
         if !valid || !key.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
             bail!("country.{key}: use an ISO 3166 alpha-2 code (\"US\") or a US state (\"US-FL\")");
         }
-        let entry = country
-            .entry(key.clone())
-            .or_insert_with(CountryRule::default);
+        let entry = country.entry(key.clone()).or_default();
         if let Some(h) = r.allowed_hours {
             entry.hours =
                 Some(Hours::parse(&h).with_context(|| format!("country.{key}.allowed_hours"))?);

@@ -1,11 +1,199 @@
-//! `cartnudge check`.
+//! `cartnudge check`: validates the config, each source's column mapping (reading the header, or
+//! preparing the query), the cart-value threshold of every currency present, and that the gateway's
+//! secret env vars are set — without sending, and without printing any secret.
 
-use super::Global;
-use anyhow::{Result, bail};
+use super::{EXIT_INPUT, EXIT_OK, Global};
+use crate::settings::{CART_FIELDS, ORDER_FIELDS, Settings, SourceSettings};
+use crate::source;
+use anyhow::Result;
+use std::collections::BTreeMap;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
-pub fn run(_args: &Args, _g: &Global) -> Result<i32> {
-    bail!("`cartnudge check` is not available in this build yet")
+struct Report {
+    problems: u32,
+    quiet: bool,
+}
+
+impl Report {
+    fn ok(&self, what: &str, text: impl AsRef<str>) {
+        if !self.quiet {
+            println!("ok    {what:<10} {}", text.as_ref());
+        }
+    }
+    fn fail(&mut self, what: &str, text: impl AsRef<str>) {
+        self.problems += 1;
+        println!("FAIL  {what:<10} {}", text.as_ref());
+    }
+}
+
+pub fn run(_args: &Args, g: &Global) -> Result<i32> {
+    let settings = g.settings()?;
+    let mut r = Report {
+        problems: 0,
+        quiet: g.quiet,
+    };
+    r.ok("config", g.config.display().to_string());
+    check_carts(&settings, &mut r);
+    if let Some(o) = &settings.orders {
+        check_orders(o, &mut r);
+    }
+    check_gateway(&settings, &mut r);
+    match crate::ledger::Ledger::open_read_only(&settings.ledger_path) {
+        Ok(Some(l)) => match l.view() {
+            Ok(v) => r.ok(
+                "ledger",
+                format!(
+                    "{}: {} carts, {} opt-outs",
+                    settings.ledger_path.display(),
+                    v.nudged_carts.len(),
+                    v.optouts.len()
+                ),
+            ),
+            Err(e) => r.fail("ledger", format!("{e:#}")),
+        },
+        Ok(None) => r.ok(
+            "ledger",
+            format!(
+                "{} will be created by the first send",
+                settings.ledger_path.display()
+            ),
+        ),
+        Err(e) => r.fail("ledger", format!("{e:#}")),
+    }
+    if r.problems > 0 {
+        println!("{} problem(s); nothing was sent", r.problems);
+        Ok(EXIT_INPUT)
+    } else {
+        Ok(EXIT_OK)
+    }
+}
+
+fn mapping(s: &SourceSettings, fields: &[&str]) -> String {
+    let mapped: Vec<String> = fields
+        .iter()
+        .filter_map(|f| {
+            s.columns.get(*f).map(|c| {
+                if c == f {
+                    f.to_string()
+                } else {
+                    format!("{f}←{c}")
+                }
+            })
+        })
+        .collect();
+    if mapped.is_empty() {
+        "columns named like the fields".into()
+    } else {
+        mapped.join(", ")
+    }
+}
+
+fn check_carts(settings: &Settings, r: &mut Report) {
+    let s = &settings.source;
+    let name = source::display_name(s);
+    let carts = match source::carts(s) {
+        Ok(c) => c,
+        Err(e) => return r.fail("source", format!("{e:#}")),
+    };
+    r.ok(
+        "source",
+        format!("{name} ({}): {}", s.kind, mapping(s, CART_FIELDS)),
+    );
+    let (mut rows, mut bad) = (0u64, 0u64);
+    let mut currencies: BTreeMap<String, u64> = BTreeMap::new();
+    for c in carts {
+        match c {
+            Ok(c) => {
+                rows += 1;
+                *currencies.entry(c.total.currency.to_string()).or_default() += 1;
+            }
+            Err(e) => {
+                bad += 1;
+                if bad <= 5 {
+                    println!("warn  {:<10} {e}", "row");
+                }
+            }
+        }
+    }
+    let note = if bad > 0 {
+        format!(", {bad} malformed (skipped by send)")
+    } else {
+        String::new()
+    };
+    r.ok("carts", format!("{rows} readable{note}"));
+    for (cur, n) in currencies {
+        let known = settings
+            .rules
+            .min_cart_value
+            .keys()
+            .any(|c| c.code() == cur);
+        if known {
+            r.ok(
+                "threshold",
+                format!(
+                    "{cur}: {n} carts, minimum {}",
+                    settings
+                        .rules
+                        .min_cart_value
+                        .iter()
+                        .find(|(c, _)| c.code() == cur)
+                        .map(|(_, m)| m.to_string())
+                        .unwrap_or_default()
+                ),
+            );
+        } else {
+            r.fail("threshold", format!("{cur}: {n} carts but no minimum; add `{cur} = \"…\"` under [rules.min_cart_value]"));
+        }
+    }
+}
+
+fn check_orders(s: &SourceSettings, r: &mut Report) {
+    match source::orders(s) {
+        Ok(orders) => {
+            let (ok, bad) = orders.fold((0u64, 0u64), |(a, b), o| {
+                if o.is_ok() { (a + 1, b) } else { (a, b + 1) }
+            });
+            r.ok(
+                "orders",
+                format!(
+                    "{} ({}): {}; {ok} readable, {bad} malformed",
+                    source::display_name(s),
+                    s.kind,
+                    mapping(s, ORDER_FIELDS)
+                ),
+            );
+        }
+        Err(e) => r.fail("orders", format!("{e:#}")),
+    }
+}
+
+fn check_gateway(settings: &Settings, r: &mut Report) {
+    let g = &settings.gateway;
+    let needed = crate::gateway::required_env(g);
+    let mut missing = Vec::new();
+    for (what, var) in &needed {
+        if crate::gateway::process_env(var).is_none() {
+            missing.push(format!("{var} ({what})"));
+        }
+    }
+    if missing.is_empty() {
+        let vars: Vec<&str> = needed.iter().map(|(_, v)| v.as_str()).collect();
+        let set = if vars.is_empty() {
+            String::new()
+        } else {
+            format!("; set: {}", vars.join(", "))
+        };
+        r.ok("gateway", format!("{}{set}", g.kind));
+    } else {
+        r.fail(
+            "gateway",
+            format!(
+                "{}: environment variable(s) not set: {}",
+                g.kind,
+                missing.join(", ")
+            ),
+        );
+    }
 }

@@ -1,11 +1,160 @@
-//! `cartnudge scan`.
+//! `cartnudge scan`: reads config, carts, orders and the ledger (read-only, never created) and
+//! prints every cart's decision and reason, the batch that `send` would make now, and counts per
+//! reason. `--explain CART_ID` shows every rule's verdict for one cart. Writes nothing.
 
-use super::Global;
-use anyhow::{Result, bail};
+use super::{EXIT_INPUT, EXIT_OK, Global};
+use crate::cli::Format;
+use crate::ledger::{Ledger, LedgerView};
+use crate::output::{Line, Outputs, Printer, summary};
+use crate::pipeline::{self, Decided};
+use crate::rules::{self, Ctx, Verdict};
+use crate::settings::Settings;
+use anyhow::{Context, Result, bail};
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Show each rule's verdict for this one cart.
+    #[arg(long, value_name = "CART_ID")]
+    pub explain: Option<String>,
+    /// Batch size to preview (default: gateway.limit from config).
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
 
-pub fn run(_args: &Args, _g: &Global) -> Result<i32> {
-    bail!("`cartnudge scan` is not available in this build yet")
+/// The ledger's view without writing: no ledger file means an empty history.
+pub fn read_only_view(settings: &Settings) -> Result<LedgerView> {
+    match Ledger::open_read_only(&settings.ledger_path)? {
+        Some(l) => l.view(),
+        None => Ok(LedgerView::default()),
+    }
+}
+
+pub fn run(args: &Args, g: &Global) -> Result<i32> {
+    let settings = g.settings()?;
+    let view = read_only_view(&settings)?;
+    let orders = pipeline::load_orders(&settings, g.quiet)?;
+    if let Some(id) = &args.explain {
+        return explain(&settings, &view, &orders, id, g);
+    }
+    let mut printer = Printer::new(args.format);
+    let opts = pipeline::Options {
+        now: g.now,
+        limit: args.limit.unwrap_or(settings.gateway.limit),
+        quiet: g.quiet,
+        verbose: g.verbose,
+    };
+    let mut outputs = Outputs {
+        printer: Some(&mut printer),
+        audit: None,
+        gateway: settings.gateway.kind.clone(),
+    };
+    let mut batch = pipeline::run(&settings, &view, &orders, &opts, &mut outputs)?;
+    for c in batch.holdout.iter().chain(&batch.send) {
+        let decision = if c.eval.decision == rules::Decision::Holdout {
+            "holdout"
+        } else {
+            "would_send"
+        };
+        let d = Decided {
+            cart: &c.cart,
+            decision,
+            reason: c.eval.reason.map(|r| r.as_str()),
+            detail: &c.eval.detail,
+            facts: &c.eval.facts,
+            provider_id: None,
+        };
+        outputs.line(&Line::from(&d))?;
+    }
+    batch.counts.would_send = batch.send.len() as u64;
+    batch.counts.holdout = batch.holdout.len() as u64;
+    printer.flush()?;
+    let line = format!("summary: {}", summary(&batch.counts, false));
+    if !g.quiet {
+        if args.format == Format::Table {
+            println!("{line}")
+        } else {
+            eprintln!("{line}")
+        }
+    }
+    if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
+        eprintln!("cartnudge: {err:#}");
+        return Ok(EXIT_INPUT);
+    }
+    Ok(EXIT_OK)
+}
+
+fn explain(
+    settings: &Settings,
+    view: &LedgerView,
+    orders: &rules::OrderIndex,
+    id: &str,
+    g: &Global,
+) -> Result<i32> {
+    let ctx = Ctx {
+        now: g.now,
+        settings,
+        ledger: view,
+        orders,
+    };
+    for item in crate::source::carts(&settings.source).context("cannot read carts")? {
+        let cart = match item {
+            Ok(c) if c.cart_id == id => c,
+            Ok(_) => continue,
+            Err(e) => {
+                if g.verbose {
+                    eprintln!("cartnudge: skipped {e}");
+                }
+                continue;
+            }
+        };
+        let (verdicts, facts) = rules::explain(&cart, &ctx);
+        println!(
+            "cart {} ({}), now {}",
+            cart.cart_id,
+            cart.loc,
+            crate::model::utc_string(g.now)
+        );
+        let mut first = None;
+        for (rule, v) in &verdicts {
+            let (word, text) = match v {
+                Verdict::Pass(t) => ("pass", t),
+                Verdict::Fail(t) => {
+                    first.get_or_insert(*rule);
+                    (if rule.is_deferral() { "DEFER" } else { "FAIL" }, t)
+                }
+                Verdict::NotApplicable(t) => ("n/a", t),
+            };
+            println!("  {:<17} {:<5} {}", rule.as_str(), word, text);
+        }
+        if let Some(m) = &facts.message {
+            println!(
+                "  message ({}, {} segment(s)): {}",
+                m.count.encoding, m.count.segments, m.text
+            );
+        }
+        match first {
+            Some(r) => println!(
+                "decision: {} ({})",
+                if r.is_deferral() {
+                    "deferred"
+                } else if r == rules::Reason::Holdout {
+                    "holdout"
+                } else {
+                    "skipped"
+                },
+                r.as_str()
+            ),
+            None => println!(
+                "decision: eligible (a batch still applies the limit and one reminder per phone per run)"
+            ),
+        }
+        return Ok(EXIT_OK);
+    }
+    bail!(
+        "cart `{id}` not found in {}",
+        crate::source::display_name(&settings.source)
+    )
 }

@@ -53,9 +53,7 @@ pub fn count(text: &str) -> SegmentCount {
         Some(n) => (Encoding::Gsm7, n, 160, 153),
         None => (Encoding::Ucs2, text.encode_utf16().count(), 70, 67),
     };
-    let segments = if units == 0 {
-        1
-    } else if units <= single {
+    let segments = if units <= single {
         1
     } else {
         units.div_ceil(part) as u32

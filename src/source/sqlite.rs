@@ -38,10 +38,7 @@ pub fn open(
         let stmt = conn
             .prepare(&query)
             .with_context(|| format!("{}.query does not run on {name}", s.table))?;
-        stmt.column_names()
-            .into_iter()
-            .map(str::to_string)
-            .collect()
+        stmt.column_names().map(str::to_string).collect()
     };
     let map = resolve_columns(
         &headers,

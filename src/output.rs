@@ -1,0 +1,315 @@
+//! How decisions are shown: the `scan` / dry-run preview (table, CSV, JSON Lines with the keys of
+//! DESIGN.md §12), the audit sink, and the one-line run summary.
+
+use crate::audit::{self, Audit};
+use crate::cli::Format;
+use crate::ledger::RunCounts;
+use crate::model::utc_string;
+use crate::pipeline::{Decided, Sink};
+use anyhow::Result;
+use std::io::Write;
+
+/// The printable facts of one decision.
+pub struct Line {
+    pub cart_id: String,
+    pub customer_id: String,
+    pub decision: String,
+    pub reason: Option<String>,
+    pub detail: String,
+    pub phone_e164: Option<String>,
+    pub phone_raw: String,
+    pub zone: Option<String>,
+    pub local_time: Option<String>,
+    pub encoding: Option<&'static str>,
+    pub segments: Option<u32>,
+    pub est_cost: Option<crate::model::Price>,
+    pub message: Option<String>,
+    pub cart_total: String,
+    pub cart_currency: String,
+    pub consent_at: String,
+    pub provider_id: Option<String>,
+}
+
+impl Line {
+    pub fn from(d: &Decided<'_>) -> Line {
+        let f = d.facts;
+        let shows_message = matches!(d.decision, "would_send" | "sent" | "failed" | "unknown");
+        Line {
+            cart_id: d.cart.cart_id.clone(),
+            customer_id: d.cart.customer_id.clone().unwrap_or_default(),
+            decision: d.decision.to_string(),
+            reason: d.reason.map(str::to_string),
+            detail: d.detail.to_string(),
+            phone_e164: f.valid_phone().map(|p| p.e164.to_string()),
+            phone_raw: d.cart.phone.clone().unwrap_or_default(),
+            zone: f.zone.as_ref().map(|z| z.label()),
+            local_time: f.local_time.clone(),
+            encoding: f.message.as_ref().map(|m| m.count.encoding.as_str()),
+            segments: f.message.as_ref().map(|m| m.count.segments),
+            est_cost: f.message.as_ref().and_then(|m| m.est_cost),
+            message: if shows_message {
+                f.message.as_ref().map(|m| m.text.clone())
+            } else {
+                None
+            },
+            cart_total: d.cart.total.decimal_string(),
+            cart_currency: d.cart.total.currency.to_string(),
+            consent_at: d.cart.consent_at.map(utc_string).unwrap_or_default(),
+            provider_id: d.provider_id.map(str::to_string),
+        }
+    }
+
+    pub fn audit_row(&self, gateway: &str) -> audit::Row {
+        let sent_like = matches!(
+            self.decision.as_str(),
+            "sent" | "failed" | "unknown" | "would_send"
+        );
+        audit::Row {
+            cart_id: self.cart_id.clone(),
+            customer_id: self.customer_id.clone(),
+            phone: self
+                .phone_e164
+                .clone()
+                .unwrap_or_else(|| self.phone_raw.clone()),
+            phone_is_e164: self.phone_e164.is_some(),
+            decision: self.decision.clone(),
+            reason: self.reason.clone().unwrap_or_default(),
+            gateway: if sent_like {
+                gateway.to_string()
+            } else {
+                String::new()
+            },
+            provider_message_id: self.provider_id.clone().unwrap_or_default(),
+            encoding: self.encoding.unwrap_or_default().to_string(),
+            segments: self.segments.map(|s| s.to_string()).unwrap_or_default(),
+            est_cost: self
+                .est_cost
+                .map(|p| p.decimal_string())
+                .unwrap_or_default(),
+            cost_currency: self
+                .est_cost
+                .map(|p| p.currency.to_string())
+                .unwrap_or_default(),
+            cart_total: self.cart_total.clone(),
+            cart_currency: self.cart_currency.clone(),
+            recipient_local_time: self.local_time.clone().unwrap_or_default(),
+            consent_at: self.consent_at.clone(),
+            message: self.message.clone().unwrap_or_default(),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "cart_id": self.cart_id,
+            "decision": self.decision,
+            "reason": self.reason,
+            "detail": self.detail,
+            "phone_e164": self.phone_e164,
+            "recipient_zone": self.zone,
+            "recipient_local_time": self.local_time,
+            "segments": self.segments,
+            "encoding": self.encoding,
+            "message": self.message,
+            "est_cost": self.est_cost.map(|p| p.decimal_string()),
+            "cost_currency": self.est_cost.map(|p| p.currency.to_string()),
+            "cart_total": self.cart_total,
+            "cart_currency": self.cart_currency,
+            "provider_message_id": self.provider_id,
+        })
+    }
+}
+
+pub const PREVIEW_COLUMNS: &[&str] = &[
+    "cart_id",
+    "decision",
+    "reason",
+    "detail",
+    "phone_e164",
+    "recipient_zone",
+    "recipient_local_time",
+    "segments",
+    "encoding",
+    "est_cost",
+    "cost_currency",
+    "cart_total",
+    "cart_currency",
+    "message",
+];
+
+/// Writes the preview to stdout in the chosen format, one cart at a time.
+pub struct Printer {
+    format: Format,
+    out: std::io::BufWriter<std::io::Stdout>,
+    csv: Option<csv::Writer<std::io::Stdout>>,
+    header_done: bool,
+}
+
+impl Printer {
+    pub fn new(format: Format) -> Printer {
+        Printer {
+            format,
+            out: std::io::BufWriter::new(std::io::stdout()),
+            csv: None,
+            header_done: false,
+        }
+    }
+
+    pub fn print(&mut self, line: &Line) -> Result<()> {
+        match self.format {
+            Format::Json => writeln!(self.out, "{}", line.json())?,
+            Format::Csv => {
+                let w = self
+                    .csv
+                    .get_or_insert_with(|| csv::Writer::from_writer(std::io::stdout()));
+                if !self.header_done {
+                    w.write_record(PREVIEW_COLUMNS)?;
+                    self.header_done = true;
+                }
+                let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+                w.write_record([
+                    audit::neutralize(&line.cart_id),
+                    line.decision.clone(),
+                    opt(&line.reason),
+                    audit::neutralize(&line.detail),
+                    opt(&line.phone_e164),
+                    opt(&line.zone),
+                    opt(&line.local_time),
+                    line.segments.map(|s| s.to_string()).unwrap_or_default(),
+                    line.encoding.unwrap_or_default().to_string(),
+                    line.est_cost
+                        .map(|p| p.decimal_string())
+                        .unwrap_or_default(),
+                    line.est_cost
+                        .map(|p| p.currency.to_string())
+                        .unwrap_or_default(),
+                    line.cart_total.clone(),
+                    line.cart_currency.clone(),
+                    audit::neutralize(&line.message.clone().unwrap_or_default()),
+                ])?;
+            }
+            Format::Table => {
+                if !self.header_done {
+                    writeln!(
+                        self.out,
+                        "{:<16} {:<10} {:<16} {:<16} {:<25} {:>3}  DETAIL / MESSAGE",
+                        "CART", "DECISION", "REASON", "PHONE", "LOCAL TIME", "SEG"
+                    )?;
+                    self.header_done = true;
+                }
+                let text = line.message.as_deref().unwrap_or(&line.detail);
+                writeln!(
+                    self.out,
+                    "{:<16} {:<10} {:<16} {:<16} {:<25} {:>3}  {}",
+                    clip(&line.cart_id, 16),
+                    line.decision,
+                    line.reason.as_deref().unwrap_or("-"),
+                    line.phone_e164.as_deref().unwrap_or("-"),
+                    clip(line.local_time.as_deref().unwrap_or("-"), 25),
+                    line.segments
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    text.replace('\n', " ")
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> Result<()> {
+        let csv = self.csv.as_mut().map(|w| w.flush()).unwrap_or(Ok(()));
+        match csv.and_then(|_| self.out.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            r => Ok(r?),
+        }
+    }
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+/// Sends each decision to an optional preview printer and an optional audit file. Carts outside
+/// the rules' window (not abandoned, too old) are counted only, never audited (DESIGN.md §7).
+pub struct Outputs<'a> {
+    pub printer: Option<&'a mut Printer>,
+    pub audit: Option<&'a mut Audit>,
+    pub gateway: String,
+}
+
+impl Outputs<'_> {
+    pub fn line(&mut self, line: &Line) -> Result<()> {
+        if let Some(p) = self.printer.as_deref_mut() {
+            p.print(line)?;
+        }
+        let out_of_window = matches!(line.reason.as_deref(), Some("not_abandoned" | "too_old"));
+        if let Some(a) = self.audit.as_deref_mut()
+            && !out_of_window
+        {
+            a.write(&line.audit_row(&self.gateway))?;
+        }
+        Ok(())
+    }
+}
+
+impl Sink for Outputs<'_> {
+    fn decided(&mut self, d: &Decided<'_>) -> Result<()> {
+        self.line(&Line::from(d))
+    }
+}
+
+/// Whether a reason means "maybe later" (counted under deferred).
+pub fn is_deferral_reason(reason: &str) -> bool {
+    matches!(
+        reason,
+        "too_fresh"
+            | "email_first"
+            | "quiet_hours"
+            | "over_limit"
+            | "gateway_retry"
+            | "gateway_aborted"
+            | "deadline"
+    )
+}
+
+/// `sent 20, failed 0, deferred 143 (quiet_hours 120, over_limit 23), skipped 812 (...)`.
+pub fn summary(c: &RunCounts, live: bool) -> String {
+    let group = |deferral: bool| {
+        let parts: Vec<String> = c
+            .reasons
+            .iter()
+            .filter(|(r, n)| is_deferral_reason(r) == deferral && **n > 0)
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        }
+    };
+    let mut s = if live {
+        format!("sent {}, failed {}", c.sent, c.failed)
+    } else {
+        format!("would send {}", c.would_send)
+    };
+    if c.unknown > 0 {
+        s.push_str(&format!(", unknown {}", c.unknown));
+    }
+    if c.holdout > 0 {
+        s.push_str(&format!(", holdout {}", c.holdout));
+    }
+    s.push_str(&format!(
+        ", deferred {}{}, skipped {}{}",
+        c.deferred,
+        group(true),
+        c.skipped,
+        group(false)
+    ));
+    if c.invalid > 0 {
+        s.push_str(&format!(", invalid rows {}", c.invalid));
+    }
+    s
+}
