@@ -2,6 +2,8 @@
 //! the exact request, one test per response class, and a server that is slow, hangs up, or answers
 //! HTML. Secrets are distinctive strings so a leak into an error or `Debug` is caught.
 
+mod send;
+
 use crate::loopback::{Act, Server, json, with_header};
 use cartnudge::gateway::{self, DeliveryState, Gateway, GatewayError, Receipt, Sms};
 use cartnudge::message::Encoding;

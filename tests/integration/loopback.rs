@@ -87,32 +87,31 @@ pub struct Server {
 }
 
 impl Server {
+    /// Each connection gets the next act of the script; the last one repeats.
     pub fn start(script: Vec<Act>) -> Server {
         assert!(!script.is_empty(), "a script needs at least one act");
+        Server::respond(move |_, n| script[n.min(script.len() - 1)].clone())
+    }
+
+    /// Answers each request with `answer(request, how many came before it)`.
+    pub fn respond(answer: impl Fn(&Request, usize) -> Act + Send + Sync + 'static) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (reqs, stopped) = (requests.clone(), stop.clone());
+        let answer = Arc::new(answer);
         std::thread::spawn(move || {
-            let mut n = 0usize;
             for conn in listener.incoming() {
                 if stopped.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(stream) = conn else { continue };
-                let act = script[n.min(script.len() - 1)].clone();
-                n += 1;
-                let reqs = reqs.clone();
-                std::thread::spawn(move || serve(stream, act, reqs));
+                let (reqs, answer) = (reqs.clone(), answer.clone());
+                std::thread::spawn(move || serve(stream, &*answer, reqs));
             }
         });
-        Server {
-            url: format!("http://{addr}"),
-            requests,
-            stop,
-            addr,
-        }
+        Server { url: format!("http://{addr}"), requests, stop, addr }
     }
 
     pub fn requests(&self) -> Vec<Request> {
@@ -134,12 +133,17 @@ impl Drop for Server {
     }
 }
 
-fn serve(mut stream: TcpStream, act: Act, reqs: Arc<Mutex<Vec<Request>>>) {
+fn serve(mut stream: TcpStream, answer: &(dyn Fn(&Request, usize) -> Act + Send + Sync), reqs: Arc<Mutex<Vec<Request>>>) {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
     let Some(req) = read_request(&mut stream) else {
         return;
     };
-    reqs.lock().unwrap().push(req);
+    let act = {
+        let mut all = reqs.lock().unwrap();
+        let n = all.len();
+        all.push(req.clone());
+        answer(&req, n)
+    };
     let reply = |status: u16, headers: &[(String, String)], body: &str| {
         let mut head = format!(
             "HTTP/1.1 {status} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
