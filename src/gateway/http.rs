@@ -169,7 +169,10 @@ impl Http {
 
     fn transport_error(&self, what: &str, e: ureq::Error) -> GatewayError {
         let text = self.scrub(&describe(&e));
-        if written_nothing(&e) {
+        if matches!(e, ureq::Error::BadUri(_) | ureq::Error::Http(_)) {
+            // Never left the building, and never will: the URL or a header is malformed.
+            GatewayError::fatal("request", format!("{what}: {text}; check base_url / url"))
+        } else if written_nothing(&e) {
             GatewayError::transient(
                 "connect",
                 format!("{what}: {text} (nothing was sent)"),
@@ -225,7 +228,7 @@ impl Http {
 fn written_nothing(e: &ureq::Error) -> bool {
     use ureq::Timeout;
     match e {
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::BadUri(_) => true,
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
         ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => true,
         ureq::Error::Io(io) => matches!(
             io.kind(),
@@ -292,14 +295,29 @@ pub fn json_text(v: Option<&serde_json::Value>) -> Option<String> {
     }
 }
 
-/// Base URL without a trailing slash.
-pub fn base_url(cfg: &GatewaySettings, default: &str) -> String {
-    cfg.raw
+/// Base URL without a trailing slash; a config error unless it is http(s).
+pub fn base_url(cfg: &GatewaySettings, default: &str) -> anyhow::Result<String> {
+    let url = cfg
+        .raw
         .base_url
         .as_deref()
         .unwrap_or(default)
-        .trim_end_matches('/')
-        .to_string()
+        .trim()
+        .trim_end_matches('/');
+    check_url("base_url", url)?;
+    Ok(url.to_string())
+}
+
+pub fn check_url(key: &str, url: &str) -> anyhow::Result<()> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    if rest.is_none_or(|r| r.is_empty() || r.starts_with('/')) {
+        anyhow::bail!(
+            "gateway.{key} `{url}` is not an http(s) URL, e.g. \"https://api.example.com\""
+        );
+    }
+    Ok(())
 }
 
 /// Reads the env var a config key names. Errors name the key and the variable, never a value.

@@ -50,7 +50,7 @@ impl MessageBird {
         };
         Ok(MessageBird {
             http: Http::new(cfg, Scrubber::new(&[&key])),
-            base: http::base_url(cfg, DEFAULT_BASE),
+            base: http::base_url(cfg, DEFAULT_BASE)?,
             auth: format!("AccessKey {key}"),
             originator,
         })

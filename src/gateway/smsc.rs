@@ -50,7 +50,7 @@ impl Smsc {
         };
         Ok(Smsc {
             http: Http::new(cfg, Scrubber::new(&[&login, &password])),
-            base: http::base_url(cfg, DEFAULT_BASE),
+            base: http::base_url(cfg, DEFAULT_BASE)?,
             login,
             password,
             sender: raw.from.clone(),

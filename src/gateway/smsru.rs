@@ -41,7 +41,7 @@ impl SmsRu {
         )?;
         Ok(SmsRu {
             http: Http::new(cfg, Scrubber::new(&[&api_id])),
-            base: http::base_url(cfg, DEFAULT_BASE),
+            base: http::base_url(cfg, DEFAULT_BASE)?,
             api_id,
             from: cfg.raw.from.clone(),
             test: cfg.test_mode,
@@ -83,7 +83,7 @@ impl Gateway for SmsRu {
             ));
         };
         if entry.get("status").and_then(Value::as_str) != Some("OK") {
-            return Err(self.classify(entry));
+            return Err(self.classify(entry, reply.retry_after));
         }
         let Some(id) = http::json_text(entry.get("sms_id")) else {
             return Err(GatewayError::unknown(
@@ -128,7 +128,7 @@ impl Gateway for SmsRu {
             Some(104..=108) => DeliveryState::Undelivered,
             Some(150) => DeliveryState::Failed,
             Some(100..=102) => DeliveryState::Pending,
-            _ => return Err(self.classify(entry)),
+            _ => return Err(self.classify(entry, reply.retry_after)),
         };
         let rub = Currency::parse("RUB").expect("RUB");
         Ok(DeliveryStatus {
@@ -150,13 +150,13 @@ impl SmsRu {
         };
         match json.get("status").and_then(Value::as_str) {
             Some("OK") => Ok(json),
-            Some(_) => Err(self.classify(&json)),
+            Some(_) => Err(self.classify(&json, reply.retry_after)),
             None => Err(self.http.by_status(what, reply)),
         }
     }
 
     /// `status_code` (top-level or per number) → class.
-    fn classify(&self, v: &Value) -> GatewayError {
+    fn classify(&self, v: &Value, retry_after: Option<std::time::Duration>) -> GatewayError {
         let code = v.get("status_code").and_then(Value::as_i64).unwrap_or(-1);
         let text = v
             .get("status_text")
@@ -168,7 +168,7 @@ impl SmsRu {
             209 | 215 => GatewayError::opted_out(c, message),
             // 300-302: authorization failures in SMS.ru's code list (unverified, so treated like 200).
             200 | 201 | 204 | 206 | 300..=302 => GatewayError::fatal(c, message),
-            220 | 500 => GatewayError::transient(c, message, None),
+            220 | 500 => GatewayError::transient(c, message, retry_after),
             -1 => GatewayError::permanent("-1", message),
             // 202/207 bad number or no route, 203/205/212 bad text, 230-233 per-number limits, and
             // any code we do not know: this recipient, this run.

@@ -92,7 +92,7 @@ impl Twilio {
         let scrub = Scrubber::new(&[&account_sid, &token, &user]);
         Ok(Twilio {
             http: Http::new(cfg, scrub),
-            base: http::base_url(cfg, DEFAULT_BASE),
+            base: http::base_url(cfg, DEFAULT_BASE)?,
             auth: http::basic_auth(&user, &token),
             account_sid,
             sender,

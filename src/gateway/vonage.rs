@@ -58,7 +58,7 @@ impl Vonage {
         };
         Ok(Vonage {
             http: Http::new(cfg, Scrubber::new(&[&api_key, &api_secret])),
-            base: http::base_url(cfg, DEFAULT_BASE),
+            base: http::base_url(cfg, DEFAULT_BASE)?,
             api_key,
             api_secret,
             from,

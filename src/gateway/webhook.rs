@@ -38,6 +38,7 @@ impl Webhook {
                 "gateway.url is required for the webhook gateway, e.g. url = \"https://hooks.shop.example/sms\""
             );
         };
+        http::check_url("url", &url)?;
         let secret = http::secret(
             "secret_env",
             cfg.raw.secret_env.as_deref(),

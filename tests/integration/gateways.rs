@@ -990,3 +990,13 @@ fn b64(s: &str) -> String {
     }
     out
 }
+
+#[test]
+fn base_url_that_is_not_http_is_a_config_error() {
+    for bad in ["ftp://x", "api.twilio.com", "https://"] {
+        let err = gateway::build(&twilio_cfg(bad), &env)
+            .err()
+            .expect("refused");
+        assert!(format!("{err:#}").contains("base_url"), "{err:#}");
+    }
+}

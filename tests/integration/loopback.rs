@@ -111,7 +111,12 @@ impl Server {
                 std::thread::spawn(move || serve(stream, &*answer, reqs));
             }
         });
-        Server { url: format!("http://{addr}"), requests, stop, addr }
+        Server {
+            url: format!("http://{addr}"),
+            requests,
+            stop,
+            addr,
+        }
     }
 
     pub fn requests(&self) -> Vec<Request> {
@@ -133,7 +138,11 @@ impl Drop for Server {
     }
 }
 
-fn serve(mut stream: TcpStream, answer: &(dyn Fn(&Request, usize) -> Act + Send + Sync), reqs: Arc<Mutex<Vec<Request>>>) {
+fn serve(
+    mut stream: TcpStream,
+    answer: &(dyn Fn(&Request, usize) -> Act + Send + Sync),
+    reqs: Arc<Mutex<Vec<Request>>>,
+) {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
     let Some(req) = read_request(&mut stream) else {
         return;
