@@ -314,3 +314,13 @@ fn smsru_gateway_test_flag_sends_test_1() {
     assert_eq!(form.get("test").map(String::as_str), Some("1"));
     assert_eq!(form.get("to").map(String::as_str), Some("79251234567"));
 }
+
+#[test]
+fn gateway_test_is_refused_for_twilio_instead_of_sending_for_real() {
+    let server = Server::start(vec![sent("SM1")]);
+    let env = twilio_env(&server, "2s", CARTS);
+    let run = env.run(&["--now", NOW, "send", "--gateway-test"]);
+    run.expect_code(2);
+    assert!(run.stderr().contains("validate-only"), "{}", run.show());
+    assert!(server.requests().is_empty());
+}
