@@ -99,7 +99,7 @@ impl Gateway for Webhook {
                 let id = reply.json().and_then(|j| http::json_text(j.get("id")));
                 Ok(Receipt {
                     provider_id: id,
-                    segments: Some(sms.segments),
+                    segments: None,
                     price: None,
                 })
             }

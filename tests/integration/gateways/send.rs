@@ -70,7 +70,7 @@ fn sent(sid: &str) -> Act {
     json(
         201,
         &format!(
-            r#"{{"sid":"{sid}","status":"queued","num_segments":"1","price":null,"price_unit":"USD"}}"#
+            r#"{{"sid":"{sid}","status":"queued","num_segments":"1","price":"-0.00790","price_unit":"USD"}}"#
         ),
     )
 }
@@ -150,6 +150,13 @@ fn twilio_send_records_sent_failed_and_optout() {
             row(&["c-2", "failed", ""]),
             row(&["c-3", "failed", ""])
         ]
+    );
+    assert_eq!(
+        env.ledger_rows(
+            "cartnudge.db",
+            "SELECT segments, actual_cost_micros, actual_cost_currency FROM nudges WHERE cart_id = 'c-1'"
+        ),
+        vec![row(&["1", "7900", "USD"])]
     );
     assert_eq!(
         env.ledger_rows("cartnudge.db", "SELECT phone, source FROM optouts"),
