@@ -77,7 +77,6 @@ impl Scrubber {
 }
 
 pub enum Body<'a> {
-    None,
     Form(&'a [(&'a str, &'a str)]),
     Json(&'a [u8]),
 }
@@ -114,35 +113,44 @@ impl Http {
         self.scrub.scrub(text)
     }
 
-    /// Sends one request and reads the whole answer. `what` names it in errors ("twilio send").
-    pub fn call(
+    /// GETs `url` and reads the whole answer. `what` names the call in errors ("twilio status").
+    pub fn get(
         &self,
         what: &str,
-        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, GatewayError> {
+        let mut req = self.agent.get(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.read(what, req.call())
+    }
+
+    /// POSTs `body` to `url` and reads the whole answer.
+    pub fn post(
+        &self,
+        what: &str,
         url: &str,
         headers: &[(&str, &str)],
         body: Body<'_>,
     ) -> Result<Reply, GatewayError> {
-        let result = match method {
-            "GET" => {
-                let mut req = self.agent.get(url);
-                for (k, v) in headers {
-                    req = req.header(*k, *v);
-                }
-                req.call()
-            }
-            _ => {
-                let mut req = self.agent.post(url);
-                for (k, v) in headers {
-                    req = req.header(*k, *v);
-                }
-                match body {
-                    Body::None => req.send_empty(),
-                    Body::Form(fields) => req.send_form(fields.iter().copied()),
-                    Body::Json(bytes) => req.content_type("application/json").send(bytes),
-                }
-            }
+        let mut req = self.agent.post(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let result = match body {
+            Body::Form(fields) => req.send_form(fields.iter().copied()),
+            Body::Json(bytes) => req.content_type("application/json").send(bytes),
         };
+        self.read(what, result)
+    }
+
+    fn read(
+        &self,
+        what: &str,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Reply, GatewayError> {
         let mut resp = result.map_err(|e| self.transport_error(what, e))?;
         let status = resp.status().as_u16();
         let header = |name: &str| {

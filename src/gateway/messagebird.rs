@@ -78,13 +78,9 @@ impl Gateway for MessageBird {
             ("Authorization", self.auth.as_str()),
             ("Accept", "application/json"),
         ];
-        let reply = self.http.call(
-            "messagebird send",
-            "POST",
-            &url,
-            &headers,
-            Body::Json(&bytes),
-        )?;
+        let reply = self
+            .http
+            .post("messagebird send", &url, &headers, Body::Json(&bytes))?;
         if !reply.is_success() {
             return Err(self.error(&reply));
         }

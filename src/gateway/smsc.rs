@@ -81,7 +81,7 @@ impl Gateway for Smsc {
         let url = format!("{}/sys/send.php", self.base);
         let reply = self
             .http
-            .call("smsc send", "POST", &url, &[], Body::Form(&fields))?;
+            .post("smsc send", &url, &[], Body::Form(&fields))?;
         let Some(json) = reply.json().filter(|_| reply.is_success()) else {
             return Err(self.http.by_status("smsc send", &reply));
         };

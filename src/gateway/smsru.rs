@@ -71,7 +71,7 @@ impl Gateway for SmsRu {
         let url = format!("{}/sms/send", self.base);
         let reply = self
             .http
-            .call("sms.ru send", "POST", &url, &[], Body::Form(&fields))?;
+            .post("sms.ru send", &url, &[], Body::Form(&fields))?;
         let json = self.top_level(&reply, "sms.ru send")?;
         let Some(entry) = json.get("sms").and_then(|s| s.get(to)) else {
             return Err(GatewayError::unknown(
@@ -112,9 +112,7 @@ impl Gateway for SmsRu {
             http::percent_encode(&self.api_id),
             http::percent_encode(provider_id)
         );
-        let reply = self
-            .http
-            .call("sms.ru status", "GET", &url, &[], Body::None)?;
+        let reply = self.http.get("sms.ru status", &url, &[])?;
         let json = self.top_level(&reply, "sms.ru status")?;
         let Some(entry) = json.get("sms").and_then(|s| s.get(provider_id)) else {
             return Err(GatewayError::unknown(

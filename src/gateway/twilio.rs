@@ -129,7 +129,7 @@ impl Gateway for Twilio {
         ];
         let reply = self
             .http
-            .call("twilio send", "POST", &url, &auth, Body::Form(&fields))?;
+            .post("twilio send", &url, &auth, Body::Form(&fields))?;
         if !reply.is_success() {
             return Err(self.error(&reply));
         }
@@ -165,9 +165,7 @@ impl Gateway for Twilio {
             ("Authorization", self.auth.as_str()),
             ("Accept", "application/json"),
         ];
-        let reply = self
-            .http
-            .call("twilio status", "GET", &url, &auth, Body::None)?;
+        let reply = self.http.get("twilio status", &url, &auth)?;
         if !reply.is_success() {
             return Err(self.error(&reply));
         }

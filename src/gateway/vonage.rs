@@ -86,7 +86,7 @@ impl Gateway for Vonage {
         let url = format!("{}/sms/json", self.base);
         let reply = self
             .http
-            .call("vonage send", "POST", &url, &[], Body::Form(&fields))?;
+            .post("vonage send", &url, &[], Body::Form(&fields))?;
         let parts = reply
             .json()
             .filter(|_| reply.is_success())

@@ -85,7 +85,7 @@ impl Gateway for Webhook {
         ];
         let reply = self
             .http
-            .call("webhook", "POST", &self.url, &headers, Body::Json(&body))?;
+            .post("webhook", &self.url, &headers, Body::Json(&body))?;
         let message = || {
             format!(
                 "webhook: HTTP {} {}",
