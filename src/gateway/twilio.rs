@@ -166,6 +166,13 @@ impl Gateway for Twilio {
             ("Accept", "application/json"),
         ];
         let reply = self.http.get("twilio status", &url, &auth)?;
+        if reply.status == 404 {
+            // On the status API a 404 is about this one message, not the account.
+            return Err(GatewayError::permanent(
+                "20404",
+                format!("twilio status: no message {provider_id}"),
+            ));
+        }
         if !reply.is_success() {
             return Err(self.error(&reply));
         }

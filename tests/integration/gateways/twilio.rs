@@ -139,6 +139,7 @@ fn twilio_status_maps_states_and_price() {
             200,
             r#"{"sid":"SM0001","status":"sent","price":null,"price_unit":"USD","error_code":null}"#,
         ),
+        json(404, r#"{"code":20404,"message":"not found","status":404}"#),
     ]);
     let mut gw = build(&twilio_cfg(&server.url));
     assert!(gw.has_status());
@@ -154,6 +155,7 @@ fn twilio_status_maps_states_and_price() {
         (DeliveryState::Undelivered, Some("30007"))
     );
     assert_eq!(gw.status("SM0001").unwrap().state, DeliveryState::Pending);
+    assert!(gw.status("SM0404").unwrap_err().is_permanent());
     let reqs = server.requests();
     assert_eq!(reqs[0].method, "GET");
     assert_eq!(
