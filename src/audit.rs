@@ -112,7 +112,7 @@ impl Audit {
         } else {
             row.phone.clone()
         };
-        let phone = if row.phone_is_e164 {
+        let phone = if row.phone_is_e164 || looks_e164(&row.phone) {
             phone
         } else {
             neutralize(&phone)
@@ -168,6 +168,12 @@ pub fn neutralize(cell: &str) -> String {
     }
 }
 
+/// "+" and 8 to 15 digits: a phone number, not a formula.
+fn looks_e164(s: &str) -> bool {
+    s.strip_prefix('+')
+        .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +185,6 @@ mod tests {
         assert_eq!(neutralize("-2+3"), "'-2+3");
         assert_eq!(neutralize("Anna"), "Anna");
         assert_eq!(neutralize(""), "");
+        assert!(looks_e164("+79123456789") && !looks_e164("+1+1") && !looks_e164("+7912*****89"));
     }
 }

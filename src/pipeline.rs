@@ -76,6 +76,33 @@ pub struct Batch {
     pub missing_thresholds: BTreeMap<Currency, u64>,
 }
 
+impl Batch {
+    /// Shows the batch as a preview does: the holdout group, then the carts that would be sent,
+    /// best first; and counts them.
+    pub fn preview(&mut self, sink: &mut dyn Sink) -> Result<()> {
+        for (c, decision) in self
+            .holdout
+            .iter()
+            .map(|c| (c, "holdout"))
+            .chain(self.send.iter().map(|c| (c, "would_send")))
+        {
+            let reason = (decision == "holdout").then_some("holdout");
+            let d = Decided {
+                cart: &c.cart,
+                decision,
+                reason,
+                detail: &c.eval.detail,
+                facts: &c.eval.facts,
+                provider_id: None,
+            };
+            sink.decided(&d)?;
+        }
+        self.counts.would_send = self.send.len() as u64;
+        self.counts.holdout = self.holdout.len() as u64;
+        Ok(())
+    }
+}
+
 /// Loads the orders index for `ordered_since` (empty without an `[orders]` source).
 pub fn load_orders(settings: &Settings, quiet: bool) -> Result<OrderIndex> {
     let mut index = OrderIndex::default();

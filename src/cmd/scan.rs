@@ -5,8 +5,8 @@
 use super::{EXIT_INPUT, EXIT_OK, Global};
 use crate::cli::Format;
 use crate::ledger::{Ledger, LedgerView};
-use crate::output::{Line, Outputs, Printer, summary};
-use crate::pipeline::{self, Decided};
+use crate::output::{Outputs, Printer, summary};
+use crate::pipeline;
 use crate::rules::{self, Ctx, Verdict};
 use crate::settings::Settings;
 use anyhow::{Context, Result, bail};
@@ -52,24 +52,7 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
         gateway: settings.gateway.kind.clone(),
     };
     let mut batch = pipeline::run(&settings, &view, &orders, &opts, &mut outputs)?;
-    for c in batch.holdout.iter().chain(&batch.send) {
-        let decision = if c.eval.decision == rules::Decision::Holdout {
-            "holdout"
-        } else {
-            "would_send"
-        };
-        let d = Decided {
-            cart: &c.cart,
-            decision,
-            reason: c.eval.reason.map(|r| r.as_str()),
-            detail: &c.eval.detail,
-            facts: &c.eval.facts,
-            provider_id: None,
-        };
-        outputs.line(&Line::from(&d))?;
-    }
-    batch.counts.would_send = batch.send.len() as u64;
-    batch.counts.holdout = batch.holdout.len() as u64;
+    batch.preview(&mut outputs)?;
     printer.flush()?;
     let line = format!("summary: {}", summary(&batch.counts, false));
     if !g.quiet {

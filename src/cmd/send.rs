@@ -404,38 +404,19 @@ fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize) -> Result
         audit: Some(&mut audit),
         gateway: settings.gateway.kind.clone(),
     };
-    let batch = pipeline::run(settings, &view, &orders, &opts, &mut outputs)?;
-    let mut counts = batch.counts;
+    let mut batch = pipeline::run(settings, &view, &orders, &opts, &mut outputs)?;
     if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
         outputs.audit.as_deref_mut().expect("audit").sync()?;
         return Err(err);
     }
-    for (c, decision) in batch
-        .holdout
-        .iter()
-        .map(|c| (c, "holdout"))
-        .chain(batch.send.iter().map(|c| (c, "would_send")))
-    {
-        let reason = (decision == "holdout").then_some("holdout");
-        let d = Decided {
-            cart: &c.cart,
-            decision,
-            reason,
-            detail: &c.eval.detail,
-            facts: &c.eval.facts,
-            provider_id: None,
-        };
-        outputs.line(&Line::from(&d))?;
-    }
-    counts.would_send = batch.send.len() as u64;
-    counts.holdout = batch.holdout.len() as u64;
+    batch.preview(&mut outputs)?;
     audit.sync()?;
     printer.flush()?;
     if !g.quiet {
         let line = format!(
             "dry run {}: {}; audit {}",
             run_id,
-            summary(&counts, false),
+            summary(&batch.counts, false),
             audit.path().display()
         );
         if args.format == Format::Table {

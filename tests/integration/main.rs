@@ -2,5 +2,10 @@
 //! `cartnudge` binary through `util::Env`.
 
 mod gateways;
+mod input;
 mod loopback;
+mod quiet_hours;
+mod rules;
+mod send;
+mod shop;
 mod util;

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Throughput and peak memory of scan, dry run and a live send over generated exports.
+#   bench/run.sh [N ...]        (default: 100000 1000000)
+# Prints one line per command and size: wall seconds, carts per second, peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --bin cartnudge --example gen_carts
+bin=target/release/cartnudge
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cat > "$work/cartnudge.toml" <<'TOML'
+[store]
+name = "Bench"
+timezone = "Europe/Moscow"
+default_region = "RU"
+[source]
+kind = "csv"
+path = "carts.csv"
+[rules.min_cart_value]
+RUB = "3000"
+[gateway]
+kind = "file"
+path = "outbox.jsonl"
+TOML
+now=2026-11-22T07:30:00Z   # inside the hour every Russian zone allows
+sizes=("${@:-100000 1000000}")
+for n in ${sizes[@]}; do
+  target/release/examples/gen_carts "$n" > "$work/carts.csv"
+  size=$(du -h "$work/carts.csv" | cut -f1)
+  for cmd in "scan --format csv" "send --dry-run -q" "send -q --limit 20"; do
+    rm -rf "$work/audit" "$work/cartnudge.db"* "$work/outbox.jsonl"
+    /usr/bin/time -f "%e %M" -o "$work/time" $bin --config "$work/cartnudge.toml" --now $now $cmd > /dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
+    read -r secs kb < "$work/time"
+    rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+    printf '%-9s %-6s %-20s %7ss %10s carts/s  peak RSS %6.1f MiB\n' "$n" "$size" "$cmd" "$secs" "$rate" "$(awk -v k="$kb" 'BEGIN{print k/1024}')"
+  done
+done
