@@ -89,11 +89,12 @@ impl Twilio {
                 "gateway.from (a Twilio number or sender id) or gateway.messaging_service_sid is required"
             ),
         };
-        let scrub = Scrubber::new(&[&account_sid, &token, &user]);
+        let auth = http::basic_auth(&user, &token);
+        let scrub = Scrubber::new(&[&account_sid, &token, &user, &auth]);
         Ok(Twilio {
             http: Http::new(cfg, scrub),
             base: http::base_url(cfg, DEFAULT_BASE)?,
-            auth: http::basic_auth(&user, &token),
+            auth,
             account_sid,
             sender,
             status_callback: raw.status_callback.clone(),
