@@ -220,7 +220,7 @@ impl Twilio {
         match (code, reply.status) {
             (21610, _) => GatewayError::opted_out(c, message),
             (20429, _) | (_, 429) => GatewayError::transient(c, message, reply.retry_after),
-            (_, 401) => GatewayError::fatal(c, message),
+            (_, 401 | 403) => GatewayError::fatal(c, message),
             (code, _) if FATAL_CODES.contains(&code) => GatewayError::fatal(c, message),
             (_, 500..=599) => {
                 GatewayError::unknown(c, format!("{message}; it may have been delivered"))
