@@ -1,7 +1,9 @@
 //! All integration tests in one binary (as in `just` and `fd`): each file drives the real
 //! `cartnudge` binary through `util::Env`.
 
+mod gateways;
 mod input;
+mod loopback;
 mod quiet_hours;
 mod reconcile;
 mod report;
