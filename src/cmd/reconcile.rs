@@ -3,8 +3,8 @@
 //! as `send`; running it twice with the same inputs changes nothing the second time.
 
 use super::{EXIT_FATAL_GATEWAY, EXIT_OK, EXIT_SOME_FAILED, Global};
-use crate::gateway;
-use crate::ledger::{self, Ledger};
+use crate::gateway::{self, Gateway};
+use crate::ledger::{self, Ledger, PendingDelivery};
 use crate::model::{Currency, Money};
 use crate::reconcile::attribution::{self, OrderRef, Wanted};
 use crate::reconcile::{delivery, optouts};
@@ -83,6 +83,12 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
         imports.push((path, imp));
     }
 
+    // The gateway is built (secrets looked up) before anything is written, too.
+    let lookups = match args.no_delivery {
+        true => None,
+        false => delivery_lookups(&ledger, &settings, g, max_age)?,
+    };
+
     // One transaction: a crash leaves either all of this run's matches and opt-outs or none.
     ledger.conn.execute_batch("BEGIN IMMEDIATE")?;
     if let Some(orders) = &orders {
@@ -119,8 +125,8 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
         .context("cannot commit reconcile results to the ledger")?;
 
     let mut code = EXIT_OK;
-    if !args.no_delivery {
-        code = poll_delivery(&ledger, &settings, g, max_age, &mut summary)?;
+    if let Some((mut gw, pending)) = lookups {
+        code = poll_delivery(&ledger, gw.as_mut(), &pending, &settings, g, &mut summary)?;
     }
     if !g.quiet {
         println!("{}", summary_line(&summary));
@@ -169,22 +175,23 @@ fn holdout_ids(conn: &rusqlite::Connection) -> Result<std::collections::HashSet<
     Ok(ids.collect::<rusqlite::Result<_>>()?)
 }
 
-fn poll_delivery(
+/// The gateway and the messages to ask it about; `None` when there is nothing to ask.
+fn delivery_lookups(
     ledger: &Ledger,
     settings: &Settings,
     g: &Global,
     max_age: chrono::Duration,
-    summary: &mut Summary,
-) -> Result<i32> {
+) -> Result<Option<(Box<dyn Gateway>, Vec<PendingDelivery>)>> {
     // The file gateway is an outbox: there is nothing to ask, so it is not even opened.
     if settings.gateway.kind == "file" {
-        return Ok(EXIT_OK);
+        return Ok(None);
     }
     let pending = ledger.pending_deliveries(&settings.gateway.kind, g.now - max_age)?;
     if pending.is_empty() {
-        return Ok(EXIT_OK);
+        return Ok(None);
     }
-    let mut gw = gateway::build(&settings.gateway, &gateway::process_env)?;
+    let gw = gateway::build(&settings.gateway, &gateway::process_env)
+        .context("cannot ask the gateway for delivery statuses (or pass --no-delivery)")?;
     if !gw.has_status() {
         if g.verbose {
             eprintln!(
@@ -192,9 +199,23 @@ fn poll_delivery(
                 gw.name()
             );
         }
-        return Ok(EXIT_OK);
+        return Ok(None);
     }
-    let polled = delivery::poll(gw.as_mut(), &pending);
+    Ok(Some((gw, pending)))
+}
+
+fn poll_delivery(
+    ledger: &Ledger,
+    gw: &mut dyn Gateway,
+    pending: &[PendingDelivery],
+    settings: &Settings,
+    g: &Global,
+    summary: &mut Summary,
+) -> Result<i32> {
+    // Status lookups count against the provider's rate limit like sends do.
+    let rate = settings.gateway.rate_per_second;
+    let pace = (rate > 0.0).then(|| std::time::Duration::from_secs_f64(1.0 / rate));
+    let polled = delivery::poll(gw, pending, pace);
     for u in &polled.updates {
         ledger.record_delivery(u.nudge_id, u.state, u.code.as_deref(), u.price, g.now)?;
     }

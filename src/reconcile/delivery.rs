@@ -5,6 +5,7 @@
 use crate::gateway::{DeliveryState, Gateway, GatewayError};
 use crate::ledger::PendingDelivery;
 use crate::model::Price;
+use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Update {
@@ -25,10 +26,13 @@ pub struct Polled {
     pub asked: usize,
 }
 
-/// Asks about each pending message in turn; stops at the first fatal error.
-pub fn poll(gw: &mut dyn Gateway, pending: &[PendingDelivery]) -> Polled {
+/// Asks about each pending message in turn, `pace` apart; stops at the first fatal error.
+pub fn poll(gw: &mut dyn Gateway, pending: &[PendingDelivery], pace: Option<Duration>) -> Polled {
     let mut out = Polled::default();
-    for p in pending {
+    for (i, p) in pending.iter().enumerate() {
+        if let Some(d) = pace.filter(|_| i > 0) {
+            std::thread::sleep(d);
+        }
         out.asked += 1;
         match gw.status(&p.provider_id) {
             Ok(s) => {
@@ -116,7 +120,7 @@ mod tests {
             pending(4, "x", None),
             pending(5, "d", None),
         ];
-        let out = poll(&mut gw, &list);
+        let out = poll(&mut gw, &list, None);
         assert_eq!(
             out.updates,
             vec![Update {

@@ -256,3 +256,24 @@ fn smsru_statuses_and_costs_are_recorded() {
     env.run(&["--now", NOW, "reconcile"]).expect_code(0);
     assert_eq!(dump(&env), before, "same answers, same ledger");
 }
+
+#[test]
+fn missing_secret_stops_before_anything_is_written() {
+    let server = Server::start(vec![json(200, "{}")]);
+    let env = env_with(
+        &twilio(&server.url),
+        "twilio",
+        &[("SM1", "2026-11-07T10:00:00Z", None)],
+    );
+    let before = dump(&env);
+    let run = env.run(&["--now", NOW, "reconcile"]);
+    run.expect_code(2);
+    assert!(run.stderr().contains("TW_SID"), "{}", run.show());
+    assert!(run.stderr().contains("--no-delivery"), "{}", run.show());
+    assert_eq!(dump(&env), before);
+    assert!(server.requests().is_empty());
+    // --no-delivery needs no gateway at all.
+    env.run(&["--now", NOW, "reconcile", "--no-delivery"])
+        .expect_code(0);
+    assert!(server.requests().is_empty());
+}
