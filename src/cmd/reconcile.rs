@@ -175,13 +175,16 @@ fn holdout_ids(conn: &rusqlite::Connection) -> Result<std::collections::HashSet<
     Ok(ids.collect::<rusqlite::Result<_>>()?)
 }
 
+/// A gateway with a status API and the messages to ask it about.
+type Lookups = (Box<dyn Gateway>, Vec<PendingDelivery>);
+
 /// The gateway and the messages to ask it about; `None` when there is nothing to ask.
 fn delivery_lookups(
     ledger: &Ledger,
     settings: &Settings,
     g: &Global,
     max_age: chrono::Duration,
-) -> Result<Option<(Box<dyn Gateway>, Vec<PendingDelivery>)>> {
+) -> Result<Option<Lookups>> {
     // The file gateway is an outbox: there is nothing to ask, so it is not even opened.
     if settings.gateway.kind == "file" {
         return Ok(None);
