@@ -150,3 +150,27 @@ fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_whole_days_in_the_store_zone() {
+        let msk: Tz = "Europe/Moscow".parse().unwrap();
+        let s = |t: DateTime<Utc>| crate::model::utc_string(t);
+        assert_eq!(
+            s(parse_bound("2026-11-01", msk, false).unwrap()),
+            "2026-10-31T21:00:00Z"
+        );
+        assert_eq!(
+            s(parse_bound("2026-11-01", msk, true).unwrap()),
+            "2026-11-01T21:00:00Z"
+        );
+        assert_eq!(
+            s(parse_bound("2026-11-01T10:00:00+03:00", msk, true).unwrap()),
+            "2026-11-01T07:00:00Z"
+        );
+        assert!(parse_bound("01.11.2026", msk, false).is_err());
+    }
+}

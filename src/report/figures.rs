@@ -481,4 +481,19 @@ mod tests {
         assert_eq!(f.profit_roi(usd, 3000), Some(11.0));
         assert!(!f.cost_is_estimate);
     }
+
+    #[test]
+    fn days_weeks_and_months_are_local_to_the_store() {
+        let usd = Currency::parse("USD").unwrap();
+        let mut n = row(1, "sent", Some(Price::parse("0.02", usd).unwrap()), None);
+        n.claimed_at = DateTime::parse_from_rfc3339("2026-11-30T22:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let msk: Tz = "Europe/Moscow".parse().unwrap();
+        assert_eq!(group_key(&n, By::Day, msk), "2026-12-01");
+        assert_eq!(group_key(&n, By::Month, msk), "2026-12");
+        assert_eq!(group_key(&n, By::Week, msk), "2026-W49");
+        assert_eq!(group_key(&n, By::Day, chrono_tz::UTC), "2026-11-30");
+        assert_eq!(group_key(&n, By::Country, msk), "US");
+    }
 }
