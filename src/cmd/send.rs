@@ -48,23 +48,38 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
         return dry_run(args, &settings, g, limit);
     }
     let _lock = ledger::lock(&settings.ledger_path)?;
-    let ledger = Ledger::open(&settings.ledger_path)?;
-    let recovered = ledger.recover_claims(g.now)?;
-    if recovered > 0 && !g.quiet {
-        eprintln!(
-            "cartnudge: {recovered} claim(s) left by an interrupted run are now `unknown` and will not be resent"
-        );
+    // A --gateway-test run asks the provider to validate, sends nothing, and so records nothing.
+    let test = args.gateway_test;
+    let ledger = if test {
+        None
+    } else {
+        Some(Ledger::open(&settings.ledger_path)?)
+    };
+    if let Some(l) = &ledger {
+        let recovered = l.recover_claims(g.now)?;
+        if recovered > 0 && !g.quiet {
+            eprintln!(
+                "cartnudge: {recovered} claim(s) left by an interrupted run are now `unknown` and will not be resent"
+            );
+        }
     }
     // Built before any cart is read: a missing secret stops the run before anything is sent.
     let mut gw = gateway::build(&settings.gateway, &gateway::process_env)?;
-    let view = ledger.view()?;
+    let view = match &ledger {
+        Some(l) => l.view()?,
+        None => super::scan::read_only_view(&settings)?,
+    };
     let orders = pipeline::load_orders(&settings, g.quiet)?;
-    let run_id = ledger.begin_run("send", g.now)?;
+    let run_id = match &ledger {
+        Some(l) => l.begin_run("send", g.now)?,
+        None => format!("{}-gwtest", g.now.format("%Y%m%dT%H%M%SZ")),
+    };
+    let mode = if test { "gateway_test" } else { "live" };
     let mut audit = Audit::open(
         &settings.audit_dir,
         g.now,
         &run_id,
-        false,
+        mode,
         settings.mask_phones,
     )?;
     let opts = pipeline::Options {
@@ -86,19 +101,23 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
         Ok(b) => b,
         Err(e) => {
             audit.sync()?;
-            ledger.finish_run(&run_id, &RunCounts::default(), EXIT_INPUT)?;
+            if let Some(l) = &ledger {
+                l.finish_run(&run_id, &RunCounts::default(), EXIT_INPUT)?;
+            }
             return Err(e);
         }
     };
     let mut counts = batch.counts;
     if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
         audit.sync()?;
-        ledger.finish_run(&run_id, &counts, EXIT_INPUT)?;
+        if let Some(l) = &ledger {
+            l.finish_run(&run_id, &counts, EXIT_INPUT)?;
+        }
         return Err(err);
     }
     let mut sender = Sender {
         settings: &settings,
-        ledger: &ledger,
+        ledger: ledger.as_ref(),
         audit: &mut audit,
         gateway: gw.as_mut(),
         gateway_name,
@@ -127,9 +146,13 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
     } else {
         EXIT_OK
     };
-    ledger.finish_run(&run_id, &counts, code)?;
+    match &ledger {
+        Some(l) => l.finish_run(&run_id, &counts, code)?,
+        None if !g.quiet => println!("gateway test: nothing was sent or recorded"),
+        None => {}
+    }
     if !g.quiet {
-        println!("{}", summary(&counts, true));
+        println!("{}", summary(&counts, ledger.is_some()));
     }
     if let Some(e) = aborted {
         eprintln!(
@@ -141,7 +164,8 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
 
 struct Sender<'a> {
     settings: &'a Settings,
-    ledger: &'a Ledger,
+    /// None in a --gateway-test run, which records nothing.
+    ledger: Option<&'a Ledger>,
     audit: &'a mut Audit,
     gateway: &'a mut dyn Gateway,
     gateway_name: String,
@@ -176,8 +200,9 @@ impl Sender<'_> {
 
     fn holdout(&mut self, c: &Candidate) -> Result<()> {
         let gateway = self.gateway_name.clone();
-        self.ledger
-            .insert_nudge(&nudge(c, self.run_id, &gateway, self.now), "holdout")?;
+        if let Some(l) = self.ledger {
+            l.insert_nudge(&nudge(c, self.run_id, &gateway, self.now), "holdout")?;
+        }
         self.counts.holdout += 1;
         self.record(c, "holdout", Some("holdout"), &c.eval.detail, None)
     }
@@ -202,7 +227,11 @@ impl Sender<'_> {
         }
         let gateway = self.gateway_name.clone();
         let n = nudge(c, self.run_id, &gateway, self.now);
-        let id = self.ledger.insert_nudge(&n, "claimed")?;
+        let id = match self.ledger {
+            Some(l) => l.insert_nudge(&n, "claimed")?,
+            None => 0,
+        };
+        let ledger = self.ledger;
         let key = idempotency_key(&c.cart.cart_id);
         let sms = Sms {
             to: n.phone,
@@ -222,24 +251,35 @@ impl Sender<'_> {
         };
         let phone = n.phone.clone();
         match self.call(&sms) {
+            Ok(receipt) if ledger.is_none() => {
+                self.counts.would_send += 1;
+                let detail = "validated by the provider's test mode; nothing sent";
+                self.record(
+                    c,
+                    "would_send",
+                    None,
+                    detail,
+                    receipt.provider_id.as_deref(),
+                )
+            }
             Ok(receipt) => {
-                self.ledger.mark_sent(id, &receipt, self.now)?;
+                ledger.expect("live").mark_sent(id, &receipt, self.now)?;
                 self.counts.sent += 1;
                 self.record(c, "sent", None, "", receipt.provider_id.as_deref())?;
                 // Every sent message has its audit row on disk before the next one goes out.
                 self.audit.sync()
             }
             Err(e @ GatewayError::Permanent { .. }) => {
-                self.ledger
-                    .mark_error(id, "failed", e.code(), e.message())?;
-                if let GatewayError::Permanent {
-                    opt_out: true,
-                    code,
-                    ..
-                } = &e
-                {
-                    self.ledger
-                        .add_optout(&phone, self.now, &format!("gateway:{code}"))?;
+                if let Some(l) = ledger {
+                    l.mark_error(id, "failed", e.code(), e.message())?;
+                    if let GatewayError::Permanent {
+                        opt_out: true,
+                        code,
+                        ..
+                    } = &e
+                    {
+                        l.add_optout(&phone, self.now, &format!("gateway:{code}"))?;
+                    }
                 }
                 self.counts.failed += 1;
                 self.record(
@@ -251,8 +291,9 @@ impl Sender<'_> {
                 )
             }
             Err(e @ GatewayError::Unknown { .. }) => {
-                self.ledger
-                    .mark_error(id, "unknown", e.code(), e.message())?;
+                if let Some(l) = ledger {
+                    l.mark_error(id, "unknown", e.code(), e.message())?;
+                }
                 self.counts.unknown += 1;
                 self.record(
                     c,
@@ -264,7 +305,9 @@ impl Sender<'_> {
                 self.audit.sync()
             }
             Err(e @ GatewayError::Transient { .. }) => {
-                self.ledger.release(id)?;
+                if let Some(l) = ledger {
+                    l.release(id)?;
+                }
                 let detail = format!(
                     "not processed after {} tries: {e}",
                     self.settings.gateway.max_tries
@@ -272,7 +315,9 @@ impl Sender<'_> {
                 self.defer(c, "gateway_retry", &detail)
             }
             Err(e @ GatewayError::Fatal { .. }) => {
-                self.ledger.release(id)?;
+                if let Some(l) = ledger {
+                    l.release(id)?;
+                }
                 let detail = format!("batch aborted: {e}");
                 self.aborted = Some(e);
                 self.defer(c, "gateway_aborted", &detail)
@@ -389,7 +434,7 @@ fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize) -> Result
         &settings.audit_dir,
         g.now,
         &run_id,
-        true,
+        "dry_run",
         settings.mask_phones,
     )?;
     let mut printer = Printer::new(args.format);

@@ -315,11 +315,33 @@ fn smsru_gateway_test_flag_sends_test_1() {
             .collect::<String>(),
     );
     env.var("RU_API", "ru-api-s3cr3t");
-    env.run(&["--now", NOW, "send", "--gateway-test"])
-        .expect_code(0);
+    let run = env.run(&["--now", NOW, "send", "--gateway-test"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout()
+            .contains("gateway test: nothing was sent or recorded"),
+        "{}",
+        run.show()
+    );
+    assert!(run.stdout().contains("would send 1"), "{}", run.show());
     let form = server.one().form();
     assert_eq!(form.get("test").map(String::as_str), Some("1"));
     assert_eq!(form.get("to").map(String::as_str), Some("79251234567"));
+    // A validate-only run records nothing: no ledger, an audit row in mode gateway_test.
+    assert!(
+        !env.exists("cartnudge.db"),
+        "a gateway test created the ledger"
+    );
+    let audit = crate::util::csv_rows(&env.read("audit/2026-11-22.csv"));
+    assert_eq!(
+        (audit[1][2].as_str(), audit[1][6].as_str()),
+        ("gateway_test", "would_send")
+    );
+    // So the real run afterwards still sends the cart, without test=1.
+    env.run(&["--now", NOW, "send"]).expect_code(0);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[1].form().get("test"), None);
 }
 
 #[test]
