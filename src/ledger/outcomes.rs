@@ -123,7 +123,8 @@ impl Ledger {
         Ok(n > 0)
     }
 
-    /// `sent` nudges of this gateway, sent at or after `since`, whose delivery is not final.
+    /// `sent` nudges of this gateway, sent at or after `since`, whose delivery is not final or whose
+    /// price is not known yet (providers fill the price in after the final state, sometimes).
     pub fn pending_deliveries(
         &self,
         gateway: &str,
@@ -132,7 +133,7 @@ impl Ledger {
         let mut stmt = self.conn.prepare(
             "SELECT id, provider_id, delivery_status, delivery_code, actual_cost_micros, actual_cost_currency FROM nudges \
              WHERE status = 'sent' AND gateway = ?1 AND provider_id IS NOT NULL AND sent_at >= ?2 \
-             AND (delivery_status IS NULL OR delivery_status = 'pending') ORDER BY id",
+             AND (delivery_status IS NULL OR delivery_status = 'pending' OR actual_cost_micros IS NULL) ORDER BY id",
         )?;
         let mut rows = stmt.query(params![gateway, utc_string(since)])?;
         let mut out = Vec::new();

@@ -84,6 +84,10 @@ fn twilio_statuses_and_prices_are_recorded_once() {
                 &twilio_message("SM2", "undelivered", Some("-0.00790"), Some(30003)),
             ),
             "SM3" => json(200, &twilio_message("SM3", "sent", None, None)),
+            "SM5" => json(
+                200,
+                &twilio_message("SM5", "delivered", Some("-0.00790"), None),
+            ),
             _ => json(
                 404,
                 r#"{"code": 20404, "message": "not found", "status": 404}"#,
@@ -98,14 +102,15 @@ fn twilio_statuses_and_prices_are_recorded_once() {
             ("SM2", "2026-11-07T10:00:00Z", None),
             ("SM3", "2026-11-07T10:00:00Z", Some("pending")),
             ("SM4", "2026-10-20T10:00:00Z", None), // older than 7 days: not asked
-            ("SM5", "2026-11-07T10:00:00Z", Some("delivered")), // already final: not asked
+            // Final, but the price came later: asked again, and the price is recorded.
+            ("SM5", "2026-11-07T10:00:00Z", Some("delivered")),
         ],
     );
     env.var("TW_SID", "AC123").var("TW_TOKEN", "secret-token");
     let run = env.run(&["--now", NOW, "reconcile"]);
     run.expect_code(0);
     assert!(
-        run.stdout().contains("delivery updated 3"),
+        run.stdout().contains("delivery updated 4"),
         "{}",
         run.show()
     );
@@ -116,7 +121,7 @@ fn twilio_statuses_and_prices_are_recorded_once() {
             &["SM2", "undelivered", "30003", "7900", "USD", NOW],
             &["SM3", "pending", "sent", "", "", NOW],
             &["SM4", "", "", "", "", ""],
-            &["SM5", "delivered", "", "", "", ""],
+            &["SM5", "delivered", "delivered", "7900", "USD", NOW],
         ])
     );
     let asked: Vec<String> = server
@@ -130,6 +135,7 @@ fn twilio_statuses_and_prices_are_recorded_once() {
             "GET /2010-04-01/Accounts/AC123/Messages/SM1.json",
             "GET /2010-04-01/Accounts/AC123/Messages/SM2.json",
             "GET /2010-04-01/Accounts/AC123/Messages/SM3.json",
+            "GET /2010-04-01/Accounts/AC123/Messages/SM5.json",
         ]
     );
     assert!(
@@ -228,7 +234,7 @@ fn smsru_statuses_and_costs_are_recorded() {
     let run = env.run(&["--now", NOW, "reconcile"]);
     run.expect_code(0);
     assert!(
-        run.stdout().contains("delivery updated 3"),
+        run.stdout().contains("delivery updated 4"),
         "{}",
         run.show()
     );
