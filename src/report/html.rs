@@ -121,7 +121,7 @@ fn chart(h: &mut String, b: &Block) {
     const W: f64 = 720.0;
     const H: f64 = 260.0;
     const LEFT: f64 = 50.0;
-    const RIGHT: f64 = 70.0;
+    const RIGHT: f64 = 110.0;
     const TOP: f64 = 20.0;
     const BOTTOM: f64 = 40.0;
     let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
@@ -135,7 +135,8 @@ fn chart(h: &mut String, b: &Block) {
     let max_rev = b.daily.iter().map(|d| d.3).max().unwrap_or(0).max(1) as f64;
     let n = b.daily.len() as f64;
     let slot = pw / n;
-    let bar = (slot * 0.35).max(1.0);
+    // Bars stay bar-shaped when there are only a few days.
+    let bar = (slot * 0.35).clamp(1.0, 28.0);
     let _ = writeln!(
         h,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" role=\"img\" aria-label=\"messages, recoveries and revenue per day\">"
@@ -181,10 +182,15 @@ fn chart(h: &mut String, b: &Block) {
             "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{hr:.1}\" fill=\"#5cb85c\"><title>{day}: {rec} recovered</title></rect>",
             TOP + ph - hr
         );
-        points.push(format!(
-            "{x:.1},{:.1}",
-            TOP + ph - ph * *rev as f64 / max_rev
-        ));
+        let y = TOP + ph - ph * *rev as f64 / max_rev;
+        points.push(format!("{x:.1},{y:.1}"));
+        // A marker per day, so a single day's revenue is visible too.
+        let _ = writeln!(
+            h,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"#d9534f\"><title>{day}: {} {} recovered</title></circle>",
+            escape(&grouped(&Money::new(*rev, b.currency).decimal_string())),
+            b.currency
+        );
         if i % every == 0 {
             let _ = writeln!(
                 h,
