@@ -1,180 +1,29 @@
-//! `cartnudge send`: one capped batch. Reads config, carts, orders and the ledger; writes the ledger,
-//! the audit CSV and, through the gateway, text messages. Under the run lock it first turns claims
-//! left by a crashed run into `unknown`, then commits a `claimed` row before every gateway call, so
-//! a cart is never messaged twice. `--dry-run` renders and audits but touches neither ledger nor
-//! gateway.
+//! The send loop: for each cart of the batch, commit a claim, call the gateway with retries and
+//! pacing, and record what the provider said in the ledger and the audit.
 
-use super::{EXIT_FATAL_GATEWAY, EXIT_INPUT, EXIT_OK, EXIT_SOME_FAILED, Global};
 use crate::audit::Audit;
-use crate::cli::Format;
-use crate::gateway::{self, Gateway, GatewayError, Receipt, Sms};
-use crate::ledger::{self, Ledger, NewNudge, RunCounts};
-use crate::output::{Line, Outputs, Printer, summary};
-use crate::pipeline::{self, Candidate, Decided};
+use crate::gateway::{Gateway, GatewayError, Receipt, Sms};
+use crate::ledger::{Ledger, NewNudge, RunCounts};
+use crate::output::Line;
+use crate::pipeline::{Candidate, Decided};
 use crate::settings::Settings;
 use anyhow::Result;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 
-#[derive(clap::Args, Debug)]
-pub struct Args {
-    /// Most messages to send in this run (default: gateway.limit from config, 20).
-    #[arg(long)]
-    pub limit: Option<usize>,
-    /// Render and audit (`would_send`) without touching the ledger or the gateway.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Preview format for --dry-run.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Stop sending after this long (e.g. "5m"); unsent carts are deferred, so cron runs never pile up.
-    #[arg(long, value_parser = parse_deadline)]
-    pub deadline: Option<Duration>,
-    /// Ask the provider to validate without sending, where it can (SMS.ru `test=1`).
-    #[arg(long)]
-    pub gateway_test: bool,
-}
-
-fn parse_deadline(s: &str) -> Result<Duration, String> {
-    crate::settings::parse_std_duration(s).map_err(|e| e.to_string())
-}
-
-pub fn run(args: &Args, g: &Global) -> Result<i32> {
-    let started = Instant::now();
-    let mut settings = g.settings()?;
-    settings.gateway.test_mode = args.gateway_test;
-    let limit = args.limit.unwrap_or(settings.gateway.limit);
-    if args.dry_run {
-        return dry_run(args, &settings, g, limit);
-    }
-    let _lock = ledger::lock(&settings.ledger_path)?;
-    // A --gateway-test run asks the provider to validate, sends nothing, and so records nothing.
-    let test = args.gateway_test;
-    let ledger = if test {
-        None
-    } else {
-        Some(Ledger::open(&settings.ledger_path)?)
-    };
-    if let Some(l) = &ledger {
-        let recovered = l.recover_claims(g.now)?;
-        if recovered > 0 && !g.quiet {
-            eprintln!(
-                "cartnudge: {recovered} claim(s) left by an interrupted run are now `unknown` and will not be resent"
-            );
-        }
-    }
-    // Built before any cart is read: a missing secret stops the run before anything is sent.
-    let mut gw = gateway::build(&settings.gateway, &gateway::process_env)?;
-    let view = match &ledger {
-        Some(l) => l.view()?,
-        None => super::scan::read_only_view(&settings)?,
-    };
-    let orders = pipeline::load_orders(&settings, g.quiet)?;
-    let run_id = match &ledger {
-        Some(l) => l.begin_run("send", g.now)?,
-        None => format!("{}-gwtest", g.now.format("%Y%m%dT%H%M%SZ")),
-    };
-    let mode = if test { "gateway_test" } else { "live" };
-    let mut audit = Audit::open(
-        &settings.audit_dir,
-        g.now,
-        &run_id,
-        mode,
-        settings.mask_phones,
-    )?;
-    let opts = pipeline::Options {
-        now: g.now,
-        limit,
-        quiet: g.quiet,
-        verbose: g.verbose,
-    };
-    let gateway_name = gw.name().to_string();
-    let streamed = {
-        let mut outputs = Outputs {
-            printer: None,
-            audit: Some(&mut audit),
-            gateway: gateway_name.clone(),
-        };
-        pipeline::run(&settings, &view, &orders, &opts, &mut outputs)
-    };
-    let batch = match streamed {
-        Ok(b) => b,
-        Err(e) => {
-            audit.sync()?;
-            if let Some(l) = &ledger {
-                l.finish_run(&run_id, &RunCounts::default(), EXIT_INPUT)?;
-            }
-            return Err(e);
-        }
-    };
-    let mut counts = batch.counts;
-    if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
-        audit.sync()?;
-        if let Some(l) = &ledger {
-            l.finish_run(&run_id, &counts, EXIT_INPUT)?;
-        }
-        return Err(err);
-    }
-    let mut sender = Sender {
-        settings: &settings,
-        ledger: ledger.as_ref(),
-        audit: &mut audit,
-        gateway: gw.as_mut(),
-        gateway_name,
-        run_id: &run_id,
-        now: g.now,
-        counts: &mut counts,
-        deadline: args.deadline.map(|d| started + d),
-        aborted: None,
-        last_call: None,
-    };
-    for c in &batch.holdout {
-        sender.holdout(c)?;
-    }
-    let progress = crate::progress::Progress::sends(g.quiet, batch.send.len() as u64);
-    for c in &batch.send {
-        sender.send(c)?;
-        progress.tick();
-    }
-    progress.finish();
-    let aborted = sender.aborted.take();
-    audit.sync()?;
-    let code = if aborted.is_some() {
-        EXIT_FATAL_GATEWAY
-    } else if counts.failed > 0 || counts.unknown > 0 {
-        EXIT_SOME_FAILED
-    } else {
-        EXIT_OK
-    };
-    match &ledger {
-        Some(l) => l.finish_run(&run_id, &counts, code)?,
-        None if !g.quiet => println!("gateway test: nothing was sent or recorded"),
-        None => {}
-    }
-    if !g.quiet {
-        println!("{}", summary(&counts, ledger.is_some()));
-    }
-    if let Some(e) = aborted {
-        eprintln!(
-            "cartnudge: batch aborted by the gateway: {e}; the remaining carts were deferred"
-        );
-    }
-    Ok(code)
-}
-
-struct Sender<'a> {
-    settings: &'a Settings,
+pub(super) struct Sender<'a> {
+    pub(super) settings: &'a Settings,
     /// None in a --gateway-test run, which records nothing.
-    ledger: Option<&'a Ledger>,
-    audit: &'a mut Audit,
-    gateway: &'a mut dyn Gateway,
-    gateway_name: String,
-    run_id: &'a str,
-    now: chrono::DateTime<chrono::Utc>,
-    counts: &'a mut RunCounts,
-    deadline: Option<Instant>,
-    aborted: Option<GatewayError>,
-    last_call: Option<Instant>,
+    pub(super) ledger: Option<&'a Ledger>,
+    pub(super) audit: &'a mut Audit,
+    pub(super) gateway: &'a mut dyn Gateway,
+    pub(super) gateway_name: String,
+    pub(super) run_id: &'a str,
+    pub(super) now: chrono::DateTime<chrono::Utc>,
+    pub(super) counts: &'a mut RunCounts,
+    pub(super) deadline: Option<Instant>,
+    pub(super) aborted: Option<GatewayError>,
+    pub(super) last_call: Option<Instant>,
 }
 
 impl Sender<'_> {
@@ -198,7 +47,7 @@ impl Sender<'_> {
             .write(&Line::from(&d).audit_row(&self.gateway_name))
     }
 
-    fn holdout(&mut self, c: &Candidate) -> Result<()> {
+    pub(super) fn holdout(&mut self, c: &Candidate) -> Result<()> {
         let gateway = self.gateway_name.clone();
         if let Some(l) = self.ledger {
             l.insert_nudge(&nudge(c, self.run_id, &gateway, self.now), "holdout")?;
@@ -213,7 +62,7 @@ impl Sender<'_> {
         self.record(c, "deferred", Some(reason), detail, None)
     }
 
-    fn send(&mut self, c: &Candidate) -> Result<()> {
+    pub(super) fn send(&mut self, c: &Candidate) -> Result<()> {
         if let Some(e) = &self.aborted {
             let detail = format!("batch aborted: {e}");
             return self.defer(c, "gateway_aborted", &detail);
@@ -424,51 +273,4 @@ fn idempotency_key(cart_id: &str) -> String {
     let d = Sha256::digest(cart_id.as_bytes());
     let hex: String = d[..16].iter().map(|b| format!("{b:02x}")).collect();
     format!("cn-{hex}")
-}
-
-fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize) -> Result<i32> {
-    let view = super::scan::read_only_view(settings)?;
-    let orders = pipeline::load_orders(settings, g.quiet)?;
-    let run_id = format!("{}-dry", g.now.format("%Y%m%dT%H%M%SZ"));
-    let mut audit = Audit::open(
-        &settings.audit_dir,
-        g.now,
-        &run_id,
-        "dry_run",
-        settings.mask_phones,
-    )?;
-    let mut printer = Printer::new(args.format);
-    let opts = pipeline::Options {
-        now: g.now,
-        limit,
-        quiet: g.quiet,
-        verbose: g.verbose,
-    };
-    let mut outputs = Outputs {
-        printer: (!g.quiet).then_some(&mut printer),
-        audit: Some(&mut audit),
-        gateway: settings.gateway.kind.clone(),
-    };
-    let mut batch = pipeline::run(settings, &view, &orders, &opts, &mut outputs)?;
-    if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
-        outputs.audit.as_deref_mut().expect("audit").sync()?;
-        return Err(err);
-    }
-    batch.preview(&mut outputs)?;
-    audit.sync()?;
-    printer.flush()?;
-    if !g.quiet {
-        let line = format!(
-            "dry run {}: {}; audit {}",
-            run_id,
-            summary(&batch.counts, false),
-            audit.path().display()
-        );
-        if args.format == Format::Table {
-            println!("{line}")
-        } else {
-            eprintln!("{line}")
-        }
-    }
-    Ok(EXIT_OK)
 }
