@@ -73,7 +73,7 @@ impl Audit {
         dir: &Path,
         now: DateTime<Utc>,
         run_id: &str,
-        dry_run: bool,
+        mode: &'static str,
         mask: bool,
     ) -> Result<Audit> {
         std::fs::create_dir_all(dir)
@@ -96,7 +96,7 @@ impl Audit {
             out,
             run_id: run_id.to_string(),
             at: crate::model::utc_string(now),
-            mode: if dry_run { "dry_run" } else { "live" },
+            mode,
             mask,
             rows: 0,
         })

@@ -11,6 +11,8 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod progress;
+pub mod reconcile;
+pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod source;

@@ -180,6 +180,8 @@ pub struct RawGateway {
     // webhook
     pub url: Option<String>,
     pub secret_env: Option<String>,
+    // smsc, vonage: the currency the account is billed in, for prices reported without one
+    pub currency: Option<String>,
     // stub: phone (E.164) → outcome ("sent", "permanent", "optout", "transient", "fatal", "unknown")
     pub outcomes: BTreeMap<String, String>,
 }

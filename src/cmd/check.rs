@@ -178,16 +178,8 @@ fn check_gateway(settings: &Settings, r: &mut Report) {
             missing.push(format!("{var} ({what})"));
         }
     }
-    if missing.is_empty() {
-        let vars: Vec<&str> = needed.iter().map(|(_, v)| v.as_str()).collect();
-        let set = if vars.is_empty() {
-            String::new()
-        } else {
-            format!("; set: {}", vars.join(", "))
-        };
-        r.ok("gateway", format!("{}{set}", g.kind));
-    } else {
-        r.fail(
+    if !missing.is_empty() {
+        return r.fail(
             "gateway",
             format!(
                 "{}: environment variable(s) not set: {}",
@@ -196,4 +188,23 @@ fn check_gateway(settings: &Settings, r: &mut Report) {
             ),
         );
     }
+    // HTTP gateways are built (no request is made) so a missing sender or a bad base_url shows
+    // here; the file gateway would create its outbox, so it is only checked for a path.
+    if !matches!(g.kind.as_str(), "file" | "stub") {
+        if let Err(e) = crate::gateway::build(g, &crate::gateway::process_env) {
+            return r.fail("gateway", format!("{e:#}"));
+        }
+    } else if g.kind == "file" && g.path.is_none() {
+        return r.fail(
+            "gateway",
+            "the file gateway needs gateway.path (the outbox file)",
+        );
+    }
+    let vars: Vec<&str> = needed.iter().map(|(_, v)| v.as_str()).collect();
+    let set = if vars.is_empty() {
+        String::new()
+    } else {
+        format!("; set: {}", vars.join(", "))
+    };
+    r.ok("gateway", format!("{}{set}", g.kind));
 }

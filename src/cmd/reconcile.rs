@@ -1,11 +1,272 @@
-//! `cartnudge reconcile` (issue 4): not built yet.
+//! `cartnudge reconcile`: reads the orders source, the ledger, the gateway's status API and opt-out
+//! exports; writes recoveries, delivery states and opt-outs to the ledger. Runs under the same lock
+//! as `send`; running it twice with the same inputs changes nothing the second time.
 
-use super::Global;
-use anyhow::{Result, bail};
+use super::{EXIT_FATAL_GATEWAY, EXIT_OK, EXIT_SOME_FAILED, Global};
+use crate::gateway::{self, Gateway};
+use crate::ledger::{self, Ledger, PendingDelivery};
+use crate::model::{Currency, Money};
+use crate::reconcile::attribution::{self, OrderRef, Wanted};
+use crate::reconcile::{delivery, optouts};
+use crate::settings::{Settings, parse_duration};
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
+/// Match sends to later orders, fetch delivery statuses, import opt-outs.
+///
+/// Orders come from the config's [orders] source; a reminder is recovered by the first order of the
+/// same cart, customer, phone or email within reconcile.attribution_window after it was sent.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// CSV of STOP replies (phone and time columns) to add to the opt-out list; repeatable.
+    #[arg(long = "optouts", value_name = "FILE")]
+    pub optouts: Vec<PathBuf>,
 
-pub fn run(_args: &Args, _g: &Global) -> Result<i32> {
-    bail!("`cartnudge reconcile` is not available in this build yet")
+    /// Do not ask the gateway for delivery statuses.
+    #[arg(long)]
+    pub no_delivery: bool,
+
+    /// Ask about sends no older than this.
+    #[arg(long, value_name = "DURATION", default_value = "7d")]
+    pub delivery_max_age: String,
+}
+
+/// Order statuses that never count as a purchase.
+const VOID_STATUSES: &[&str] = &[
+    "cancelled",
+    "canceled",
+    "refunded",
+    "failed",
+    "voided",
+    "void",
+    "rejected",
+];
+
+#[derive(Default)]
+struct Summary {
+    recovered: u64,
+    revenue: BTreeMap<Currency, i64>,
+    converted_before: u64,
+    holdout_conversions: u64,
+    delivery_updated: usize,
+    optouts_added: u64,
+    claims_recovered: usize,
+    problems: u64,
+}
+
+pub fn run(args: &Args, g: &Global) -> Result<i32> {
+    let settings = g.settings()?;
+    let max_age = parse_duration(&args.delivery_max_age).context("--delivery-max-age")?;
+    let _lock = ledger::lock(&settings.ledger_path)?;
+    let ledger = Ledger::open(&settings.ledger_path)?;
+    // Under the lock, a claim can only be a crashed run's: it may have gone out (DESIGN.md §6).
+    let mut summary = Summary {
+        claims_recovered: ledger.recover_claims(g.now)?,
+        ..Summary::default()
+    };
+    let candidates = ledger.attribution_candidates()?;
+    // Read every input before writing anything: a bad file stops the run with nothing changed.
+    let orders = read_orders(&settings, g, &Wanted::new(&candidates), &mut summary)?;
+    let mut imports = Vec::new();
+    for path in &args.optouts {
+        let imp = optouts::read(
+            path,
+            &settings.store.default_region,
+            settings.store.timezone,
+            g.now,
+        )?;
+        for e in &imp.errors {
+            warn(g, e);
+        }
+        summary.problems += imp.errors.len() as u64;
+        imports.push((path, imp));
+    }
+
+    // The gateway is built (secrets looked up) before anything is written, too.
+    let lookups = match args.no_delivery {
+        true => None,
+        false => delivery_lookups(&ledger, &settings, g, max_age)?,
+    };
+
+    // One transaction: a crash leaves either all of this run's matches and opt-outs or none.
+    ledger.conn.execute_batch("BEGIN IMMEDIATE")?;
+    if let Some(orders) = &orders {
+        let holdout = holdout_ids(&ledger.conn)?;
+        let taken = ledger.recovered_order_ids()?;
+        for m in attribution::attribute(&candidates, orders, settings.attribution_window, &taken) {
+            if !ledger.insert_recovery(&m, g.now)? {
+                continue;
+            }
+            match (m.attributed, holdout.contains(&m.nudge_id)) {
+                (false, _) => summary.converted_before += 1,
+                (true, true) => summary.holdout_conversions += 1,
+                (true, false) => {
+                    summary.recovered += 1;
+                    *summary.revenue.entry(m.amount.currency).or_default() += m.amount.minor;
+                }
+            }
+        }
+    }
+    for (path, imp) in &imports {
+        let source = format!(
+            "import:{}",
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        );
+        for (phone, at) in &imp.optouts {
+            summary.optouts_added += ledger.add_optout(phone, *at, &source)? as u64;
+        }
+    }
+    ledger
+        .conn
+        .execute_batch("COMMIT")
+        .context("cannot commit reconcile results to the ledger")?;
+
+    let mut code = EXIT_OK;
+    if let Some((mut gw, pending)) = lookups {
+        code = poll_delivery(&ledger, gw.as_mut(), &pending, &settings, g, &mut summary)?;
+    }
+    if !g.quiet {
+        println!("{}", summary_line(&summary));
+    }
+    if code == EXIT_OK && summary.problems > 0 {
+        code = EXIT_SOME_FAILED;
+    }
+    Ok(code)
+}
+
+/// The orders that could match a waiting reminder; `None` when the config has no [orders] source.
+fn read_orders(
+    settings: &Settings,
+    g: &Global,
+    wanted: &Wanted,
+    summary: &mut Summary,
+) -> Result<Option<Vec<OrderRef>>> {
+    let Some(src) = &settings.orders else {
+        if !g.quiet {
+            eprintln!(
+                "cartnudge: no [orders] source in the config; skipping attribution (add [orders] to match sends to orders)"
+            );
+        }
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for row in crate::source::orders(src)? {
+        match row {
+            Ok(o)
+                if o.status
+                    .as_deref()
+                    .is_some_and(|s| VOID_STATUSES.contains(&s)) => {}
+            Ok(o) => out.extend(wanted.order_ref(&o, &settings.store.default_region)),
+            Err(e) => {
+                warn(g, &format!("skipped order row: {e}"));
+                summary.problems += 1;
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+fn holdout_ids(conn: &rusqlite::Connection) -> Result<std::collections::HashSet<i64>> {
+    let mut stmt = conn.prepare("SELECT id FROM nudges WHERE status = 'holdout'")?;
+    let ids = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+    Ok(ids.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A gateway with a status API and the messages to ask it about.
+type Lookups = (Box<dyn Gateway>, Vec<PendingDelivery>);
+
+/// The gateway and the messages to ask it about; `None` when there is nothing to ask.
+fn delivery_lookups(
+    ledger: &Ledger,
+    settings: &Settings,
+    g: &Global,
+    max_age: chrono::Duration,
+) -> Result<Option<Lookups>> {
+    // The file gateway is an outbox: there is nothing to ask, so it is not even opened.
+    if settings.gateway.kind == "file" {
+        return Ok(None);
+    }
+    let pending = ledger.pending_deliveries(&settings.gateway.kind, g.now - max_age)?;
+    if pending.is_empty() {
+        return Ok(None);
+    }
+    let gw = gateway::build(&settings.gateway, &gateway::process_env)
+        .context("cannot ask the gateway for delivery statuses (or pass --no-delivery)")?;
+    if !gw.has_status() {
+        if g.verbose {
+            eprintln!(
+                "cartnudge: gateway {} has no status API; delivery not checked",
+                gw.name()
+            );
+        }
+        return Ok(None);
+    }
+    Ok(Some((gw, pending)))
+}
+
+fn poll_delivery(
+    ledger: &Ledger,
+    gw: &mut dyn Gateway,
+    pending: &[PendingDelivery],
+    settings: &Settings,
+    g: &Global,
+    summary: &mut Summary,
+) -> Result<i32> {
+    // Status lookups count against the provider's rate limit like sends do.
+    let rate = settings.gateway.rate_per_second;
+    let pace = (rate > 0.0).then(|| std::time::Duration::from_secs_f64(1.0 / rate));
+    let polled = delivery::poll(gw, pending, pace);
+    for u in &polled.updates {
+        ledger.record_delivery(u.nudge_id, u.state, u.code.as_deref(), u.price, g.now)?;
+    }
+    summary.delivery_updated = polled.updates.len();
+    for (id, e) in &polled.errors {
+        warn(g, &format!("delivery status of message {id}: {e}"));
+    }
+    summary.problems += polled.errors.len() as u64;
+    if let Some(e) = polled.fatal {
+        eprintln!("cartnudge: delivery polling stopped: {e}; check the gateway credentials");
+        return Ok(EXIT_FATAL_GATEWAY);
+    }
+    Ok(EXIT_OK)
+}
+
+fn warn(g: &Global, msg: &str) {
+    if !g.quiet {
+        eprintln!("cartnudge: {msg}");
+    }
+}
+
+fn summary_line(s: &Summary) -> String {
+    let revenue: Vec<String> = s
+        .revenue
+        .iter()
+        .map(|(c, minor)| {
+            format!(
+                "{} {c}",
+                crate::report::figures::grouped(&Money::new(*minor, *c).decimal_string())
+            )
+        })
+        .collect();
+    let mut line = format!("recovered {}", s.recovered);
+    if !revenue.is_empty() {
+        line.push_str(&format!(" ({})", revenue.join("; ")));
+    }
+    line.push_str(&format!(
+        ", converted before reminder {}, holdout conversions {}, delivery updated {}, opt-outs added {}",
+        s.converted_before, s.holdout_conversions, s.delivery_updated, s.optouts_added
+    ));
+    if s.claims_recovered > 0 {
+        line.push_str(&format!(
+            ", unfinished claims marked unknown {}",
+            s.claims_recovered
+        ));
+    }
+    if s.problems > 0 {
+        line.push_str(&format!(", problems {} (see above)", s.problems));
+    }
+    line
 }

@@ -1,11 +1,176 @@
-//! `cartnudge report` (issue 4): not built yet.
+//! `cartnudge report`: reads the ledger (read-only, no lock needed) and writes what SMS cost and
+//! what it brought back, per currency, as a table, CSV, JSON (DESIGN.md §12) or an HTML page.
 
-use super::Global;
-use anyhow::{Result, bail};
+use super::{EXIT_OK, Global};
+use crate::ledger::Ledger;
+use crate::report::figures::{By, Report, parse_margin};
+use crate::report::{html, render};
+use crate::source::fields::local_to_utc;
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use std::path::PathBuf;
 
+/// Report what SMS cost and what it brought back, per currency (never summed across currencies).
+///
+/// Reminders are counted by the time they were claimed; their recoveries (orders matched by
+/// `reconcile`) go with them, whenever the order came in.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Include revenue, ROI and holdout lift (the ledger must have been reconciled).
+    #[arg(long)]
+    pub roi: bool,
 
-pub fn run(_args: &Args, _g: &Global) -> Result<i32> {
-    bail!("`cartnudge report` is not available in this build yet")
+    /// Start of the period: a date (in the store's time zone) or RFC 3339. Default: the beginning.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// End of the period: a date (that whole day is included) or RFC 3339. Default: now.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// Also break the figures down by this.
+    #[arg(long, value_enum)]
+    pub by: Option<By>,
+
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+
+    /// Write here instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Gross margin in percent (e.g. 30): adds profit ROI = (revenue × margin − cost) / cost.
+    #[arg(long, value_name = "PERCENT")]
+    pub margin: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Json,
+    Html,
+}
+
+pub fn run(args: &Args, g: &Global) -> Result<i32> {
+    let settings = g.settings()?;
+    let tz = settings.store.timezone;
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_bound(s, tz, false))
+        .transpose()
+        .context("--since")?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| parse_bound(s, tz, true))
+        .transpose()
+        .context("--until")?
+        .unwrap_or(g.now);
+    if since.is_some_and(|s| s >= until) {
+        bail!("--since must be before --until");
+    }
+    let margin_bp = args
+        .margin
+        .as_deref()
+        .map(parse_margin)
+        .transpose()
+        .map_err(|e| anyhow!(e))?;
+    let (nudges, runs) = match Ledger::open_read_only(&settings.ledger_path)? {
+        Some(l) => (
+            l.nudges_between(since, until)?,
+            l.send_runs_between(since, until)?,
+        ),
+        None => {
+            if !g.quiet {
+                eprintln!(
+                    "cartnudge: no ledger at {} yet; nothing has been sent",
+                    settings.ledger_path.display()
+                );
+            }
+            (Vec::new(), Vec::new())
+        }
+    };
+    let report = Report::build(&nudges, &runs, (since, until), tz, args.by, margin_bp);
+    let text = match args.format {
+        ReportFormat::Table => render::table(&report, args.roi),
+        ReportFormat::Csv => render::csv(&report)?,
+        ReportFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&render::json(&report))?
+        ),
+        ReportFormat::Html => html::render(&report, args.roi),
+    };
+    match &args.output {
+        Some(path) => {
+            write_atomically(path, &text)?;
+            if !g.quiet {
+                eprintln!("cartnudge: report written to {}", path.display());
+            }
+        }
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error.
+            if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(e).context("cannot write the report to stdout");
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// "2026-11-01" (a local day in the store's zone: its start, or for `--until` its end) or RFC 3339.
+pub fn parse_bound(s: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        anyhow!("`{s}` is neither a date (2026-11-01) nor RFC 3339 (2026-11-01T00:00:00Z)")
+    })?;
+    let day = if end_of_day {
+        day.succ_opt()
+            .ok_or_else(|| anyhow!("`{s}` is out of range"))?
+    } else {
+        day
+    };
+    Ok(local_to_utc(
+        day.and_hms_opt(0, 0, 0).expect("midnight exists"),
+        tz,
+    ))
+}
+
+fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension("tmp-cartnudge");
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_whole_days_in_the_store_zone() {
+        let msk: Tz = "Europe/Moscow".parse().unwrap();
+        let s = |t: DateTime<Utc>| crate::model::utc_string(t);
+        assert_eq!(
+            s(parse_bound("2026-11-01", msk, false).unwrap()),
+            "2026-10-31T21:00:00Z"
+        );
+        assert_eq!(
+            s(parse_bound("2026-11-01", msk, true).unwrap()),
+            "2026-11-01T21:00:00Z"
+        );
+        assert_eq!(
+            s(parse_bound("2026-11-01T10:00:00+03:00", msk, true).unwrap()),
+            "2026-11-01T07:00:00Z"
+        );
+        assert!(parse_bound("01.11.2026", msk, false).is_err());
+    }
 }

@@ -4,7 +4,14 @@
 
 mod error;
 pub mod file;
+pub(crate) mod http;
+pub mod messagebird;
+pub mod smsc;
+pub mod smsru;
 pub mod stub;
+pub mod twilio;
+pub mod vonage;
+pub mod webhook;
 
 pub use error::GatewayError;
 
@@ -99,24 +106,71 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// Builds the configured gateway. Missing secrets are a config error (exit 2), raised before any send.
+/// Builds the configured gateway. Missing secrets are a config error (exit 2), raised before any send;
+/// the error names the config key and the env var, never a value.
 pub fn build(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<Box<dyn Gateway>> {
-    let _ = env;
-    match cfg.kind.as_str() {
-        "file" => Ok(Box::new(file::FileGateway::open(cfg)?)),
-        "stub" => Ok(Box::new(stub::StubGateway::new(cfg)?)),
+    let kind = cfg.kind.as_str();
+    let gateway: Box<dyn Gateway> = match kind {
+        "file" => Box::new(file::FileGateway::open(cfg)?),
+        "stub" => Box::new(stub::StubGateway::new(cfg)?),
+        "twilio" => Box::new(twilio::Twilio::new(cfg, env)?),
+        "smsru" => Box::new(smsru::SmsRu::new(cfg, env)?),
+        "smsc" => Box::new(smsc::Smsc::new(cfg, env)?),
+        "messagebird" => Box::new(messagebird::MessageBird::new(cfg, env)?),
+        "vonage" => Box::new(vonage::Vonage::new(cfg, env)?),
+        "webhook" => Box::new(webhook::Webhook::new(cfg, env)?),
         other => anyhow::bail!(
             "gateway.kind `{other}` is not available in this build; use one of: {}",
             KINDS.join(", ")
         ),
-    }
+    };
+    Ok(gateway)
 }
 
 /// Every gateway kind the config accepts.
-pub const KINDS: &[&str] = &["file", "stub"];
+pub const KINDS: &[&str] = &[
+    "file",
+    "stub",
+    "twilio",
+    "smsru",
+    "smsc",
+    "messagebird",
+    "vonage",
+    "webhook",
+];
 
-/// Env-var names the configured gateway needs, for `check` (which says which are missing).
+/// Env-var names the configured gateway reads secrets from, as (config key, variable), for `check`
+/// (which says which are missing). A required key left out of the config is `build`'s error.
 pub fn required_env(cfg: &GatewaySettings) -> Vec<(&'static str, String)> {
-    let _ = cfg;
-    Vec::new()
+    let raw = &cfg.raw;
+    let keys: &[(&'static str, &Option<String>)] = match cfg.kind.as_str() {
+        "twilio" => &[
+            ("account_sid_env", &raw.account_sid_env),
+            ("auth_token_env", &raw.auth_token_env),
+            ("api_key_sid_env", &raw.api_key_sid_env),
+        ],
+        "smsru" => &[("api_id_env", &raw.api_id_env)],
+        "smsc" => &[
+            ("login_env", &raw.login_env),
+            ("password_env", &raw.password_env),
+        ],
+        "messagebird" => &[("access_key_env", &raw.access_key_env)],
+        "vonage" => &[
+            ("api_key_env", &raw.api_key_env),
+            ("api_secret_env", &raw.api_secret_env),
+        ],
+        "webhook" => &[("secret_env", &raw.secret_env)],
+        _ => &[],
+    };
+    keys.iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v.clone())))
+        .collect()
+}
+
+/// The currency a provider bills in (`gateway.currency`), for prices it reports without one.
+fn billing_currency(cfg: &GatewaySettings, default: &str) -> Result<crate::model::Currency> {
+    let code = cfg.raw.currency.as_deref().unwrap_or(default);
+    crate::model::Currency::parse(code).map_err(|e| {
+        anyhow::anyhow!("gateway.currency `{code}`: {e}; use an ISO 4217 code such as RUB or EUR")
+    })
 }

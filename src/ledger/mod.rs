@@ -4,6 +4,9 @@
 //! resent. `send` and `reconcile` hold an exclusive lock file beside the database.
 
 mod migrations;
+mod outcomes;
+
+pub use outcomes::{NudgeRow, PendingDelivery, RecoveryRow, RunRow};
 
 use crate::model::{E164, utc_string};
 use anyhow::{Context, Result, bail};

@@ -1,9 +1,14 @@
 //! All integration tests in one binary (as in `just` and `fd`): each file drives the real
 //! `cartnudge` binary through `util::Env`.
 
+mod delivery;
+mod gateways;
 mod input;
+mod loopback;
 mod presets;
 mod quiet_hours;
+mod reconcile;
+mod report;
 mod rules;
 mod send;
 mod shop;

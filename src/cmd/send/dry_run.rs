@@ -1,0 +1,59 @@
+//! `send --dry-run`: the same pipeline and audit as a live run (mode `dry_run`, decision
+//! `would_send`), with a preview on stdout; the ledger is read, never written, and no gateway is
+//! built.
+
+use super::Args;
+use crate::audit::Audit;
+use crate::cli::Format;
+use crate::cmd::{EXIT_OK, Global};
+use crate::output::{Outputs, Printer, summary};
+use crate::pipeline;
+use crate::settings::Settings;
+use anyhow::Result;
+
+pub(super) fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize) -> Result<i32> {
+    let view = crate::cmd::scan::read_only_view(settings)?;
+    let orders = pipeline::load_orders(settings, g.quiet)?;
+    let run_id = format!("{}-dry", g.now.format("%Y%m%dT%H%M%SZ"));
+    let mut audit = Audit::open(
+        &settings.audit_dir,
+        g.now,
+        &run_id,
+        "dry_run",
+        settings.mask_phones,
+    )?;
+    let mut printer = Printer::new(args.format);
+    let opts = pipeline::Options {
+        now: g.now,
+        limit,
+        quiet: g.quiet,
+        verbose: g.verbose,
+    };
+    let mut outputs = Outputs {
+        printer: (!g.quiet).then_some(&mut printer),
+        audit: Some(&mut audit),
+        gateway: settings.gateway.kind.clone(),
+    };
+    let mut batch = pipeline::run(settings, &view, &orders, &opts, &mut outputs)?;
+    if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
+        outputs.audit.as_deref_mut().expect("audit").sync()?;
+        return Err(err);
+    }
+    batch.preview(&mut outputs)?;
+    audit.sync()?;
+    printer.flush()?;
+    if !g.quiet {
+        let line = format!(
+            "dry run {}: {}; audit {}",
+            run_id,
+            summary(&batch.counts, false),
+            audit.path().display()
+        );
+        if args.format == Format::Table {
+            println!("{line}")
+        } else {
+            eprintln!("{line}")
+        }
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,422 @@
+//! What every HTTP gateway shares: one ureq agent with explicit timeouts, and the rules that turn a
+//! transport failure or an unreadable answer into a `GatewayError` class. The one question that
+//! matters for at-most-once sending is whether the provider may have seen the request: a refused
+//! connection or a failed lookup means it did not (transient), anything after the request was
+//! written means it may have (unknown, never resent).
+//!
+//! Error texts pass through `Scrubber`, so a secret (a key in a query string, an account SID in a
+//! path, a provider echoing our credentials) never reaches a log, the audit or the ledger.
+
+use super::GatewayError;
+use crate::model::{Currency, Price};
+use crate::settings::GatewaySettings;
+use std::io;
+use std::time::Duration;
+
+/// An answer that arrived in full, whatever its status.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    /// `Location` of a redirect, for the error message.
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_str::<serde_json::Value>(&self.body)
+            .ok()
+            .filter(|v| v.is_object())
+    }
+
+    /// The first characters of the body, on one line, for error messages.
+    pub fn snippet(&self) -> String {
+        let one_line: String = self
+            .body
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(120)
+            .collect();
+        one_line.trim().to_string()
+    }
+}
+
+/// Removes secret values (raw and as they look percent-encoded) from text.
+#[derive(Clone, Default)]
+pub struct Scrubber {
+    secrets: Vec<String>,
+}
+
+impl Scrubber {
+    pub fn new(secrets: &[&str]) -> Scrubber {
+        let mut all = Vec::new();
+        for s in secrets.iter().filter(|s| !s.is_empty()) {
+            all.push(s.to_string());
+            let encoded = percent_encode(s);
+            if encoded != *s {
+                all.push(encoded);
+            }
+        }
+        // Longest first, so a secret containing another is removed whole.
+        all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        Scrubber { secrets: all }
+    }
+
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in &self.secrets {
+            out = out.replace(s.as_str(), "[redacted]");
+        }
+        out
+    }
+}
+
+pub enum Body<'a> {
+    Form(&'a [(&'a str, &'a str)]),
+    Json(&'a [u8]),
+}
+
+/// The agent and the scrubber of one gateway.
+pub struct Http {
+    agent: ureq::Agent,
+    scrub: Scrubber,
+}
+
+impl Http {
+    pub fn new(cfg: &GatewaySettings, scrub: Scrubber) -> Http {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(cfg.timeout))
+            .timeout_connect(Some(cfg.connect_timeout.min(cfg.timeout)))
+            .http_status_as_error(false)
+            // A redirected POST would be replayed as a GET or dropped; providers do not redirect
+            // their API, so a 3xx is reported as a wrong base URL instead of followed.
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            // A fresh connection per message: a pooled connection the server closed while idle
+            // fails only after we wrote to it, which would look like "may have been sent".
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
+            .user_agent(concat!("cartnudge/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Http {
+            agent: config.into(),
+            scrub,
+        }
+    }
+
+    pub fn scrub(&self, text: &str) -> String {
+        self.scrub.scrub(text)
+    }
+
+    /// GETs `url` and reads the whole answer. `what` names the call in errors ("twilio status").
+    pub fn get(
+        &self,
+        what: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, GatewayError> {
+        let mut req = self.agent.get(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.read(what, req.call())
+    }
+
+    /// POSTs `body` to `url` and reads the whole answer.
+    pub fn post(
+        &self,
+        what: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Body<'_>,
+    ) -> Result<Reply, GatewayError> {
+        let mut req = self.agent.post(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let result = match body {
+            Body::Form(fields) => req.send_form(fields.iter().copied()),
+            Body::Json(bytes) => req.content_type("application/json").send(bytes),
+        };
+        self.read(what, result)
+    }
+
+    fn read(
+        &self,
+        what: &str,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Reply, GatewayError> {
+        let mut resp = result.map_err(|e| self.transport_error(what, e))?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v));
+        let location = header("location").map(|l| self.scrub(&l));
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 20)
+            .read_to_vec()
+            .map_err(|e| self.transport_error(what, e))?;
+        Ok(Reply {
+            status,
+            retry_after,
+            location,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })
+    }
+
+    fn transport_error(&self, what: &str, e: ureq::Error) -> GatewayError {
+        let text = self.scrub(&describe(&e));
+        if matches!(e, ureq::Error::BadUri(_) | ureq::Error::Http(_)) {
+            // Never left the building, and never will: the URL or a header is malformed.
+            GatewayError::fatal("request", format!("{what}: {text}; check base_url / url"))
+        } else if written_nothing(&e) {
+            GatewayError::transient(
+                "connect",
+                format!("{what}: {text} (nothing was sent)"),
+                None,
+            )
+        } else if matches!(e, ureq::Error::Timeout(_)) {
+            GatewayError::unknown(
+                "timeout",
+                format!("{what}: {text} after the request was sent; it may have been delivered"),
+            )
+        } else {
+            GatewayError::unknown(
+                "io",
+                format!("{what}: {text}; the request may have been delivered"),
+            )
+        }
+    }
+
+    /// The class an answer gets from its HTTP status alone, when the body says nothing usable
+    /// (an HTML error page, garbage JSON, an unknown shape).
+    pub fn by_status(&self, what: &str, reply: &Reply) -> GatewayError {
+        let detail = format!(
+            "{what}: HTTP {} {}",
+            reply.status,
+            self.scrub(&reply.snippet())
+        );
+        let code = reply.status.to_string();
+        match reply.status {
+            300..=399 => GatewayError::fatal(
+                code,
+                format!(
+                    "{what}: HTTP {} redirect to {}; check base_url",
+                    reply.status,
+                    reply.location.as_deref().unwrap_or("?")
+                ),
+            ),
+            401 | 403 => GatewayError::fatal(code, format!("{detail}; check the credentials")),
+            404 => {
+                GatewayError::fatal(code, format!("{detail}; check base_url and the account id"))
+            }
+            408 | 429 => GatewayError::transient(code, detail, reply.retry_after),
+            400..=499 => GatewayError::permanent(code, detail),
+            // 2xx with an answer we cannot read, 5xx, anything else: it may have gone out.
+            _ => GatewayError::unknown(
+                code,
+                format!("{detail} (unreadable answer; it may have been delivered)"),
+            ),
+        }
+    }
+}
+
+/// Errors raised before a single byte of the request reached the provider.
+fn written_nothing(e: &ureq::Error) -> bool {
+    use ureq::Timeout;
+    match e {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            io::ErrorKind::ConnectionRefused
+                | io::ErrorKind::HostUnreachable
+                | io::ErrorKind::NetworkUnreachable
+                | io::ErrorKind::NetworkDown
+                | io::ErrorKind::AddrNotAvailable
+        ),
+        _ => false,
+    }
+}
+
+fn describe(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Timeout(t) => format!("timed out ({t})"),
+        ureq::Error::HostNotFound => "host not found".into(),
+        ureq::Error::ConnectionFailed => "connection failed".into(),
+        ureq::Error::Io(io) => format!("connection error: {io}"),
+        other => other.to_string(),
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs.min(24 * 3600)));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(
+        wait.to_std()
+            .unwrap_or(Duration::ZERO)
+            .min(Duration::from_secs(24 * 3600)),
+    )
+}
+
+/// A price written as a JSON string or number, `None` when absent, null or unreadable.
+pub fn json_price(v: Option<&serde_json::Value>, currency: Currency) -> Option<Price> {
+    let text = match v? {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    Price::parse(&text, currency).ok().map(|p| p.abs())
+}
+
+/// A count written as a JSON string or number.
+pub fn json_u64(v: Option<&serde_json::Value>) -> Option<u64> {
+    match v? {
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        serde_json::Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
+/// A JSON string or number as text (ids are one or the other depending on the provider).
+pub fn json_text(v: Option<&serde_json::Value>) -> Option<String> {
+    match v? {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Base URL without a trailing slash; a config error unless it is http(s).
+pub fn base_url(cfg: &GatewaySettings, default: &str) -> anyhow::Result<String> {
+    let url = cfg
+        .raw
+        .base_url
+        .as_deref()
+        .unwrap_or(default)
+        .trim()
+        .trim_end_matches('/');
+    check_url("base_url", url)?;
+    Ok(url.to_string())
+}
+
+pub fn check_url(key: &str, url: &str) -> anyhow::Result<()> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    if rest.is_none_or(|r| r.is_empty() || r.starts_with('/')) {
+        anyhow::bail!(
+            "gateway.{key} `{url}` is not an http(s) URL, e.g. \"https://api.example.com\""
+        );
+    }
+    Ok(())
+}
+
+/// Reads the env var a config key names. Errors name the key and the variable, never a value.
+pub fn secret(
+    cfg_key: &str,
+    var: Option<&str>,
+    env: super::EnvLookup<'_>,
+    hint: &str,
+) -> anyhow::Result<String> {
+    let var = var.ok_or_else(|| anyhow::anyhow!("gateway.{cfg_key} is missing; set it to the name of the environment variable that holds {hint}"))?;
+    env(var).filter(|v| !v.is_empty()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "environment variable {var} (gateway.{cfg_key}) is not set; it must hold {hint}"
+        )
+    })
+}
+
+pub fn basic_auth(user: &str, password: &str) -> String {
+    format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
+}
+
+fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+        ];
+        for (plain, encoded) in cases {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+        assert_eq!(basic_auth("AC1", "tok"), "Basic QUMxOnRvaw==");
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        assert_eq!(parse_retry_after("1"), Some(Duration::from_secs(1)));
+        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn scrubber_removes_raw_and_encoded_secrets() {
+        let s = Scrubber::new(&["k3y/+=", "AC123"]);
+        assert_eq!(
+            s.scrub("url ?api_id=k3y%2F%2B%3D&x /Accounts/AC123/ k3y/+="),
+            "url ?api_id=[redacted]&x /Accounts/[redacted]/ [redacted]"
+        );
+    }
+}

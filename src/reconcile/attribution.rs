@@ -1,0 +1,367 @@
+//! Attribution, as a pure function: which order (if any) each reminder brought back. A `sent` or
+//! `unknown` nudge is recovered by the first order matching its cart, customer, phone or email
+//! within the attribution window after the send; an order between the cart's last activity and the
+//! send means the cart converted on its own. Holdout rows are matched the same way, from the time
+//! they were set aside, which gives the control group's conversions. Nudges are taken in order of
+//! their reference time, so an order that two nudges could claim goes to the earliest one, and an
+//! order already in the ledger is never attributed again.
+
+use crate::model::{E164, Money, Order};
+use crate::rules::phone;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::{HashMap, HashSet};
+
+/// A ledger row still waiting for its order.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub nudge_id: i64,
+    pub cart_id: String,
+    pub customer_id: Option<String>,
+    pub phone: E164,
+    pub email: Option<String>,
+    /// Send time (`sent_at`; `claimed_at` for unknown and holdout rows).
+    pub at: DateTime<Utc>,
+    pub cart_updated_at: DateTime<Utc>,
+}
+
+/// One order, reduced to what matching needs.
+#[derive(Debug, Clone)]
+pub struct OrderRef {
+    pub order_id: String,
+    pub total: Money,
+    pub created_at: DateTime<Utc>,
+    /// "cart:ID", "customer:ID", "phone:+7…", "email:lower@case".
+    pub keys: Vec<String>,
+}
+
+impl OrderRef {
+    /// Phones are read with the store's default region, as carts are.
+    pub fn from_order(o: &Order, default_region: &str) -> OrderRef {
+        OrderRef::build(o, default_region, true)
+    }
+
+    fn build(o: &Order, default_region: &str, with_phone: bool) -> OrderRef {
+        let mut keys = Vec::with_capacity(4);
+        if let Some(c) = &o.cart_id {
+            keys.push(format!("cart:{c}"));
+        }
+        if let Some(c) = &o.customer_id {
+            keys.push(format!("customer:{c}"));
+        }
+        if let Some(p) = o
+            .phone
+            .as_deref()
+            .filter(|_| with_phone)
+            .and_then(|p| phone::normalize(p, default_region).ok())
+        {
+            keys.push(format!("phone:{}", p.e164));
+        }
+        if let Some(e) = email_key(o.email.as_deref()) {
+            keys.push(e);
+        }
+        OrderRef {
+            order_id: o.order_id.clone(),
+            total: o.total,
+            created_at: o.created_at,
+            keys,
+        }
+    }
+}
+
+/// What the waiting reminders could match. Orders that match none of it are dropped while the
+/// source streams, so memory grows with the reminders waiting, not with the shop's order history,
+/// and only phones whose last digits look familiar pay for libphonenumber.
+pub struct Wanted {
+    keys: HashSet<String>,
+    phone_tails: HashSet<String>,
+    since: Option<DateTime<Utc>>,
+}
+
+const TAIL: usize = 7;
+
+fn tail(digits: &str) -> &str {
+    &digits[digits.len().saturating_sub(TAIL)..]
+}
+
+impl Wanted {
+    pub fn new(candidates: &[Candidate]) -> Wanted {
+        let mut keys = HashSet::new();
+        let mut phone_tails = HashSet::new();
+        for c in candidates {
+            keys.extend(c.keys());
+            phone_tails.insert(tail(c.phone.digits()).to_string());
+        }
+        let since = candidates.iter().map(|c| c.cart_updated_at).min();
+        Wanted {
+            keys,
+            phone_tails,
+            since,
+        }
+    }
+
+    /// The order reduced for matching, or `None` when no waiting reminder could claim it.
+    pub fn order_ref(&self, o: &Order, default_region: &str) -> Option<OrderRef> {
+        if self.since.is_none_or(|s| o.created_at < s) {
+            return None;
+        }
+        let digits: Option<String> = o
+            .phone
+            .as_deref()
+            .map(|p| p.chars().filter(char::is_ascii_digit).collect());
+        let phone_may_match =
+            digits.is_some_and(|d| d.len() >= TAIL && self.phone_tails.contains(tail(&d)));
+        let r = OrderRef::build(o, default_region, phone_may_match);
+        r.keys.iter().any(|k| self.keys.contains(k)).then_some(r)
+    }
+}
+
+fn email_key(email: Option<&str>) -> Option<String> {
+    email
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+        .map(|e| format!("email:{e}"))
+}
+
+/// Match keys in priority order: when one order matches by several, the most specific is recorded.
+const KEY_ORDER: &[&str] = &["cart", "customer", "phone", "email"];
+
+impl Candidate {
+    fn keys(&self) -> Vec<String> {
+        let mut keys = vec![format!("cart:{}", self.cart_id)];
+        if let Some(c) = self.customer_id.as_deref().filter(|c| !c.is_empty()) {
+            keys.push(format!("customer:{c}"));
+        }
+        keys.push(format!("phone:{}", self.phone));
+        keys.extend(email_key(self.email.as_deref()));
+        keys
+    }
+}
+
+/// A recovery to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub nudge_id: i64,
+    pub order_id: String,
+    pub amount: Money,
+    pub ordered_at: DateTime<Utc>,
+    /// cart | customer | phone | email
+    pub key: &'static str,
+    /// true: within the window after the send; false: the cart converted before the reminder.
+    pub attributed: bool,
+}
+
+/// Matches candidates to orders. `taken` holds order ids the ledger already attributed.
+pub fn attribute(
+    candidates: &[Candidate],
+    orders: &[OrderRef],
+    window: Duration,
+    taken: &HashSet<String>,
+) -> Vec<Match> {
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, o) in orders.iter().enumerate() {
+        for k in &o.keys {
+            by_key.entry(k.as_str()).or_default().push(i);
+        }
+    }
+    let mut used: HashSet<&str> = taken.iter().map(String::as_str).collect();
+    let mut order: Vec<&Candidate> = candidates.iter().collect();
+    order.sort_by(|a, b| a.at.cmp(&b.at).then(a.nudge_id.cmp(&b.nudge_id)));
+    let mut out = Vec::new();
+    for c in order {
+        let keys = c.keys();
+        // Every order this nudge could claim, with the best key it matches by.
+        let mut found: HashMap<usize, &'static str> = HashMap::new();
+        for k in &keys {
+            let kind = KEY_ORDER
+                .iter()
+                .find(|p| k.starts_with(&format!("{p}:")))
+                .copied()
+                .unwrap_or("cart");
+            for &i in by_key.get(k.as_str()).into_iter().flatten() {
+                found.entry(i).or_insert(kind);
+            }
+        }
+        let mut eligible: Vec<(usize, &'static str)> = found
+            .into_iter()
+            .filter(|(i, _)| !used.contains(orders[*i].order_id.as_str()))
+            .collect();
+        eligible.sort_by(|a, b| {
+            let (oa, ob) = (&orders[a.0], &orders[b.0]);
+            oa.created_at
+                .cmp(&ob.created_at)
+                .then_with(|| oa.order_id.cmp(&ob.order_id))
+        });
+        // An order before the reminder (after the cart's last activity) says the cart converted on
+        // its own; only if there is none does an order inside the window count as recovered.
+        let before = eligible.iter().find(|(i, _)| {
+            let t = orders[*i].created_at;
+            t >= c.cart_updated_at && t < c.at
+        });
+        let after = eligible.iter().find(|(i, _)| {
+            let t = orders[*i].created_at;
+            t >= c.at && t <= c.at + window
+        });
+        let (hit, attributed) = match (before, after) {
+            (Some(b), _) => (b, false),
+            (None, Some(a)) => (a, true),
+            (None, None) => continue,
+        };
+        let o = &orders[hit.0];
+        used.insert(o.order_id.as_str());
+        out.push(Match {
+            nudge_id: c.nudge_id,
+            order_id: o.order_id.clone(),
+            amount: o.total,
+            ordered_at: o.created_at,
+            key: hit.1,
+            attributed,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Currency;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn cand(id: i64, cart: &str, phone: &str, at: &str) -> Candidate {
+        Candidate {
+            nudge_id: id,
+            cart_id: cart.into(),
+            customer_id: None,
+            phone: E164::from_normalized(phone),
+            email: None,
+            at: t(at),
+            cart_updated_at: t(at) - Duration::hours(2),
+        }
+    }
+
+    fn order(id: &str, keys: &[&str], at: &str) -> OrderRef {
+        let usd = Currency::parse("USD").unwrap();
+        OrderRef {
+            order_id: id.into(),
+            total: Money::new(8000, usd),
+            created_at: t(at),
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn one_order_two_nudges_goes_to_the_earliest() {
+        let a = cand(2, "A", "+15550000001", "2026-11-01T10:00:00Z");
+        let b = cand(1, "B", "+15550000001", "2026-11-01T09:00:00Z");
+        let o = order("O1", &["phone:+15550000001"], "2026-11-01T12:00:00Z");
+        let m = attribute(&[a, b], &[o], Duration::hours(72), &HashSet::new());
+        assert_eq!(m.len(), 1);
+        assert_eq!(
+            (m[0].nudge_id, m[0].key, m[0].attributed),
+            (1, "phone", true)
+        );
+    }
+
+    #[test]
+    fn window_edges_and_before_send() {
+        let c = cand(1, "A", "+15550000001", "2026-11-01T10:00:00Z");
+        let late = order("late", &["cart:A"], "2026-11-04T10:00:01Z");
+        let m = attribute(
+            std::slice::from_ref(&c),
+            &[late],
+            Duration::hours(72),
+            &HashSet::new(),
+        );
+        assert!(m.is_empty(), "one second past the window");
+        let edge = order("edge", &["cart:A"], "2026-11-04T10:00:00Z");
+        let m = attribute(
+            std::slice::from_ref(&c),
+            &[edge],
+            Duration::hours(72),
+            &HashSet::new(),
+        );
+        assert!(m[0].attributed);
+        let before = order("before", &["cart:A"], "2026-11-01T09:00:00Z");
+        let stale = order("stale", &["cart:A"], "2026-11-01T07:00:00Z");
+        let after = order("after", &["cart:A"], "2026-11-01T11:00:00Z");
+        let m = attribute(
+            std::slice::from_ref(&c),
+            &[after, before, stale],
+            Duration::hours(72),
+            &HashSet::new(),
+        );
+        assert_eq!((m[0].order_id.as_str(), m[0].attributed), ("before", false));
+    }
+
+    #[test]
+    fn taken_orders_are_not_reused() {
+        let c = cand(1, "A", "+15550000001", "2026-11-01T10:00:00Z");
+        let o = order("O1", &["cart:A"], "2026-11-01T12:00:00Z");
+        let taken: HashSet<String> = ["O1".to_string()].into();
+        assert!(attribute(&[c], &[o], Duration::hours(72), &taken).is_empty());
+    }
+
+    #[test]
+    fn wanted_keeps_only_orders_a_waiting_nudge_could_claim() {
+        let mut c = cand(1, "A", "+14155550101", "2026-11-01T10:00:00Z");
+        c.email = Some("Ann@Example.com".into());
+        let w = Wanted::new(&[c]);
+        let usd = Currency::parse("USD").unwrap();
+        let o = |cart: Option<&str>, phone: Option<&str>, email: Option<&str>, at: &str| Order {
+            loc: crate::model::Location {
+                source: "o.csv".into(),
+                line: 2,
+            },
+            order_id: "O".into(),
+            cart_id: cart.map(Into::into),
+            customer_id: None,
+            phone: phone.map(Into::into),
+            email: email.map(Into::into),
+            total: Money::new(100, usd),
+            created_at: t(at),
+            status: None,
+        };
+        let region = "US";
+        assert!(
+            w.order_ref(&o(Some("A"), None, None, "2026-11-01T12:00:00Z"), region)
+                .is_some()
+        );
+        assert!(
+            w.order_ref(&o(Some("B"), None, None, "2026-11-01T12:00:00Z"), region)
+                .is_none()
+        );
+        assert!(
+            w.order_ref(
+                &o(None, Some("(415) 555-0101"), None, "2026-11-01T12:00:00Z"),
+                region
+            )
+            .is_some()
+        );
+        assert!(
+            w.order_ref(
+                &o(None, Some("(415) 555-0199"), None, "2026-11-01T12:00:00Z"),
+                region
+            )
+            .is_none()
+        );
+        assert!(
+            w.order_ref(
+                &o(None, None, Some(" ANN@example.com"), "2026-11-01T12:00:00Z"),
+                region
+            )
+            .is_some()
+        );
+        assert!(
+            w.order_ref(&o(Some("A"), None, None, "2026-10-01T12:00:00Z"), region)
+                .is_none(),
+            "before the cart"
+        );
+        assert!(
+            Wanted::new(&[])
+                .order_ref(&o(Some("A"), None, None, "2026-11-01T12:00:00Z"), region)
+                .is_none()
+        );
+    }
+}
