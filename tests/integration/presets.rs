@@ -8,6 +8,29 @@ use crate::util::Env;
 const MY: &str = "CARTNUDGE_TEST_MYSQL_URL";
 const PG: &str = "CARTNUDGE_TEST_PG_URL";
 
+/// A day after the sends, inside the 72 h attribution window.
+pub const LATER: &str = "2026-11-22T08:00:00Z";
+
+/// `reconcile` twice (the second changes nothing); the recoveries as
+/// (cart, order, amount, currency, match key, attributed).
+pub fn reconcile(env: &Env) -> Vec<Vec<String>> {
+    let q = "SELECT n.cart_id, r.order_id, r.amount_minor, r.currency, r.match_key, r.attributed \
+             FROM recoveries r JOIN nudges n ON n.id = r.nudge_id ORDER BY r.order_id";
+    env.run(&["--now", LATER, "reconcile"]).expect_code(0);
+    let first = env.ledger_rows("cartnudge.db", q);
+    env.run(&["--now", LATER, "reconcile"]).expect_code(0);
+    assert_eq!(
+        env.ledger_rows("cartnudge.db", q),
+        first,
+        "a second reconcile changes nothing"
+    );
+    first
+}
+
+pub fn row(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|c| c.to_string()).collect()
+}
+
 fn preset_env(source: &str, url: &str) -> Env {
     let mut env = env_with(source);
     env.var("SHOP_DB_URL", url);

@@ -168,7 +168,7 @@ fn shopify_checkouts_follow_link_pagination_and_map_every_field() {
 
 #[test]
 fn shopify_send_uses_the_checkout_phone_fallbacks() {
-    let (base, _log) = serve(20);
+    let (base, _log) = serve(40);
     let mut env = env_with(&config(&base));
     env.var("SHOPIFY_TOKEN", TOKEN);
     env.run(&["--now", NOW, "send"]).expect_code(0);
