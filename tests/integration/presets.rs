@@ -160,6 +160,11 @@ fn magento2_send_claims_and_sends_once_then_scan_sees_it() {
         2,
         "nothing is sent twice"
     );
+    // Quote 101 became order 000000116 after the reminder.
+    assert_eq!(
+        reconcile(&env),
+        vec![row(&["101", "000000116", "500000", "RUB", "cart", "1"])]
+    );
 }
 
 const WOO: &str = r#"[source]
@@ -247,6 +252,23 @@ fn woocommerce_send_uses_the_php_serialized_name_and_phone() {
         rows[1][3].starts_with("Наталья, cart 15000 RUB"),
         "{rows:?}"
     );
+    assert_eq!(
+        reconcile(&env),
+        vec![row(&["2", "9003", "1500000", "RUB", "email", "1"])]
+    );
+}
+
+#[test]
+fn woocommerce_legacy_orders_reconcile_the_same() {
+    let Some(url) = server(MY, "woocommerce", "woocommerce_legacy_orders_reconcile") else {
+        return;
+    };
+    let env = preset_env(&format!("{WOO}order_storage = \"posts\"\n"), &url);
+    env.run(&["--now", NOW, "send"]).expect_code(0);
+    assert_eq!(
+        reconcile(&env),
+        vec![row(&["2", "9003", "1500000", "RUB", "email", "1"])]
+    );
 }
 
 #[test]
@@ -323,4 +345,40 @@ fn bitrix_falls_back_to_the_phone_of_the_last_order() {
     .map(|[c, p]| vec![c.to_string(), p.to_string(), "sent".into()])
     .collect();
     assert_eq!(rows, want);
+    // User 2 ordered after the reminder.
+    assert_eq!(
+        reconcile(&env),
+        vec![row(&["2-3", "504", "700000", "RUB", "customer", "1"])]
+    );
+}
+
+#[test]
+fn bitrix_send_and_reconcile_on_postgres() {
+    let Some(url) = server(PG, "bitrix", "bitrix_send_and_reconcile_on_postgres") else {
+        return;
+    };
+    let env = preset_env(&format!("{BITRIX}kind = \"postgres\"\n"), &url);
+    env.run(&["--now", NOW, "send"]).expect_code(0);
+    let sent = env.ledger_rows(
+        "cartnudge.db",
+        "SELECT cart_id FROM nudges WHERE status = 'sent' ORDER BY cart_id",
+    );
+    assert_eq!(sent, vec![row(&["1-1"]), row(&["2-3"]), row(&["3-4"])]);
+    assert_eq!(
+        reconcile(&env),
+        vec![row(&["2-3", "504", "700000", "RUB", "customer", "1"])]
+    );
+}
+
+#[test]
+fn magento2_send_and_reconcile_on_postgres() {
+    let Some(url) = server(PG, "magento", "magento2_send_and_reconcile_on_postgres") else {
+        return;
+    };
+    let env = preset_env(&format!("{MAGENTO}kind = \"postgres\"\n"), &url);
+    env.run(&["--now", NOW, "send"]).expect_code(0);
+    assert_eq!(
+        reconcile(&env),
+        vec![row(&["101", "000000116", "500000", "RUB", "cart", "1"])]
+    );
 }

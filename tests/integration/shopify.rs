@@ -193,6 +193,19 @@ fn shopify_send_uses_the_checkout_phone_fallbacks() {
             ],
         ]
     );
+    // orders.json: checkout 1001 became order 450789471 after the reminder.
+    let rec = crate::presets::reconcile(&env);
+    assert_eq!(
+        rec,
+        vec![crate::presets::row(&[
+            "1001",
+            "450789471",
+            "500000",
+            "RUB",
+            "cart",
+            "1"
+        ])]
+    );
 }
 
 #[test]
