@@ -393,7 +393,11 @@ fn bitrix_carts(s: &SourceSettings, _d: Dialect) -> Result<Query> {
                 "COALESCE(NULLIF(uts.UF_PHONE, ''), NULLIF(u.PERSONAL_MOBILE, ''), NULLIF(u.PERSONAL_PHONE, ''), {last_order_phone})"
             ),
         ),
-        ("total", "SUM(b.PRICE * b.QUANTITY)".into()),
+        // QUANTITY is a double: round the product so "4499.969999999" reads as money.
+        (
+            "total",
+            "CAST(SUM(b.PRICE * b.QUANTITY) AS DECIMAL(20,4))".into(),
+        ),
         ("currency", "b.CURRENCY".into()),
         ("items_count", "COUNT(*)".into()),
         ("updated_at", "MAX(b.DATE_UPDATE)".into()),

@@ -345,6 +345,12 @@ fn bitrix_falls_back_to_the_phone_of_the_last_order() {
     .map(|[c, p]| vec![c.to_string(), p.to_string(), "sent".into()])
     .collect();
     assert_eq!(rows, want);
+    // 3 x 1166.67 (a double QUANTITY) + 2000, exactly.
+    let total = env.ledger_rows(
+        "cartnudge.db",
+        "SELECT cart_total_minor FROM nudges WHERE cart_id = '1-1'",
+    );
+    assert_eq!(total, vec![row(&["550001"])]);
     // User 2 ordered after the reminder.
     assert_eq!(
         reconcile(&env),
@@ -364,6 +370,12 @@ fn bitrix_send_and_reconcile_on_postgres() {
         "SELECT cart_id FROM nudges WHERE status = 'sent' ORDER BY cart_id",
     );
     assert_eq!(sent, vec![row(&["1-1"]), row(&["2-3"]), row(&["3-4"])]);
+    // 3 x 1166.67 (a double QUANTITY) + 2000, exactly.
+    let total = env.ledger_rows(
+        "cartnudge.db",
+        "SELECT cart_total_minor FROM nudges WHERE cart_id = '1-1'",
+    );
+    assert_eq!(total, vec![row(&["550001"])]);
     assert_eq!(
         reconcile(&env),
         vec![row(&["2-3", "504", "700000", "RUB", "customer", "1"])]
