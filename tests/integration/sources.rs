@@ -86,14 +86,25 @@ pub fn test_var(var: &str) -> Option<String> {
         .or_else(from_file)
 }
 
+/// Written straight to the process's stderr: the test harness captures `eprintln!`, and a skip must
+/// show in a plain `cargo test`.
+/// With CARTNUDGE_REQUIRE_DB_TESTS=1 (as `.ci/run` sets it) a missing server fails the test instead.
+fn skip(msg: String) {
+    use std::io::Write;
+    if std::env::var("CARTNUDGE_REQUIRE_DB_TESTS").is_ok_and(|v| v == "1") {
+        panic!("{msg} (CARTNUDGE_REQUIRE_DB_TESTS=1: the servers must be running)");
+    }
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
 /// A server's URL (with `/db` appended), or None after printing why the test is skipped.
 pub fn server(var: &str, db: &str, test: &str) -> Option<String> {
     match test_var(var) {
         Some(url) => Some(format!("{}/{db}", url.trim_end_matches('/'))),
         None => {
-            eprintln!(
+            skip(format!(
                 "SKIP: {test}: no {var} (start the servers with `scripts/test-servers.sh start`)"
-            );
+            ));
             None
         }
     }
@@ -400,9 +411,9 @@ fn tls(var: &str, test: &str) -> Option<(String, String)> {
     match test_var("CARTNUDGE_TEST_TLS_CA") {
         Some(ca) => Some((url, ca)),
         None => {
-            eprintln!(
+            skip(format!(
                 "SKIP: {test}: no CARTNUDGE_TEST_TLS_CA (start the servers with `scripts/test-servers.sh start`)"
-            );
+            ));
             None
         }
     }
