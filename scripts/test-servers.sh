@@ -24,6 +24,7 @@ install_missing() {
     local need=()
     command -v mariadbd >/dev/null 2>&1 || command -v mysqld >/dev/null 2>&1 || need+=(mariadb-server)
     [ -n "$(pg_bin)" ] || need+=(postgresql)
+    command -v openssl >/dev/null 2>&1 || need+=(openssl)
     [ ${#need[@]} -eq 0 ] && return 0
     [ "$(id -u)" -eq 0 ] || { log "missing ${need[*]}; install them: sudo apt-get install -y ${need[*]}"; exit 1; }
     log "installing ${need[*]}"
