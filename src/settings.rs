@@ -268,6 +268,8 @@ pub struct SourceSettings {
     /// field → column, only the ones the config names.
     pub columns: BTreeMap<String, String>,
     pub query_timeout: Duration,
+    /// The run's "now" (`--now` or the clock), for sources that ask for "changed since".
+    pub now: chrono::DateTime<chrono::Utc>,
     /// The table as written, for source kinds that need more keys (SQL engines, Shopify, presets).
     pub raw: RawSource,
 }
@@ -364,6 +366,15 @@ pub const SOURCE_KINDS: &[&str] = &[
 ];
 
 impl Settings {
+    /// Sets the run's "now" wherever a setting needs it (sources that ask for "changed since").
+    pub fn at(mut self, now: chrono::DateTime<chrono::Utc>) -> Settings {
+        self.source.now = now;
+        if let Some(o) = &mut self.orders {
+            o.now = now;
+        }
+        self
+    }
+
     pub fn load(path: &Path) -> Result<Settings> {
         let text = std::fs::read_to_string(path).with_context(|| {
             format!(
@@ -495,6 +506,7 @@ fn source_settings(
         query_timeout: parse_std_duration(raw.query_timeout.as_deref().unwrap_or("30s"))
             .context("query_timeout")?,
         kind,
+        now: chrono::Utc::now(),
         raw,
     };
     crate::source::presets::expand(&mut settings)?;

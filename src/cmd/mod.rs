@@ -27,6 +27,6 @@ pub struct Global {
 
 impl Global {
     pub fn settings(&self) -> anyhow::Result<Settings> {
-        Settings::load(&self.config)
+        Ok(Settings::load(&self.config)?.at(self.now))
     }
 }

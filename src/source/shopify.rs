@@ -52,7 +52,7 @@ pub fn open(
                 .unwrap_or(if orders { "30d" } else { "7d" }),
         )
         .with_context(|| format!("{t}.lookback"))?;
-    let since = chrono::Utc::now() - chrono::Duration::from_std(lookback)?;
+    let since = s.now - chrono::Duration::from_std(lookback)?;
     let since = since.format("%Y-%m-%dT%H:%M:%SZ");
     let first = if orders {
         format!(

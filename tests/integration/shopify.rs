@@ -143,7 +143,7 @@ fn shopify_checkouts_follow_link_pagination_and_map_every_field() {
     let targets: Vec<&str> = log.iter().map(|(t, _)| t.as_str()).collect();
     assert!(
         targets.iter().any(|t| t
-            .starts_with("/admin/api/2025-01/orders.json?status=any&limit=250&created_at_min=")),
+            .starts_with("/admin/api/2025-01/orders.json?status=any&limit=250&created_at_min=2026-10-22T07:30:00Z")),
         "{targets:?}"
     );
     let checkouts: Vec<&&str> = targets
@@ -151,7 +151,10 @@ fn shopify_checkouts_follow_link_pagination_and_map_every_field() {
         .filter(|t| t.contains("checkouts.json"))
         .collect();
     assert!(
-        checkouts[0].starts_with("/admin/api/2025-01/checkouts.json?limit=250&updated_at_min=20"),
+        // --now minus the 7-day lookback, not the wall clock.
+        checkouts[0].starts_with(
+            "/admin/api/2025-01/checkouts.json?limit=250&updated_at_min=2026-11-14T07:30:00Z"
+        ),
         "{targets:?}"
     );
     // page 2 was rate-limited once and asked again; the Link's shop domain was re-based onto base_url
