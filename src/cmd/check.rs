@@ -70,6 +70,14 @@ pub fn run(_args: &Args, g: &Global) -> Result<i32> {
     }
 }
 
+/// "carts.csv (csv)" for files; SQL and API sources already say their kind.
+fn labelled(s: &SourceSettings) -> String {
+    match &s.path {
+        Some(_) => format!("{} ({})", source::display_name(s), s.kind),
+        None => source::display_name(s),
+    }
+}
+
 fn mapping(s: &SourceSettings, fields: &[&str]) -> String {
     let mapped: Vec<String> = fields
         .iter()
@@ -92,14 +100,13 @@ fn mapping(s: &SourceSettings, fields: &[&str]) -> String {
 
 fn check_carts(settings: &Settings, r: &mut Report) {
     let s = &settings.source;
-    let name = source::display_name(s);
     let carts = match source::carts(s) {
         Ok(c) => c,
         Err(e) => return r.fail("source", format!("{e:#}")),
     };
     r.ok(
         "source",
-        format!("{name} ({}): {}", s.kind, mapping(s, CART_FIELDS)),
+        format!("{}: {}", labelled(s), mapping(s, CART_FIELDS)),
     );
     let (mut rows, mut bad) = (0u64, 0u64);
     let mut currencies: BTreeMap<String, u64> = BTreeMap::new();
@@ -158,9 +165,8 @@ fn check_orders(s: &SourceSettings, r: &mut Report) {
             r.ok(
                 "orders",
                 format!(
-                    "{} ({}): {}; {ok} readable, {bad} malformed",
-                    source::display_name(s),
-                    s.kind,
+                    "{}: {}; {ok} readable, {bad} malformed",
+                    labelled(s),
                     mapping(s, ORDER_FIELDS)
                 ),
             );

@@ -162,6 +162,23 @@ pub fn display_name(s: &SourceSettings) -> String {
     match &s.path {
         Some(p) if p.as_os_str() == "-" => "stdin".into(),
         Some(p) => p.display().to_string(),
-        None => s.kind.clone(),
+        None => {
+            let what = match &s.raw.preset {
+                Some(p) => format!("{} ({p} preset)", s.kind),
+                None => s.kind.clone(),
+            };
+            match (&s.raw.url_env, &s.raw.access_token_env) {
+                (Some(env), _) => format!("{what} at ${env}"),
+                (None, Some(_)) => format!(
+                    "{what} {}",
+                    s.raw
+                        .shop
+                        .as_deref()
+                        .or(s.raw.base_url.as_deref())
+                        .unwrap_or("")
+                ),
+                _ => what,
+            }
+        }
     }
 }
