@@ -57,7 +57,7 @@ impl Scrubber {
         let mut all = Vec::new();
         for s in secrets.iter().filter(|s| !s.is_empty()) {
             all.push(s.to_string());
-            let encoded = percent_encode(s);
+            let encoded = crate::message::template::encode(s);
             if encoded != *s {
                 all.push(encoded);
             }
@@ -363,18 +363,6 @@ fn base64(input: &[u8]) -> String {
             } else {
                 out.push('=');
             }
-        }
-    }
-    out
-}
-
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
         }
     }
     out

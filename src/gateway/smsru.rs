@@ -109,8 +109,8 @@ impl Gateway for SmsRu {
         let url = format!(
             "{}/sms/status?api_id={}&sms_id={}&json=1",
             self.base,
-            http::percent_encode(&self.api_id),
-            http::percent_encode(provider_id)
+            crate::message::template::encode(&self.api_id),
+            crate::message::template::encode(provider_id)
         );
         let reply = self.http.get("sms.ru status", &url, &[])?;
         let json = self.top_level(&reply, "sms.ru status")?;

@@ -93,7 +93,8 @@ pub fn link(cart: &Cart, m: &MessageSettings) -> String {
     })
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters.
+/// Percent-encodes everything but RFC 3986 unreserved characters (links, and the HTTP gateways'
+/// query strings).
 pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {

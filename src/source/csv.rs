@@ -2,7 +2,7 @@
 //! once to map columns; each record is checked for its field count and UTF-8 on its own, so one bad
 //! line is reported with its number and the rest of the file is still read.
 
-use super::{ColumnMap, RawRow, RowError, Rows, display_name, resolve_columns};
+use super::{ColumnMap, RawRow, RowError, Rows, resolve_columns};
 use crate::model::Location;
 use crate::settings::SourceSettings;
 use anyhow::{Context, Result, bail};
@@ -13,21 +13,7 @@ pub fn open(
     fields: &'static [&'static str],
     required: &[&str],
 ) -> Result<Rows> {
-    let path = s.path.as_ref().with_context(|| {
-        format!(
-            "{}: `path` is missing (a CSV file, or \"-\" for stdin)",
-            s.table
-        )
-    })?;
-    let name = display_name(s);
-    let input: Box<dyn Read + Send> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(
-            std::fs::File::open(path)
-                .with_context(|| format!("cannot open {name}; check {}.path", s.table))?,
-        )
-    };
+    let (input, name) = super::open_input(s, "a CSV file")?;
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(s.delimiter)
         .flexible(true)

@@ -7,10 +7,10 @@
 //! with its line.
 
 use super::pick::PathMap;
-use super::{RowError, Rows, display_name};
+use super::{RowError, Rows};
 use crate::model::Location;
 use crate::settings::SourceSettings;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::Value;
 use std::cell::Cell;
@@ -31,21 +31,7 @@ pub fn open(
     fields: &'static [&'static str],
     required: &[&str],
 ) -> Result<Rows> {
-    let path = s.path.as_ref().with_context(|| {
-        format!(
-            "{}: `path` is missing (a JSON export, or \"-\" for stdin)",
-            s.table
-        )
-    })?;
-    let name = display_name(s);
-    let input: Box<dyn Read + Send> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(
-            std::fs::File::open(path)
-                .with_context(|| format!("cannot open {name}; check {}.path", s.table))?,
-        )
-    };
+    let (input, name) = super::open_input(s, "a JSON export")?;
     let (tx, rx) = sync_channel::<Item>(256);
     let label = name.clone();
     let lines = s.kind == "jsonl";

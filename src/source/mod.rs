@@ -157,6 +157,26 @@ pub fn orders(s: &SourceSettings) -> Result<impl Iterator<Item = Result<Order, R
     Ok(rows.map(move |r| r.and_then(|row| fields::order(&row, &opts))))
 }
 
+/// Opens an export file, or stdin for `-`; `what` says what the file should be ("a CSV file").
+pub fn open_input(
+    s: &SourceSettings,
+    what: &str,
+) -> Result<(Box<dyn std::io::Read + Send>, String)> {
+    let path = s.path.as_ref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: `path` is missing ({what}, or \"-\" for stdin)",
+            s.table
+        )
+    })?;
+    let name = display_name(s);
+    if path.as_os_str() == "-" {
+        return Ok((Box::new(std::io::stdin()), name));
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| anyhow::anyhow!("cannot open {name}: {e}; check {}.path", s.table))?;
+    Ok((Box::new(file), name))
+}
+
 /// A short name for messages: the file name, "stdin", or the kind.
 pub fn display_name(s: &SourceSettings) -> String {
     match &s.path {
