@@ -353,3 +353,55 @@ fn gateway_test_is_refused_for_twilio_instead_of_sending_for_real() {
     assert!(run.stderr().contains("validate-only"), "{}", run.show());
     assert!(server.requests().is_empty());
 }
+
+#[test]
+fn a_passed_deadline_defers_every_cart_without_a_request() {
+    let server = Server::start(vec![sent("SM1")]);
+    let env = twilio_env(&server, "2s", CARTS);
+    let run = env.run(&["--now", NOW, "send", "--deadline", "0s"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout()
+            .contains("sent 0, failed 0, deferred 3 (deadline 3)"),
+        "{}",
+        run.show()
+    );
+    assert!(server.requests().is_empty());
+    let audit = csv_rows(&env.read("audit/2026-11-22.csv"));
+    let reasons: Vec<(&str, &str)> = audit[1..]
+        .iter()
+        .map(|r| (r[6].as_str(), r[7].as_str()))
+        .collect();
+    assert_eq!(reasons, vec![("deferred", "deadline"); 3]);
+    assert!(
+        env.ledger_rows("cartnudge.db", "SELECT * FROM nudges")
+            .is_empty(),
+        "deferred carts hold no claim"
+    );
+}
+
+#[test]
+fn rate_per_second_spaces_the_requests() {
+    let arrivals = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = arrivals.clone();
+    let server = Server::respond(move |_, i| {
+        seen.lock().unwrap().push(Instant::now());
+        sent(&format!("SM{i}"))
+    });
+    let env = twilio_env(&server, "2s", CARTS);
+    let cfg = env
+        .read("cartnudge.toml")
+        .replace("rate_per_second = 0", "rate_per_second = 4");
+    env.write("cartnudge.toml", cfg);
+    env.run(&["--now", NOW, "send"]).expect_code(0);
+    let times = arrivals.lock().unwrap().clone();
+    assert_eq!(times.len(), 3);
+    // 4 per second: at least 250 ms apart (a lower bound, so a slow machine cannot fail it).
+    for w in times.windows(2) {
+        assert!(
+            w[1] - w[0] >= Duration::from_millis(230),
+            "requests {:?} apart",
+            w[1] - w[0]
+        );
+    }
+}
