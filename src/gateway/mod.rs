@@ -120,7 +120,7 @@ pub fn build(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<Box<dyn Gatewa
         "vonage" => Box::new(vonage::Vonage::new(cfg, env)?),
         "webhook" => Box::new(webhook::Webhook::new(cfg, env)?),
         other => anyhow::bail!(
-            "gateway.kind `{other}` is not available in this build; use one of: {}",
+            "gateway.kind `{other}` is unknown; use one of: {}",
             KINDS.join(", ")
         ),
     };
