@@ -1,5 +1,6 @@
 //! Writes a large, deterministic cart export to stdout for benchmarks:
 //!   cargo run --release --example gen_carts -- 1000000 > /tmp/carts.csv
+//!   cargo run --release --example gen_carts -- 1000000 orders > /tmp/orders.csv  (a year of orders)
 //! Carts spread their last activity over the 90 days before 2026-11-22T12:00:00Z (so, as in a
 //! real export, most are too old), 60% with consent, phones unique per cart, customers in a few
 //! zones. Pure std: a fixed linear congruential generator makes every run identical.
@@ -32,6 +33,16 @@ fn main() {
     };
     let out = std::io::stdout();
     let mut w = BufWriter::with_capacity(1 << 20, out.lock());
+    if std::env::args().nth(2).as_deref() == Some("orders") {
+        writeln!(w, "order_id,cart_id,customer_id,email,total,currency,created_at").unwrap();
+        for i in 0..n {
+            let t = chrono_like(now - (next() % (365 * 24 * 3600)) as i64);
+            let cart = next() % n.max(1);
+            writeln!(w, "o{i},q{cart},c{},x{i}@example.ru,{}.00,RUB,{t}", cart / 2, 500 + next() % 19_500).unwrap();
+        }
+        w.flush().unwrap();
+        return;
+    }
     writeln!(w, "cart_id,customer_id,name,email,phone,total,currency,items_count,updated_at,consent,timezone,status").unwrap();
     for i in 0..n {
         let idle = (next() % (90 * 24 * 3600)) as i64;

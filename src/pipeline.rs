@@ -103,8 +103,10 @@ impl Batch {
     }
 }
 
-/// Loads the orders index for `ordered_since` (empty without an `[orders]` source).
-pub fn load_orders(settings: &Settings, quiet: bool) -> Result<OrderIndex> {
+/// Loads the orders index for `ordered_since` (empty without an `[orders]` source). Only orders
+/// placed in the last `max_age` can matter (a cart in the rules' window was active since then), so
+/// only those are indexed: memory follows two days of orders, not the shop's order history.
+pub fn load_orders(settings: &Settings, now: DateTime<Utc>, quiet: bool) -> Result<OrderIndex> {
     let mut index = OrderIndex::default();
     let Some(src) = &settings.orders else {
         return Ok(index);
@@ -112,7 +114,10 @@ pub fn load_orders(settings: &Settings, quiet: bool) -> Result<OrderIndex> {
     let mut bad = 0u64;
     for order in crate::source::orders(src).context("cannot read orders")? {
         match order {
-            Ok(o) => index.add(&o, &settings.store.default_region),
+            Ok(o) if o.created_at >= now - settings.rules.max_age && o.created_at <= now => {
+                index.add(&o, &settings.store.default_region)
+            }
+            Ok(_) => index.len += 1,
             Err(e) => {
                 bad += 1;
                 if !quiet && bad <= 20 {

@@ -41,7 +41,7 @@ pub fn run(_args: &Args, g: &Global) -> Result<i32> {
     }
     check_gateway(&settings, &mut r);
     match crate::ledger::Ledger::open_read_only(&settings.ledger_path) {
-        Ok(Some(l)) => match l.view() {
+        Ok(Some(l)) => match l.view(settings.rules.history_since(g.now)) {
             Ok(v) => r.ok(
                 "ledger",
                 format!(

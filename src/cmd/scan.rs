@@ -25,17 +25,20 @@ pub struct Args {
 }
 
 /// The ledger's view without writing: no ledger file means an empty history.
-pub fn read_only_view(settings: &Settings) -> Result<LedgerView> {
+pub fn read_only_view(
+    settings: &Settings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<LedgerView> {
     match Ledger::open_read_only(&settings.ledger_path)? {
-        Some(l) => l.view(),
+        Some(l) => l.view(settings.rules.history_since(now)),
         None => Ok(LedgerView::default()),
     }
 }
 
 pub fn run(args: &Args, g: &Global) -> Result<i32> {
     let settings = g.settings()?;
-    let view = read_only_view(&settings)?;
-    let orders = pipeline::load_orders(&settings, g.quiet)?;
+    let view = read_only_view(&settings, g.now)?;
+    let orders = pipeline::load_orders(&settings, g.now, g.quiet)?;
     if let Some(id) = &args.explain {
         return explain(&settings, &view, &orders, id, g);
     }

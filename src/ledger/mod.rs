@@ -182,23 +182,26 @@ impl Ledger {
         Ok(())
     }
 
-    pub fn view(&self) -> Result<LedgerView> {
+    /// The rules' view: every cart ever recorded, opt-outs, and the phones messaged since `since`
+    /// (the longer of the cooldown and a day: older sends cannot matter).
+    pub fn view(&self, since: DateTime<Utc>) -> Result<LedgerView> {
         let mut view = LedgerView::default();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT cart_id, status, phone, claimed_at FROM nudges ORDER BY claimed_at")?;
+        let mut stmt = self.conn.prepare("SELECT cart_id, status FROM nudges")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let cart: String = r.get(0)?;
-            let status: String = r.get(1)?;
-            let phone: String = r.get(2)?;
-            let at: String = r.get(3)?;
-            if status != "holdout" && status != "failed" {
-                let t = parse_utc(&at)
-                    .with_context(|| format!("ledger nudge for cart {cart}: bad claimed_at"))?;
-                view.phone_sends.entry(phone).or_default().push(t);
-            }
-            view.nudged_carts.insert(cart, status);
+            view.nudged_carts.insert(r.get(0)?, r.get(1)?);
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT phone, claimed_at FROM nudges WHERE status NOT IN ('holdout', 'failed') AND claimed_at >= ?1 \
+             ORDER BY claimed_at",
+        )?;
+        let mut rows = stmt.query(params![utc_string(since)])?;
+        while let Some(r) = rows.next()? {
+            let phone: String = r.get(0)?;
+            let at: String = r.get(1)?;
+            let t = parse_utc(&at)
+                .with_context(|| format!("ledger nudge for {phone}: bad claimed_at"))?;
+            view.phone_sends.entry(phone).or_default().push(t);
         }
         let mut stmt = self.conn.prepare("SELECT phone FROM optouts")?;
         let phones = stmt.query_map([], |r| r.get::<_, String>(0))?;
@@ -437,7 +440,7 @@ mod tests {
         // A released claim is only a claim: an unknown row stays.
         l.release(id).unwrap();
         assert_eq!(l.nudge_status("c1").unwrap().as_deref(), Some("unknown"));
-        let view = l.view().unwrap();
+        let view = l.view(now - chrono::Duration::days(7)).unwrap();
         assert_eq!(view.phone_sends["+79120000001"], vec![now]);
     }
 

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 pub struct OrderIndex {
     /// "cart:ID", "customer:ID", "phone:+7…", "email:lower@case" → order times.
     by_key: HashMap<String, Vec<DateTime<Utc>>>,
+    /// Orders read, indexed or not (0: no orders source, or an empty one).
     pub len: usize,
 }
 

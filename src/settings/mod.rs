@@ -90,6 +90,17 @@ pub struct RuleSettings {
     pub country: BTreeMap<String, CountryRule>,
 }
 
+impl RuleSettings {
+    /// How far back a phone's reminders can still matter: the cooldown, or a day for the
+    /// per-24-hour state limits, whichever is longer.
+    pub fn history_since(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        now - self.cooldown.max(chrono::Duration::hours(24))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct MessageSettings {
     pub template: String,

@@ -12,8 +12,8 @@ use crate::settings::Settings;
 use anyhow::Result;
 
 pub(super) fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize) -> Result<i32> {
-    let view = crate::cmd::scan::read_only_view(settings)?;
-    let orders = pipeline::load_orders(settings, g.quiet)?;
+    let view = crate::cmd::scan::read_only_view(settings, g.now)?;
+    let orders = pipeline::load_orders(settings, g.now, g.quiet)?;
     let run_id = format!("{}-dry", g.now.format("%Y%m%dT%H%M%SZ"));
     let mut audit = Audit::open(
         &settings.audit_dir,

@@ -68,10 +68,10 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
     // Built before any cart is read: a missing secret stops the run before anything is sent.
     let mut gw = gateway::build(&settings.gateway, &gateway::process_env)?;
     let view = match &ledger {
-        Some(l) => l.view()?,
-        None => super::scan::read_only_view(&settings)?,
+        Some(l) => l.view(settings.rules.history_since(g.now))?,
+        None => super::scan::read_only_view(&settings, g.now)?,
     };
-    let orders = pipeline::load_orders(&settings, g.quiet)?;
+    let orders = pipeline::load_orders(&settings, g.now, g.quiet)?;
     let run_id = match &ledger {
         Some(l) => l.begin_run("send", g.now)?,
         None => format!("{}-gwtest", g.now.format("%Y%m%dT%H%M%SZ")),
