@@ -34,11 +34,21 @@ fn main() {
     let out = std::io::stdout();
     let mut w = BufWriter::with_capacity(1 << 20, out.lock());
     if std::env::args().nth(2).as_deref() == Some("orders") {
-        writeln!(w, "order_id,cart_id,customer_id,email,total,currency,created_at").unwrap();
+        writeln!(
+            w,
+            "order_id,cart_id,customer_id,email,total,currency,created_at"
+        )
+        .unwrap();
         for i in 0..n {
             let t = chrono_like(now - (next() % (365 * 24 * 3600)) as i64);
             let cart = next() % n.max(1);
-            writeln!(w, "o{i},q{cart},c{},x{i}@example.ru,{}.00,RUB,{t}", cart / 2, 500 + next() % 19_500).unwrap();
+            writeln!(
+                w,
+                "o{i},q{cart},c{},x{i}@example.ru,{}.00,RUB,{t}",
+                cart / 2,
+                500 + next() % 19_500
+            )
+            .unwrap();
         }
         w.flush().unwrap();
         return;

@@ -204,7 +204,7 @@ impl Printer {
                     line.decision,
                     line.reason.as_deref().unwrap_or("-"),
                     line.phone_e164.as_deref().unwrap_or("-"),
-                    clip(line.local_time.as_deref().unwrap_or("-"), 25),
+                    clip(&table_time(line), 25),
                     line.segments
                         .map(|s| s.to_string())
                         .unwrap_or_else(|| "-".into()),
@@ -221,6 +221,25 @@ impl Printer {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             r => Ok(r?),
         }
+    }
+}
+
+/// The local time for the table: RFC 3339 for one zone; "05:46..13:46 US:*" for every zone of a
+/// country, which is too long to show whole.
+fn table_time(line: &Line) -> String {
+    match line.local_time.as_deref() {
+        None => "-".into(),
+        Some(t) => match t.split_once("..") {
+            Some((a, b)) if a.len() >= 16 && b.len() >= 16 => {
+                format!(
+                    "{}..{} {}",
+                    &a[11..16],
+                    &b[11..16],
+                    line.zone.as_deref().unwrap_or("")
+                )
+            }
+            _ => t.to_string(),
+        },
     }
 }
 
