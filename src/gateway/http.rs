@@ -263,8 +263,11 @@ fn describe(e: &ureq::Error) -> String {
 /// `Retry-After` as seconds or an HTTP date.
 pub fn parse_retry_after(v: &str) -> Option<Duration> {
     let v = v.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs.min(24 * 3600)));
+    // Whole seconds per RFC 9110; Shopify writes fractions ("2.0").
+    if let Ok(secs) = v.parse::<f64>()
+        && secs.is_finite()
+    {
+        return Some(Duration::from_secs_f64(secs.clamp(0.0, 24.0 * 3600.0)));
     }
     let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
@@ -396,6 +399,7 @@ mod tests {
             parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
             Some(Duration::ZERO)
         );
+        assert_eq!(parse_retry_after("2.5"), Some(Duration::from_millis(2500)));
         assert_eq!(parse_retry_after("soon"), None);
     }
 

@@ -205,7 +205,8 @@ impl Pages {
                     .map(str::to_string)
             };
             let link = header("link");
-            let retry_after = header("retry-after").and_then(|v| v.trim().parse::<f64>().ok());
+            let retry_after =
+                header("retry-after").and_then(|v| crate::gateway::http::parse_retry_after(&v));
             match status {
                 200..=299 => {
                     let body = resp
@@ -217,8 +218,10 @@ impl Pages {
                     return Ok((body, link));
                 }
                 429 | 500..=599 if tries < 5 => {
-                    let wait = retry_after.unwrap_or(tries as f64).clamp(0.0, 10.0);
-                    std::thread::sleep(Duration::from_secs_f64(wait));
+                    let wait = retry_after
+                        .unwrap_or(Duration::from_secs(tries))
+                        .min(Duration::from_secs(10));
+                    std::thread::sleep(wait);
                 }
                 401 | 403 => {
                     return Err(format!(
