@@ -7,6 +7,7 @@
 //! order already in the ledger is never attributed again.
 
 use crate::model::{E164, Money, Order};
+use crate::rules::orders::match_keys;
 use crate::rules::phone;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
@@ -41,24 +42,17 @@ impl OrderRef {
     }
 
     fn build(o: &Order, default_region: &str, with_phone: bool) -> OrderRef {
-        let mut keys = Vec::with_capacity(4);
-        if let Some(c) = &o.cart_id {
-            keys.push(format!("cart:{c}"));
-        }
-        if let Some(c) = &o.customer_id {
-            keys.push(format!("customer:{c}"));
-        }
-        if let Some(p) = o
+        let phone = o
             .phone
             .as_deref()
             .filter(|_| with_phone)
-            .and_then(|p| phone::normalize(p, default_region).ok())
-        {
-            keys.push(format!("phone:{}", p.e164));
-        }
-        if let Some(e) = email_key(o.email.as_deref()) {
-            keys.push(e);
-        }
+            .and_then(|p| phone::normalize(p, default_region).ok());
+        let keys = match_keys(
+            o.cart_id.as_deref(),
+            o.customer_id.as_deref(),
+            phone.as_ref().map(|p| &p.e164),
+            o.email.as_deref(),
+        );
         OrderRef {
             order_id: o.order_id.clone(),
             total: o.total,
@@ -115,25 +109,17 @@ impl Wanted {
     }
 }
 
-fn email_key(email: Option<&str>) -> Option<String> {
-    email
-        .map(|e| e.trim().to_lowercase())
-        .filter(|e| !e.is_empty())
-        .map(|e| format!("email:{e}"))
-}
-
 /// Match keys in priority order: when one order matches by several, the most specific is recorded.
 const KEY_ORDER: &[&str] = &["cart", "customer", "phone", "email"];
 
 impl Candidate {
     fn keys(&self) -> Vec<String> {
-        let mut keys = vec![format!("cart:{}", self.cart_id)];
-        if let Some(c) = self.customer_id.as_deref().filter(|c| !c.is_empty()) {
-            keys.push(format!("customer:{c}"));
-        }
-        keys.push(format!("phone:{}", self.phone));
-        keys.extend(email_key(self.email.as_deref()));
-        keys
+        match_keys(
+            Some(&self.cart_id),
+            self.customer_id.as_deref(),
+            Some(&self.phone),
+            self.email.as_deref(),
+        )
     }
 }
 

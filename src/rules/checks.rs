@@ -167,16 +167,12 @@ fn opted_out(ctx: &Ctx<'_>, facts: &Facts) -> Verdict {
 }
 
 fn ordered_since(cart: &Cart, ctx: &Ctx<'_>, facts: &Facts) -> Verdict {
-    let mut keys = vec![format!("cart:{}", cart.cart_id)];
-    if let Some(c) = &cart.customer_id {
-        keys.push(format!("customer:{c}"));
-    }
-    if let Some(p) = facts.valid_phone() {
-        keys.push(format!("phone:{}", p.e164));
-    }
-    if let Some(e) = &cart.email {
-        keys.push(format!("email:{}", e.trim().to_lowercase()));
-    }
+    let keys = super::orders::match_keys(
+        Some(&cart.cart_id),
+        cart.customer_id.as_deref(),
+        facts.valid_phone().map(|p| &p.e164),
+        cart.email.as_deref(),
+    );
     match ctx.orders.first_between(&keys, cart.updated_at, ctx.now) {
         Some((t, key)) => fail(format!("order by the same {key} at {}", utc_string(t))),
         None if ctx.orders.len == 0 => pass("no orders source"),

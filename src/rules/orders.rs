@@ -2,9 +2,31 @@
 //! for the `ordered_since` rule. Built once per run from the optional orders source.
 
 use super::phone;
-use crate::model::Order;
+use crate::model::{E164, Order};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+
+/// The keys by which an order and a cart (or a reminder) belong to the same shopper, most specific
+/// first: cart, customer, phone (E.164), email (trimmed, case-insensitive). `send`'s
+/// `ordered_since` and `reconcile`'s attribution both use these, so they agree on who ordered.
+pub fn match_keys(
+    cart_id: Option<&str>,
+    customer_id: Option<&str>,
+    phone: Option<&E164>,
+    email: Option<&str>,
+) -> Vec<String> {
+    let present = |v: Option<&str>| {
+        v.map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let mut keys = Vec::with_capacity(4);
+    keys.extend(present(cart_id).map(|c| format!("cart:{c}")));
+    keys.extend(present(customer_id).map(|c| format!("customer:{c}")));
+    keys.extend(phone.map(|p| format!("phone:{p}")));
+    keys.extend(present(email).map(|e| format!("email:{}", e.to_lowercase())));
+    keys
+}
 
 #[derive(Default, Debug)]
 pub struct OrderIndex {
@@ -16,23 +38,16 @@ pub struct OrderIndex {
 
 impl OrderIndex {
     pub fn add(&mut self, order: &Order, default_region: &str) {
-        let mut keys = Vec::with_capacity(4);
-        if let Some(c) = &order.cart_id {
-            keys.push(format!("cart:{c}"));
-        }
-        if let Some(c) = &order.customer_id {
-            keys.push(format!("customer:{c}"));
-        }
-        if let Some(p) = order
+        let phone = order
             .phone
             .as_deref()
-            .and_then(|p| phone::normalize(p, default_region).ok())
-        {
-            keys.push(format!("phone:{}", p.e164));
-        }
-        if let Some(e) = &order.email {
-            keys.push(format!("email:{}", e.trim().to_lowercase()));
-        }
+            .and_then(|p| phone::normalize(p, default_region).ok());
+        let keys = match_keys(
+            order.cart_id.as_deref(),
+            order.customer_id.as_deref(),
+            phone.as_ref().map(|p| &p.e164),
+            order.email.as_deref(),
+        );
         for k in keys {
             self.by_key.entry(k).or_default().push(order.created_at);
         }
@@ -53,5 +68,25 @@ impl OrderIndex {
                 Some((*t, k.split(':').next().unwrap_or("")))
             })
             .min_by_key(|(t, _)| *t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn match_keys_skip_blanks_and_fold_email_case() {
+        let phone = E164::from_normalized("+79120000001");
+        assert_eq!(
+            match_keys(
+                Some("c1"),
+                Some(" "),
+                Some(&phone),
+                Some(" Ann@Example.COM ")
+            ),
+            vec!["cart:c1", "phone:+79120000001", "email:ann@example.com"]
+        );
+        assert!(match_keys(None, None, None, Some("")).is_empty());
     }
 }
