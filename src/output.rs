@@ -6,6 +6,7 @@ use crate::cli::Format;
 use crate::ledger::RunCounts;
 use crate::model::utc_string;
 use crate::pipeline::{Decided, Sink};
+use crate::rules::Reason;
 use anyhow::Result;
 use std::io::Write;
 
@@ -264,7 +265,11 @@ impl Outputs<'_> {
         if let Some(p) = self.printer.as_deref_mut() {
             p.print(line)?;
         }
-        let out_of_window = matches!(line.reason.as_deref(), Some("not_abandoned" | "too_old"));
+        let out_of_window = line
+            .reason
+            .as_deref()
+            .and_then(Reason::named)
+            .is_some_and(|r| r.is_out_of_window());
         if let Some(a) = self.audit.as_deref_mut()
             && !out_of_window
         {
@@ -280,19 +285,17 @@ impl Sink for Outputs<'_> {
     }
 }
 
-/// Whether a reason means "maybe later" (counted under deferred).
+/// Whether a reason means "maybe later" (counted under deferred): a rule's deferral, or one of
+/// the reasons the send loop defers with.
 pub fn is_deferral_reason(reason: &str) -> bool {
-    matches!(
-        reason,
-        "too_fresh"
-            | "email_first"
-            | "quiet_hours"
-            | "over_limit"
-            | "gateway_retry"
-            | "gateway_aborted"
-            | "deadline"
-    )
+    match Reason::named(reason) {
+        Some(r) => r.is_deferral(),
+        None => SEND_DEFERRALS.contains(&reason),
+    }
 }
+
+/// Deferrals decided by `send` itself, not by a rule.
+pub const SEND_DEFERRALS: &[&str] = &["gateway_retry", "gateway_aborted", "deadline"];
 
 /// `sent 20, failed 0, deferred 143 (quiet_hours 120, over_limit 23), skipped 812 (...)`.
 pub fn summary(c: &RunCounts, live: bool) -> String {

@@ -63,10 +63,6 @@ impl DeliveryState {
             DeliveryState::Failed => "failed",
         }
     }
-
-    pub fn is_final(&self) -> bool {
-        !matches!(self, DeliveryState::Pending)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

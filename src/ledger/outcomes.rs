@@ -7,7 +7,7 @@ use crate::model::{Currency, E164, Money, Price, utc_string};
 use crate::reconcile::attribution::{Candidate, Match};
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use std::collections::HashSet;
 
 /// A `sent` nudge whose delivery is not final yet.
@@ -238,15 +238,5 @@ impl Ledger {
             });
         }
         Ok(out)
-    }
-
-    /// The first claim time in the ledger, for a report with no `--since`.
-    pub fn first_claim(&self) -> Result<Option<DateTime<Utc>>> {
-        let t: Option<String> = self
-            .conn
-            .query_row("SELECT MIN(claimed_at) FROM nudges", [], |r| r.get(0))
-            .optional()?
-            .flatten();
-        t.as_deref().map(parse_utc).transpose()
     }
 }

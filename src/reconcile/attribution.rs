@@ -36,11 +36,6 @@ pub struct OrderRef {
 }
 
 impl OrderRef {
-    /// Phones are read with the store's default region, as carts are.
-    pub fn from_order(o: &Order, default_region: &str) -> OrderRef {
-        OrderRef::build(o, default_region, true)
-    }
-
     fn build(o: &Order, default_region: &str, with_phone: bool) -> OrderRef {
         let phone = o
             .phone

@@ -70,6 +70,15 @@ impl Reason {
     pub fn is_out_of_window(&self) -> bool {
         matches!(self, Reason::NotAbandoned | Reason::TooOld)
     }
+
+    /// The reason with this name (`"quiet_hours"`), for decisions that travel as text.
+    pub fn named(name: &str) -> Option<Reason> {
+        ORDER
+            .iter()
+            .chain([&Reason::OverLimit])
+            .find(|r| r.as_str() == name)
+            .copied()
+    }
 }
 
 /// The order rules run in. Cheap checks first; the reason of a cart is its first failure.
