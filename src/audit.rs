@@ -37,7 +37,6 @@ pub struct Row {
     pub cart_id: String,
     pub customer_id: String,
     pub phone: String,
-    pub phone_is_e164: bool,
     pub decision: String,
     pub reason: String,
     pub gateway: String,
@@ -112,7 +111,7 @@ impl Audit {
         } else {
             row.phone.clone()
         };
-        let phone = if row.phone_is_e164 || looks_e164(&row.phone) {
+        let phone = if looks_e164(&row.phone) {
             phone
         } else {
             neutralize(&phone)
@@ -168,10 +167,10 @@ pub fn neutralize(cell: &str) -> String {
     }
 }
 
-/// "+" and 8 to 15 digits: a phone number, not a formula.
+/// "+" and 7 to 15 digits (the E.164 range): a phone number, not a formula.
 fn looks_e164(s: &str) -> bool {
     s.strip_prefix('+')
-        .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
+        .is_some_and(|d| (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]

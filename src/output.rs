@@ -72,7 +72,6 @@ impl Line {
                 .phone_e164
                 .clone()
                 .unwrap_or_else(|| self.phone_raw.clone()),
-            phone_is_e164: self.phone_e164.is_some(),
             decision: self.decision.clone(),
             reason: self.reason.clone().unwrap_or_default(),
             gateway: if sent_like {

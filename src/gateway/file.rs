@@ -36,6 +36,10 @@ impl Gateway for FileGateway {
         "file"
     }
 
+    fn paced(&self) -> bool {
+        false
+    }
+
     fn send(&mut self, sms: &Sms<'_>) -> Result<Receipt, GatewayError> {
         let id = format!("file-{}", sms.idempotency_key);
         let line = serde_json::json!({

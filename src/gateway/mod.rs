@@ -79,6 +79,11 @@ pub trait Gateway {
 
     fn send(&mut self, sms: &Sms<'_>) -> Result<Receipt, GatewayError>;
 
+    /// Whether calls are spaced by `gateway.rate_per_second` (a provider's API is; a local file is not).
+    fn paced(&self) -> bool {
+        true
+    }
+
     /// Whether `status` is implemented.
     fn has_status(&self) -> bool {
         false

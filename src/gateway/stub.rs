@@ -48,6 +48,10 @@ impl Gateway for StubGateway {
         "stub"
     }
 
+    fn paced(&self) -> bool {
+        false
+    }
+
     fn send(&mut self, sms: &Sms<'_>) -> Result<Receipt, GatewayError> {
         self.calls += 1;
         let outcome = self

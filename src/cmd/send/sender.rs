@@ -202,10 +202,10 @@ impl Sender<'_> {
         }
     }
 
-    /// Waits so that calls stay under `gateway.rate_per_second` (local gateways are not paced).
+    /// Waits so that calls stay under `gateway.rate_per_second` (for gateways that are paced).
     fn pace(&mut self) {
         let rate = self.settings.gateway.rate_per_second;
-        if rate > 0.0 && !matches!(self.gateway.name(), "file" | "stub") {
+        if rate > 0.0 && self.gateway.paced() {
             let gap = Duration::from_secs_f64(1.0 / rate);
             if let Some(last) = self.last_call {
                 let next = last + gap;
