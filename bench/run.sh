@@ -23,23 +23,35 @@ kind = "file"
 path = "outbox.jsonl"
 TOML
 { cat "$work/cartnudge.toml"; printf '[orders]\nkind = "csv"\npath = "orders.csv"\n'; } > "$work/with-orders.toml"
+sed 's/kind = "csv"/kind = "json"/; s/path = "carts.csv"/path = "carts.json"/' "$work/cartnudge.toml" > "$work/json.toml"
+sed 's/kind = "csv"/kind = "jsonl"/; s/path = "carts.csv"/path = "carts.jsonl"/' "$work/cartnudge.toml" > "$work/jsonl.toml"
 now=2026-11-22T07:30:00Z   # inside the hour every Russian zone allows
 sizes=("${@:-100000 1000000}")
 for n in ${sizes[@]}; do
   target/release/examples/gen_carts "$n" > "$work/carts.csv"
   size=$(du -h "$work/carts.csv" | cut -f1)
   target/release/examples/gen_carts "$n" orders > "$work/orders.csv"
-  for cmd in "scan --format csv" "send --dry-run -q" "send -q --limit 20" "send -q --limit 20 +orders"; do
+  target/release/examples/gen_carts "$n" json > "$work/carts.json"
+  sed '1d;$d;s/},$/}/' "$work/carts.json" > "$work/carts.jsonl"
+  for cmd in "scan --format csv" "send --dry-run -q" "send -q --limit 20" "send -q --limit 20 +orders" "send -q --limit 20 +json" "send -q --limit 20 +jsonl"; do
     cfg="$work/cartnudge.toml"
     if [[ $cmd == *"+orders" ]]; then
       cmd=${cmd% +orders}
       cfg="$work/with-orders.toml"
+    elif [[ $cmd == *"+json" ]]; then
+      cmd=${cmd% +json}
+      cfg="$work/json.toml"
+    elif [[ $cmd == *"+jsonl" ]]; then
+      cmd=${cmd% +jsonl}
+      cfg="$work/jsonl.toml"
     fi
     rm -rf "$work/audit" "$work/cartnudge.db"* "$work/outbox.jsonl"
     /usr/bin/time -f "%e %M" -o "$work/time" $bin --config "$cfg" --now $now $cmd > /dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
     read -r secs kb < "$work/time"
     rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
     [[ $cfg == *with-orders* ]] && cmd="$cmd + $n orders"
+    [[ $cfg == */json.toml ]] && cmd="$cmd (JSON array)"
+    [[ $cfg == */jsonl.toml ]] && cmd="$cmd (JSON Lines)"
     printf '%-9s %-6s %-34s %7ss %10s carts/s  peak RSS %6.1f MiB\n' "$n" "$size" "$cmd" "$secs" "$rate" "$(awk -v k="$kb" 'BEGIN{print k/1024}')"
   done
 done

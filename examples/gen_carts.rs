@@ -1,6 +1,7 @@
 //! Writes a large, deterministic cart export to stdout for benchmarks:
 //!   cargo run --release --example gen_carts -- 1000000 > /tmp/carts.csv
 //!   cargo run --release --example gen_carts -- 1000000 orders > /tmp/orders.csv  (a year of orders)
+//!   cargo run --release --example gen_carts -- 1000000 json > /tmp/carts.json     (one JSON array)
 //! Carts spread their last activity over the 90 days before 2026-11-22T12:00:00Z (so, as in a
 //! real export, most are too old), 60% with consent, phones unique per cart, customers in a few
 //! zones. Pure std: a fixed linear congruential generator makes every run identical.
@@ -53,7 +54,12 @@ fn main() {
         w.flush().unwrap();
         return;
     }
-    writeln!(w, "cart_id,customer_id,name,email,phone,total,currency,items_count,updated_at,consent,timezone,status").unwrap();
+    let json = std::env::args().nth(2).as_deref() == Some("json");
+    if json {
+        writeln!(w, "[").unwrap();
+    } else {
+        writeln!(w, "cart_id,customer_id,name,email,phone,total,currency,items_count,updated_at,consent,timezone,status").unwrap();
+    }
     for i in 0..n {
         let idle = (next() % (90 * 24 * 3600)) as i64;
         let t = chrono_like(now - idle);
@@ -63,14 +69,24 @@ fn main() {
         let zone = ZONES[(next() % ZONES.len() as u64) as usize];
         let name = NAMES[(next() % NAMES.len() as u64) as usize];
         let status = if next() % 20 == 0 { "ordered" } else { "" };
+        let (customer, phone, items) = (i / 2, i % 10_000_000, 1 + next() % 5);
+        if json {
+            let sep = if i + 1 < n { "," } else { "" };
+            writeln!(
+                w,
+                r#"{{"cart_id":"q{i}","customer_id":"c{customer}","name":"{name}","email":"{name}{i}@example.ru","phone":"+7912{phone:07}","total":"{total}.{kopecks:02}","currency":"RUB","items_count":{items},"updated_at":"{t}","consent":{consent},"timezone":"{zone}","status":"{status}"}}{sep}"#
+            )
+            .unwrap();
+            continue;
+        }
         writeln!(
             w,
-            "q{i},c{},{name},{name}{i}@example.ru,+7912{:07},{total}.{kopecks:02},RUB,{},{t},{consent},{zone},{status}",
-            i / 2,
-            i % 10_000_000,
-            1 + next() % 5
+            "q{i},c{customer},{name},{name}{i}@example.ru,+7912{phone:07},{total}.{kopecks:02},RUB,{items},{t},{consent},{zone},{status}"
         )
         .unwrap();
+    }
+    if json {
+        writeln!(w, "]").unwrap();
     }
     w.flush().unwrap();
 }

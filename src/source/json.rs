@@ -6,6 +6,7 @@
 //! a syntax error inside an array ends the read there (nothing after it can be trusted), reported
 //! with its line.
 
+use super::batch;
 use super::pick::PathMap;
 use super::{RowError, Rows};
 use crate::model::Location;
@@ -16,7 +17,6 @@ use serde_json::Value;
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 type Item = Result<(u64, Value), RowError>;
 /// Row errors met before the first good record, and that record (line, document).
@@ -32,25 +32,32 @@ pub fn open(
     required: &[&str],
 ) -> Result<Rows> {
     let (input, name) = super::open_input(s, "a JSON export")?;
-    let (tx, rx) = sync_channel::<Item>(256);
-    let label = name.clone();
     let lines = s.kind == "jsonl";
-    std::thread::spawn(move || {
-        let mut reader = BufReader::with_capacity(256 * 1024, input);
-        skip_bom(&mut reader);
-        if lines {
-            read_lines(reader, &label, &tx)
-        } else {
-            read_array(reader, &label, &tx)
-        }
-    });
-    let (leading, first) = first_record(&rx, &name, lines)?;
+    let mut reader = BufReader::with_capacity(256 * 1024, input);
+    skip_bom(&mut reader);
+    // JSON Lines parse line by line right here, as CSV does; an array needs serde's streaming
+    // deserializer to own the reader, so it runs on a thread and hands records over in batches.
+    let mut records: Box<dyn Iterator<Item = Item> + Send> = if lines {
+        Box::new(Lines {
+            reader,
+            buf: Vec::new(),
+            line: 0,
+            name: name.clone(),
+            done: false,
+        })
+    } else {
+        let (mut tx, rx) = batch::channel::<Item>(4);
+        let label = name.clone();
+        std::thread::spawn(move || read_array(reader, &label, &mut tx));
+        Box::new(rx)
+    };
+    let (leading, first) = first_record(&mut records, &name, lines)?;
     let map = match &first {
         Some((_, doc)) => PathMap::new(doc, s, fields, required, &name)?,
         None => PathMap::new(&Value::Object(Default::default()), s, fields, &[], &name)?,
     };
     let head = leading.into_iter().map(Err).chain(first.map(Ok));
-    let rows = head.chain(rx).map(move |item| {
+    let rows = head.chain(records).map(move |item| {
         let (line, doc) = item?;
         map.row(
             Location {
@@ -65,9 +72,9 @@ pub fn open(
 
 /// Waits for the first good record, keeping the errors before it. For an array, an error before
 /// any record means the file is not an array of objects at all: that stops the run.
-fn first_record(rx: &Receiver<Item>, name: &str, lines: bool) -> Result<Start> {
+fn first_record(rx: &mut dyn Iterator<Item = Item>, name: &str, lines: bool) -> Result<Start> {
     let mut leading = Vec::new();
-    for item in rx.iter() {
+    for item in rx {
         match item {
             Ok(rec) => return Ok((leading, Some(rec))),
             Err(e) if !lines => bail!("cannot read {name} as a JSON array of objects: {e}"),
@@ -93,39 +100,49 @@ fn skip_bom<R: Read>(r: &mut BufReader<R>) {
     }
 }
 
-fn read_lines<R: Read>(mut r: BufReader<R>, name: &str, tx: &SyncSender<Item>) {
-    let mut buf = Vec::new();
-    let mut line = 0u64;
-    loop {
-        buf.clear();
-        line += 1;
-        match r.read_until(b'\n', &mut buf) {
-            Ok(0) => return,
-            Ok(_) => {}
-            Err(e) => {
-                let _ = tx.send(Err(row_err(name, line, format!("read error: {e}"))));
-                return;
+/// JSON Lines: one object per line, parsed as the rules ask for the next record.
+struct Lines<R> {
+    reader: BufReader<R>,
+    buf: Vec<u8>,
+    line: u64,
+    name: String,
+    done: bool,
+}
+
+impl<R: Read> Iterator for Lines<R> {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        let name = self.name.as_str();
+        while !self.done {
+            self.buf.clear();
+            self.line += 1;
+            let line = self.line;
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(row_err(name, line, format!("read error: {e}"))));
+                }
+                Ok(_) if self.buf.iter().all(u8::is_ascii_whitespace) => {}
+                Ok(_) => {
+                    return Some(match serde_json::from_slice::<Value>(&self.buf) {
+                        Ok(v) if v.is_object() => Ok((line, v)),
+                        Ok(_) => Err(row_err(name, line, "is not a JSON object".into())),
+                        Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
+                            let msg = if std::str::from_utf8(&self.buf).is_err() {
+                                "is not valid UTF-8".to_string()
+                            } else {
+                                format!("is not valid JSON: {e}")
+                            };
+                            Err(row_err(name, line, msg))
+                        }
+                        Err(e) => Err(row_err(name, line, e.to_string())),
+                    });
+                }
             }
         }
-        if buf.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let item = match serde_json::from_slice::<Value>(&buf) {
-            Ok(v) if v.is_object() => Ok((line, v)),
-            Ok(_) => Err(row_err(name, line, "is not a JSON object".into())),
-            Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
-                let msg = if std::str::from_utf8(&buf).is_err() {
-                    "is not valid UTF-8".to_string()
-                } else {
-                    format!("is not valid JSON: {e}")
-                };
-                Err(row_err(name, line, msg))
-            }
-            Err(e) => Err(row_err(name, line, e.to_string())),
-        };
-        if tx.send(item).is_err() {
-            return; // the reader stopped early
-        }
+        None
     }
 }
 
@@ -155,7 +172,7 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-fn read_array<R: Read>(r: BufReader<R>, name: &str, tx: &SyncSender<Item>) {
+fn read_array<R: Read>(r: BufReader<R>, name: &str, tx: &mut batch::Sender<Item>) {
     let newlines = Rc::new(Cell::new(0));
     let mut de = serde_json::Deserializer::from_reader(Counting {
         inner: r,
@@ -169,14 +186,14 @@ fn read_array<R: Read>(r: BufReader<R>, name: &str, tx: &SyncSender<Item>) {
         let msg = e
             .to_string()
             .replace("invalid type: map, expected", "found an object, expected");
-        let _ = tx.send(Err(row_err(name, e.line() as u64, msg)));
+        tx.send(Err(row_err(name, e.line() as u64, msg)));
     }
 }
 
 const STOPPED: &str = "reader stopped";
 
 struct Records<'a> {
-    tx: &'a SyncSender<Item>,
+    tx: &'a mut batch::Sender<Item>,
     newlines: Rc<Cell<u64>>,
     name: &'a str,
 }
@@ -207,7 +224,7 @@ impl<'de> Visitor<'de> for Records<'_> {
                     "array element is not a JSON object".into(),
                 ))
             };
-            if self.tx.send(item).is_err() {
+            if !self.tx.send(item) {
                 return Err(serde::de::Error::custom(STOPPED));
             }
         }

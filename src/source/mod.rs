@@ -3,6 +3,7 @@
 //! parsers (`fields`) turns them into `Cart`s and `Order`s, so every kind reads dates, money and
 //! booleans the same way. Rows stream: nothing here holds a whole export in memory.
 
+mod batch;
 pub mod csv;
 pub mod fields;
 pub mod json;

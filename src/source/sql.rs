@@ -1,6 +1,6 @@
 //! What the MySQL and PostgreSQL sources share: the connection URL from the environment (never
 //! echoed), the query, and the worker thread that runs the query in a read-only transaction and
-//! streams whole rows of text over a bounded channel. The column names arrive first so a wrong
+//! streams whole rows of text over a bounded channel, in batches. The column names arrive first so a wrong
 //! mapping stops the run before any row is used, exactly as with a CSV header.
 
 use super::pick::CellMap;
@@ -15,7 +15,7 @@ pub type Cells = Vec<Option<String>>;
 /// The worker's side: send the column names (or why the query did not run) once, then rows.
 pub struct Feed {
     headers: Option<SyncSender<Result<Vec<String>, String>>>,
-    rows: SyncSender<Result<Cells, String>>,
+    rows: super::batch::Sender<Result<Cells, String>>,
 }
 
 impl Feed {
@@ -28,7 +28,7 @@ impl Feed {
     /// False when the reader has stopped and the worker should too.
     pub fn row(&mut self, r: Result<Cells, String>) -> bool {
         debug_assert!(self.headers.is_none(), "rows before the column names");
-        self.rows.send(r).is_ok()
+        self.rows.send(r)
     }
 }
 
@@ -71,7 +71,7 @@ pub fn stream(
     worker: impl FnOnce(&mut Feed) + Send + 'static,
 ) -> Result<Rows> {
     let (htx, hrx) = sync_channel(1);
-    let (rtx, rrx) = sync_channel::<Result<Cells, String>>(1024);
+    let (rtx, rrx) = super::batch::channel::<Result<Cells, String>>(4);
     std::thread::spawn(move || {
         let mut feed = Feed {
             headers: Some(htx),
@@ -92,7 +92,7 @@ pub fn stream(
         &format!("the result of {}.query ({label})", s.table),
     )?;
     let mut line = 0u64;
-    Ok(Box::new(rrx.into_iter().map(move |r| {
+    Ok(Box::new(rrx.map(move |r| {
         line += 1;
         let loc = Location {
             source: label.clone(),

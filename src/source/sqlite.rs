@@ -47,26 +47,32 @@ pub fn open(
         required,
         &format!("the query on {name}"),
     )?;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RawRow, RowError>>(1024);
+    let (mut tx, rx) = super::batch::channel::<Result<RawRow, RowError>>(4);
     let label = format!("{name} (query row)");
     std::thread::spawn(move || {
-        let send_err = |line: u64, message: String| {
-            let _ = tx.send(Err(RowError {
+        let failed = |line: u64, message: String| {
+            Err(RowError {
                 loc: Location {
                     source: label.clone(),
                     line,
                 },
                 column: None,
                 message,
-            }));
+            })
         };
         let mut stmt = match conn.prepare(&query) {
             Ok(s) => s,
-            Err(e) => return send_err(0, e.to_string()),
+            Err(e) => {
+                tx.send(failed(0, e.to_string()));
+                return;
+            }
         };
         let mut rows = match stmt.query([]) {
             Ok(r) => r,
-            Err(e) => return send_err(0, e.to_string()),
+            Err(e) => {
+                tx.send(failed(0, e.to_string()));
+                return;
+            }
         };
         let mut line = 0u64;
         loop {
@@ -74,7 +80,10 @@ pub fn open(
             let row = match rows.next() {
                 Ok(Some(r)) => r,
                 Ok(None) => return,
-                Err(e) => return send_err(line, e.to_string()),
+                Err(e) => {
+                    tx.send(failed(line, e.to_string()));
+                    return;
+                }
             };
             let loc = Location {
                 source: label.clone(),
@@ -118,10 +127,10 @@ pub fn open(
                 Some(e) => Err(e),
                 None => Ok(RawRow { loc, values }),
             };
-            if tx.send(item).is_err() {
+            if !tx.send(item) {
                 return; // the reader stopped early
             }
         }
     });
-    Ok(Box::new(rx.into_iter()))
+    Ok(Box::new(rx))
 }

@@ -223,7 +223,7 @@ fn json_that_is_not_an_array_stops_with_exit_2() {
 /// A big JSON array reads through (a sequence visitor feeding a bounded channel, so the export is
 /// never held whole).
 #[test]
-fn large_json_array_streams() {
+fn large_json_array_yields_every_record() {
     let env = env_with(
         "[source]\nkind = \"json\"\npath = \"big.json\"\ncurrency = \"RUB\"\n[source.columns]\ncart_id = \"id\"\nconsent = \"ok\"\nupdated_at = \"t\"\ntotal = \"sum\"\nphone = \"p\"",
     );

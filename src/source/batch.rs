@@ -1,0 +1,85 @@
+//! The bounded channel between a reader thread (JSON parsing, a SQL cursor) and the rules: rows
+//! travel in batches, so the two threads wake each other once per few hundred rows instead of once
+//! per row. Memory stays bounded: at most `batches` full batches wait in the channel.
+
+use std::sync::mpsc;
+
+const BATCH: usize = 256;
+
+pub fn channel<T: Send>(batches: usize) -> (Sender<T>, Receiver<T>) {
+    let (tx, rx) = mpsc::sync_channel(batches);
+    (
+        Sender {
+            tx,
+            buf: Vec::with_capacity(BATCH),
+        },
+        Receiver {
+            rx,
+            cur: Vec::new().into_iter(),
+        },
+    )
+}
+
+pub struct Sender<T> {
+    tx: mpsc::SyncSender<Vec<T>>,
+    buf: Vec<T>,
+}
+
+impl<T> Sender<T> {
+    /// Queues one item; false when the reading side has stopped and the producer should too.
+    pub fn send(&mut self, item: T) -> bool {
+        self.buf.push(item);
+        self.buf.len() < BATCH || self.flush()
+    }
+
+    /// Hands over what is queued; dropping the sender does this too.
+    pub fn flush(&mut self) -> bool {
+        if self.buf.is_empty() {
+            return true;
+        }
+        let batch = std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH));
+        self.tx.send(batch).is_ok()
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+pub struct Receiver<T> {
+    rx: mpsc::Receiver<Vec<T>>,
+    cur: std::vec::IntoIter<T>,
+}
+
+impl<T> Iterator for Receiver<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        loop {
+            if let Some(item) = self.cur.next() {
+                return Some(item);
+            }
+            self.cur = self.rx.recv().ok()?.into_iter();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_item_arrives_in_order_and_a_stopped_reader_stops_the_producer() {
+        let (mut tx, rx) = super::channel::<u32>(2);
+        let producer = std::thread::spawn(move || (0..1000).all(|i| tx.send(i)));
+        assert_eq!(rx.collect::<Vec<_>>(), (0..1000).collect::<Vec<_>>());
+        assert!(producer.join().unwrap());
+
+        let (mut tx, rx) = super::channel::<u32>(1);
+        drop(rx);
+        assert!(
+            !(0..1000).all(|i| tx.send(i)),
+            "send must report the closed channel"
+        );
+    }
+}
