@@ -1,6 +1,6 @@
 //! The command line (clap derive). Doc comments are the help text.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Abandoned-cart SMS reminders from cron: consent, quiet hours in the recipient's time zone,
@@ -47,13 +47,6 @@ pub enum Command {
     Reconcile(crate::cmd::reconcile::Args),
     /// Report what SMS cost and what it brought back, per currency.
     Report(crate::cmd::report::Args),
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Table,
-    Csv,
-    Json,
 }
 
 fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {

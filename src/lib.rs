@@ -8,6 +8,7 @@ pub mod gateway;
 pub mod ledger;
 pub mod message;
 pub mod model;
+pub mod net;
 pub mod output;
 pub mod pipeline;
 pub mod progress;

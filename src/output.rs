@@ -2,13 +2,20 @@
 //! DESIGN.md §12), the audit sink, and the one-line run summary.
 
 use crate::audit::{self, Audit};
-use crate::cli::Format;
 use crate::ledger::RunCounts;
 use crate::model::utc_string;
 use crate::pipeline::{Decided, Sink};
 use crate::rules::Reason;
 use anyhow::Result;
 use std::io::Write;
+
+/// How a preview or summary is printed.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
 
 /// The printable facts of one decision.
 pub struct Line {

@@ -5,8 +5,9 @@
 
 use crate::ledger::{LedgerView, RunCounts};
 use crate::model::{Cart, Currency};
+use crate::rules::config::OrderBy;
 use crate::rules::{self, Ctx, Decision, Evaluation, Facts, OrderIndex, Reason};
-use crate::settings::{OrderBy, Settings};
+use crate::settings::Settings;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
@@ -103,6 +104,17 @@ impl Batch {
     }
 }
 
+/// The ledger's view without writing: no ledger file means an empty history.
+pub fn read_only_view(
+    settings: &Settings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<LedgerView> {
+    match crate::ledger::Ledger::open_read_only(&settings.ledger_path)? {
+        Some(l) => l.view(settings.rules.history_since(now)),
+        None => Ok(LedgerView::default()),
+    }
+}
+
 /// Loads the orders index for `ordered_since` (empty without an `[orders]` source). Only orders
 /// placed in the last `max_age` can matter (a cart in the rules' window was active since then), so
 /// only those are indexed: memory follows two days of orders, not the shop's order history.
@@ -150,7 +162,9 @@ pub fn run(
 ) -> Result<Batch> {
     let ctx = Ctx {
         now: opts.now,
-        settings,
+        rules: &settings.rules,
+        message: &settings.message,
+        store: &settings.store,
         ledger: view,
         orders,
     };

@@ -3,8 +3,9 @@
 //! secret env vars are set — without sending, and without printing any secret.
 
 use super::{EXIT_INPUT, EXIT_OK, Global};
-use crate::settings::{CART_FIELDS, ORDER_FIELDS, Settings, SourceSettings};
+use crate::settings::Settings;
 use crate::source;
+use crate::source::config::{CART_FIELDS, ORDER_FIELDS};
 use anyhow::Result;
 use std::collections::BTreeMap;
 
@@ -71,14 +72,14 @@ pub fn run(_args: &Args, g: &Global) -> Result<i32> {
 }
 
 /// "carts.csv (csv)" for files; SQL and API sources already say their kind.
-fn labelled(s: &SourceSettings) -> String {
+fn labelled(s: &crate::source::Config) -> String {
     match &s.path {
         Some(_) => format!("{} ({})", source::display_name(s), s.kind),
         None => source::display_name(s),
     }
 }
 
-fn mapping(s: &SourceSettings, fields: &[&str]) -> String {
+fn mapping(s: &crate::source::Config, fields: &[&str]) -> String {
     let mapped: Vec<String> = fields
         .iter()
         .filter_map(|f| {
@@ -156,7 +157,7 @@ fn check_carts(settings: &Settings, r: &mut Report) {
     }
 }
 
-fn check_orders(s: &SourceSettings, r: &mut Report) {
+fn check_orders(s: &crate::source::Config, r: &mut Report) {
     match source::orders(s) {
         Ok(orders) => {
             let (ok, bad) = orders.fold((0u64, 0u64), |(a, b), o| {

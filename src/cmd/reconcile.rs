@@ -5,10 +5,11 @@
 use super::{EXIT_FATAL_GATEWAY, EXIT_OK, EXIT_SOME_FAILED, Global};
 use crate::gateway::{self, Gateway};
 use crate::ledger::{self, Ledger, PendingDelivery};
+use crate::model::parse_duration;
 use crate::model::{Currency, Money};
 use crate::reconcile::attribution::{self, OrderRef, Wanted};
 use crate::reconcile::{delivery, optouts};
-use crate::settings::{Settings, parse_duration};
+use crate::settings::Settings;
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -90,39 +91,39 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
     };
 
     // One transaction: a crash leaves either all of this run's matches and opt-outs or none.
-    ledger.conn.execute_batch("BEGIN IMMEDIATE")?;
-    if let Some(orders) = &orders {
-        let holdout = holdout_ids(&ledger.conn)?;
-        let taken = ledger.recovered_order_ids()?;
-        for m in attribution::attribute(&candidates, orders, settings.attribution_window, &taken) {
-            if !ledger.insert_recovery(&m, g.now)? {
-                continue;
-            }
-            match (m.attributed, holdout.contains(&m.nudge_id)) {
-                (false, _) => summary.converted_before += 1,
-                (true, true) => summary.holdout_conversions += 1,
-                (true, false) => {
-                    summary.recovered += 1;
-                    *summary.revenue.entry(m.amount.currency).or_default() += m.amount.minor;
+    ledger.transaction(|ledger| {
+        if let Some(orders) = &orders {
+            let holdout = ledger.holdout_ids()?;
+            let taken = ledger.recovered_order_ids()?;
+            for m in
+                attribution::attribute(&candidates, orders, settings.attribution_window, &taken)
+            {
+                if !ledger.insert_recovery(&m, g.now)? {
+                    continue;
+                }
+                match (m.attributed, holdout.contains(&m.nudge_id)) {
+                    (false, _) => summary.converted_before += 1,
+                    (true, true) => summary.holdout_conversions += 1,
+                    (true, false) => {
+                        summary.recovered += 1;
+                        *summary.revenue.entry(m.amount.currency).or_default() += m.amount.minor;
+                    }
                 }
             }
         }
-    }
-    for (path, imp) in &imports {
-        let source = format!(
-            "import:{}",
-            path.file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default()
-        );
-        for (phone, at) in &imp.optouts {
-            summary.optouts_added += ledger.add_optout(phone, *at, &source)? as u64;
+        for (path, imp) in &imports {
+            let source = format!(
+                "import:{}",
+                path.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            );
+            for (phone, at) in &imp.optouts {
+                summary.optouts_added += ledger.add_optout(phone, *at, &source)? as u64;
+            }
         }
-    }
-    ledger
-        .conn
-        .execute_batch("COMMIT")
-        .context("cannot commit reconcile results to the ledger")?;
+        Ok(())
+    })?;
 
     let mut code = EXIT_OK;
     if let Some((mut gw, pending)) = lookups {
@@ -167,12 +168,6 @@ fn read_orders(
         }
     }
     Ok(Some(out))
-}
-
-fn holdout_ids(conn: &rusqlite::Connection) -> Result<std::collections::HashSet<i64>> {
-    let mut stmt = conn.prepare("SELECT id FROM nudges WHERE status = 'holdout'")?;
-    let ids = stmt.query_map([], |r| r.get::<_, i64>(0))?;
-    Ok(ids.collect::<rusqlite::Result<_>>()?)
 }
 
 /// A gateway with a status API and the messages to ask it about.
@@ -247,7 +242,7 @@ fn summary_line(s: &Summary) -> String {
         .map(|(c, minor)| {
             format!(
                 "{} {c}",
-                crate::report::figures::grouped(&Money::new(*minor, *c).decimal_string())
+                crate::model::grouped(&Money::new(*minor, *c).decimal_string())
             )
         })
         .collect();

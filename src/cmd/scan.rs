@@ -3,8 +3,8 @@
 //! reason. `--explain CART_ID` shows every rule's verdict for one cart. Writes nothing.
 
 use super::{EXIT_INPUT, EXIT_OK, Global};
-use crate::cli::Format;
-use crate::ledger::{Ledger, LedgerView};
+use crate::ledger::LedgerView;
+use crate::output::Format;
 use crate::output::{Outputs, Printer, summary};
 use crate::pipeline;
 use crate::rules::{self, Ctx, Verdict};
@@ -24,20 +24,9 @@ pub struct Args {
     pub limit: Option<usize>,
 }
 
-/// The ledger's view without writing: no ledger file means an empty history.
-pub fn read_only_view(
-    settings: &Settings,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<LedgerView> {
-    match Ledger::open_read_only(&settings.ledger_path)? {
-        Some(l) => l.view(settings.rules.history_since(now)),
-        None => Ok(LedgerView::default()),
-    }
-}
-
 pub fn run(args: &Args, g: &Global) -> Result<i32> {
     let settings = g.settings()?;
-    let view = read_only_view(&settings, g.now)?;
+    let view = pipeline::read_only_view(&settings, g.now)?;
     let orders = pipeline::load_orders(&settings, g.now, g.quiet)?;
     if let Some(id) = &args.explain {
         return explain(&settings, &view, &orders, id, g);
@@ -81,7 +70,9 @@ fn explain(
 ) -> Result<i32> {
     let ctx = Ctx {
         now: g.now,
-        settings,
+        rules: &settings.rules,
+        message: &settings.message,
+        store: &settings.store,
         ledger: view,
         orders,
     };

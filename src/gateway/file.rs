@@ -3,8 +3,8 @@
 //! fsynced before `send` returns, so a crash never loses a line that the ledger calls `sent`.
 
 use super::{Gateway, GatewayError, Receipt, Sms};
+use crate::gateway::Config;
 use crate::model::utc_string;
-use crate::settings::GatewaySettings;
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::io::Write;
@@ -16,7 +16,7 @@ pub struct FileGateway {
 }
 
 impl FileGateway {
-    pub fn open(cfg: &GatewaySettings) -> Result<FileGateway> {
+    pub fn open(cfg: &Config) -> Result<FileGateway> {
         let path = cfg.path.clone().context("gateway.path is missing; the file gateway needs an outbox file, e.g. path = \"outbox.jsonl\"")?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)

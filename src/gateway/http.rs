@@ -8,8 +8,8 @@
 //! path, a provider echoing our credentials) never reaches a log, the audit or the ledger.
 
 use super::GatewayError;
+use crate::gateway::Config;
 use crate::model::{Currency, Price};
-use crate::settings::GatewaySettings;
 use std::io;
 use std::time::Duration;
 
@@ -57,7 +57,7 @@ impl Scrubber {
         let mut all = Vec::new();
         for s in secrets.iter().filter(|s| !s.is_empty()) {
             all.push(s.to_string());
-            let encoded = crate::message::template::encode(s);
+            let encoded = crate::net::encode(s);
             if encoded != *s {
                 all.push(encoded);
             }
@@ -88,7 +88,7 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new(cfg: &GatewaySettings, scrub: Scrubber) -> Http {
+    pub fn new(cfg: &Config, scrub: Scrubber) -> Http {
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(cfg.timeout))
             .timeout_connect(Some(cfg.connect_timeout.min(cfg.timeout)))
@@ -159,7 +159,7 @@ impl Http {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v));
+        let retry_after = header("retry-after").and_then(|v| crate::net::parse_retry_after(&v));
         let location = header("location").map(|l| self.scrub(&l));
         let bytes = resp
             .body_mut()
@@ -260,24 +260,6 @@ fn describe(e: &ureq::Error) -> String {
     }
 }
 
-/// `Retry-After` as seconds or an HTTP date.
-pub fn parse_retry_after(v: &str) -> Option<Duration> {
-    let v = v.trim();
-    // Whole seconds per RFC 9110; Shopify writes fractions ("2.0").
-    if let Ok(secs) = v.parse::<f64>()
-        && secs.is_finite()
-    {
-        return Some(Duration::from_secs_f64(secs.clamp(0.0, 24.0 * 3600.0)));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(
-        wait.to_std()
-            .unwrap_or(Duration::ZERO)
-            .min(Duration::from_secs(24 * 3600)),
-    )
-}
-
 /// A price written as a JSON string or number, `None` when absent, null or unreadable.
 pub fn json_price(v: Option<&serde_json::Value>, currency: Currency) -> Option<Price> {
     let text = match v? {
@@ -307,7 +289,7 @@ pub fn json_text(v: Option<&serde_json::Value>) -> Option<String> {
 }
 
 /// Base URL without a trailing slash; a config error unless it is http(s).
-pub fn base_url(cfg: &GatewaySettings, default: &str) -> anyhow::Result<String> {
+pub fn base_url(cfg: &Config, default: &str) -> anyhow::Result<String> {
     let url = cfg
         .raw
         .base_url
@@ -346,62 +328,9 @@ pub fn secret(
     })
 }
 
-pub fn basic_auth(user: &str, password: &str) -> String {
-    format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
-}
-
-fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        let cases = [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-        ];
-        for (plain, encoded) in cases {
-            assert_eq!(base64(plain.as_bytes()), encoded);
-        }
-        assert_eq!(basic_auth("AC1", "tok"), "Basic QUMxOnRvaw==");
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        assert_eq!(parse_retry_after("1"), Some(Duration::from_secs(1)));
-        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("2.5"), Some(Duration::from_millis(2500)));
-        assert_eq!(parse_retry_after("soon"), None);
-    }
 
     #[test]
     fn scrubber_removes_raw_and_encoded_secrets() {

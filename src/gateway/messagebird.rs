@@ -4,8 +4,8 @@
 
 use super::http::{self, Body, Http, Reply, Scrubber};
 use super::{EnvLookup, Gateway, GatewayError, Receipt, Sms};
+use crate::gateway::Config;
 use crate::message::Encoding;
-use crate::settings::GatewaySettings;
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 use std::fmt;
@@ -30,7 +30,7 @@ impl fmt::Debug for MessageBird {
 }
 
 impl MessageBird {
-    pub fn new(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<MessageBird> {
+    pub fn new(cfg: &Config, env: EnvLookup<'_>) -> Result<MessageBird> {
         if cfg.test_mode {
             bail!(
                 "messagebird has no validate-only mode, so --gateway-test would send real messages; \

@@ -2,6 +2,8 @@
 //! message, get a `Receipt` or a `GatewayError` that says whether the provider processed it. The send
 //! loop (`cmd::send`) owns retries, rate limiting and the ledger; a gateway only talks to its provider.
 
+pub mod config;
+pub use config::Config;
 mod error;
 pub mod file;
 pub(crate) mod http;
@@ -16,8 +18,8 @@ pub mod webhook;
 pub use error::GatewayError;
 
 use crate::message::Encoding;
+pub use crate::model::DeliveryState;
 use crate::model::{E164, Price};
-use crate::settings::GatewaySettings;
 use anyhow::Result;
 
 /// One message, ready to go.
@@ -42,27 +44,6 @@ pub struct Receipt {
     pub segments: Option<u32>,
     /// Actual price (positive), when the provider says.
     pub price: Option<Price>,
-}
-
-/// Delivery state from a provider's status API (used by `reconcile`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryState {
-    /// Queued, sending or sent: not final yet.
-    Pending,
-    Delivered,
-    Undelivered,
-    Failed,
-}
-
-impl DeliveryState {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            DeliveryState::Pending => "pending",
-            DeliveryState::Delivered => "delivered",
-            DeliveryState::Undelivered => "undelivered",
-            DeliveryState::Failed => "failed",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,7 +90,7 @@ pub fn process_env(name: &str) -> Option<String> {
 
 /// Builds the configured gateway. Missing secrets are a config error (exit 2), raised before any send;
 /// the error names the config key and the env var, never a value.
-pub fn build(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<Box<dyn Gateway>> {
+pub fn build(cfg: &Config, env: EnvLookup<'_>) -> Result<Box<dyn Gateway>> {
     let kind = cfg.kind.as_str();
     let gateway: Box<dyn Gateway> = match kind {
         "file" => Box::new(file::FileGateway::open(cfg)?),
@@ -142,7 +123,7 @@ pub const KINDS: &[&str] = &[
 
 /// Env-var names the configured gateway reads secrets from, as (config key, variable), for `check`
 /// (which says which are missing). A required key left out of the config is `build`'s error.
-pub fn required_env(cfg: &GatewaySettings) -> Vec<(&'static str, String)> {
+pub fn required_env(cfg: &Config) -> Vec<(&'static str, String)> {
     let raw = &cfg.raw;
     let keys: &[(&'static str, &Option<String>)] = match cfg.kind.as_str() {
         "twilio" => &[
@@ -169,7 +150,7 @@ pub fn required_env(cfg: &GatewaySettings) -> Vec<(&'static str, String)> {
 }
 
 /// The currency a provider bills in (`gateway.currency`), for prices it reports without one.
-fn billing_currency(cfg: &GatewaySettings, default: &str) -> Result<crate::model::Currency> {
+fn billing_currency(cfg: &Config, default: &str) -> Result<crate::model::Currency> {
     let code = cfg.raw.currency.as_deref().unwrap_or(default);
     crate::model::Currency::parse(code).map_err(|e| {
         anyhow::anyhow!("gateway.currency `{code}`: {e}; use an ISO 4217 code such as RUB or EUR")

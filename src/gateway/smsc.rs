@@ -4,8 +4,8 @@
 
 use super::http::{self, Body, Http, Reply, Scrubber};
 use super::{EnvLookup, Gateway, GatewayError, Receipt, Sms};
+use crate::gateway::Config;
 use crate::model::Currency;
-use crate::settings::GatewaySettings;
 use anyhow::Result;
 use serde_json::Value;
 use std::fmt;
@@ -35,7 +35,7 @@ impl fmt::Debug for Smsc {
 }
 
 impl Smsc {
-    pub fn new(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<Smsc> {
+    pub fn new(cfg: &Config, env: EnvLookup<'_>) -> Result<Smsc> {
         let raw = &cfg.raw;
         let password = http::secret(
             "password_env",

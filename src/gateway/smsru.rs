@@ -4,8 +4,8 @@
 
 use super::http::{self, Body, Http, Reply, Scrubber};
 use super::{DeliveryState, DeliveryStatus, EnvLookup, Gateway, GatewayError, Receipt, Sms};
+use crate::gateway::Config;
 use crate::model::Currency;
-use crate::settings::GatewaySettings;
 use anyhow::Result;
 use serde_json::Value;
 use std::fmt;
@@ -32,7 +32,7 @@ impl fmt::Debug for SmsRu {
 }
 
 impl SmsRu {
-    pub fn new(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<SmsRu> {
+    pub fn new(cfg: &Config, env: EnvLookup<'_>) -> Result<SmsRu> {
         let api_id = http::secret(
             "api_id_env",
             cfg.raw.api_id_env.as_deref(),
@@ -109,8 +109,8 @@ impl Gateway for SmsRu {
         let url = format!(
             "{}/sms/status?api_id={}&sms_id={}&json=1",
             self.base,
-            crate::message::template::encode(&self.api_id),
-            crate::message::template::encode(provider_id)
+            crate::net::encode(&self.api_id),
+            crate::net::encode(provider_id)
         );
         let reply = self.http.get("sms.ru status", &url, &[])?;
         let json = self.top_level(&reply, "sms.ru status")?;

@@ -4,7 +4,7 @@
 //! every call is appended there as a JSON line, so tests can count what was attempted.
 
 use super::{Gateway, GatewayError, Receipt, Sms};
-use crate::settings::GatewaySettings;
+use crate::gateway::Config;
 use anyhow::{Result, bail};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -26,7 +26,7 @@ pub const OUTCOMES: &[&str] = &[
 ];
 
 impl StubGateway {
-    pub fn new(cfg: &GatewaySettings) -> Result<StubGateway> {
+    pub fn new(cfg: &Config) -> Result<StubGateway> {
         for (phone, outcome) in &cfg.raw.outcomes {
             if !OUTCOMES.contains(&outcome.as_str()) {
                 bail!(

@@ -5,8 +5,8 @@
 
 use super::http::{self, Body, Http, Reply, Scrubber};
 use super::{DeliveryState, DeliveryStatus, EnvLookup, Gateway, GatewayError, Receipt, Sms};
+use crate::gateway::Config;
 use crate::model::Currency;
-use crate::settings::GatewaySettings;
 use anyhow::{Result, bail};
 use std::fmt;
 
@@ -45,7 +45,7 @@ impl fmt::Debug for Twilio {
 }
 
 impl Twilio {
-    pub fn new(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<Twilio> {
+    pub fn new(cfg: &Config, env: EnvLookup<'_>) -> Result<Twilio> {
         if cfg.test_mode {
             bail!(
                 "twilio has no validate-only mode, so --gateway-test would send real messages; \
@@ -89,7 +89,7 @@ impl Twilio {
                 "gateway.from (a Twilio number or sender id) or gateway.messaging_service_sid is required"
             ),
         };
-        let auth = http::basic_auth(&user, &token);
+        let auth = crate::net::basic_auth(&user, &token);
         let scrub = Scrubber::new(&[&account_sid, &token, &user, &auth]);
         Ok(Twilio {
             http: Http::new(cfg, scrub),

@@ -4,9 +4,9 @@
 
 use super::http::{self, Body, Http, Scrubber};
 use super::{EnvLookup, Gateway, GatewayError, Receipt, Sms};
+use crate::gateway::Config;
 use crate::message::Encoding;
 use crate::model::{Currency, Price};
-use crate::settings::GatewaySettings;
 use anyhow::{Result, bail};
 use serde_json::Value;
 use std::fmt;
@@ -34,7 +34,7 @@ impl fmt::Debug for Vonage {
 }
 
 impl Vonage {
-    pub fn new(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<Vonage> {
+    pub fn new(cfg: &Config, env: EnvLookup<'_>) -> Result<Vonage> {
         if cfg.test_mode {
             bail!(
                 "vonage has no validate-only mode, so --gateway-test would send real messages; leave it off for vonage"

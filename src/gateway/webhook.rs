@@ -5,7 +5,7 @@
 
 use super::http::{self, Body, Http, Scrubber};
 use super::{EnvLookup, Gateway, GatewayError, Receipt, Sms};
-use crate::settings::GatewaySettings;
+use crate::gateway::Config;
 use anyhow::{Result, bail};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -27,7 +27,7 @@ impl fmt::Debug for Webhook {
 }
 
 impl Webhook {
-    pub fn new(cfg: &GatewaySettings, env: EnvLookup<'_>) -> Result<Webhook> {
+    pub fn new(cfg: &Config, env: EnvLookup<'_>) -> Result<Webhook> {
         if cfg.test_mode {
             bail!(
                 "the webhook gateway has no validate-only mode, so --gateway-test would send real messages"

@@ -6,9 +6,9 @@
 mod migrations;
 mod outcomes;
 
-pub use outcomes::{NudgeRow, PendingDelivery, RecoveryRow, RunRow};
+pub use outcomes::{NudgeRow, OpenNudge, PendingDelivery, Recovery, RecoveryRow, RunRow};
 
-use crate::model::{E164, utc_string};
+use crate::model::{E164, NudgeStatus, utc_string};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -17,7 +17,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 pub struct Ledger {
-    pub conn: Connection,
+    conn: Connection,
     path: PathBuf,
 }
 
@@ -182,6 +182,39 @@ impl Ledger {
         Ok(())
     }
 
+    /// The SQLite connection, for tests that seed or inspect rows directly. Commands go through
+    /// the methods above, which own every statement.
+    #[doc(hidden)]
+    pub fn connection(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Runs `f` in one immediate transaction: a crash or an error leaves all of its writes or none.
+    pub fn transaction<T>(&self, f: impl FnOnce(&Ledger) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match f(self) {
+            Ok(v) => {
+                self.conn.execute_batch("COMMIT").with_context(|| {
+                    format!("cannot commit to the ledger {}", self.path.display())
+                })?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// Ids of the holdout rows (the control group).
+    pub fn holdout_ids(&self) -> Result<std::collections::HashSet<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM nudges WHERE status = 'holdout'")?;
+        let ids = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The rules' view: every cart ever recorded, opt-outs, and the phones messaged since `since`
     /// (the longer of the cooldown and a day: older sends cannot matter).
     pub fn view(&self, since: DateTime<Utc>) -> Result<LedgerView> {
@@ -258,7 +291,7 @@ impl Ledger {
 
     /// Commits a row for this cart before the gateway is called (`claimed`), or the control group's
     /// record (`holdout`). Fails if the cart already has a row: the UNIQUE key is the last guard.
-    pub fn insert_nudge(&self, n: &NewNudge<'_>, status: &str) -> Result<i64> {
+    pub fn insert_nudge(&self, n: &NewNudge<'_>, status: NudgeStatus) -> Result<i64> {
         self.conn
             .execute(
                 "INSERT INTO nudges (run_id, cart_id, customer_id, phone, email, country, status, gateway, encoding, \
@@ -271,7 +304,7 @@ impl Ledger {
                     n.phone.as_str(),
                     n.email,
                     n.country,
-                    status,
+                    status.as_str(),
                     n.gateway,
                     n.encoding,
                     n.segments,
@@ -310,11 +343,11 @@ impl Ledger {
     }
 
     /// `failed` or `unknown`, with the provider's code and text.
-    pub fn mark_error(&self, id: i64, status: &str, code: &str, text: &str) -> Result<()> {
-        debug_assert!(status == "failed" || status == "unknown");
+    pub fn mark_error(&self, id: i64, status: NudgeStatus, code: &str, text: &str) -> Result<()> {
+        debug_assert!(matches!(status, NudgeStatus::Failed | NudgeStatus::Unknown));
         self.conn.execute(
             "UPDATE nudges SET status = ?2, error_code = ?3, error_text = ?4 WHERE id = ?1",
-            params![id, status, code, text],
+            params![id, status.as_str(), code, text],
         )?;
         Ok(())
     }
@@ -428,10 +461,10 @@ mod tests {
         let now = parse_utc("2026-11-22T12:00:00Z").unwrap();
         let phone = E164::from_normalized("+79120000001");
         let id = l
-            .insert_nudge(&nudge("c1", &phone, now), "claimed")
+            .insert_nudge(&nudge("c1", &phone, now), NudgeStatus::Claimed)
             .unwrap();
         assert!(
-            l.insert_nudge(&nudge("c1", &phone, now), "claimed")
+            l.insert_nudge(&nudge("c1", &phone, now), NudgeStatus::Claimed)
                 .is_err(),
             "second row for one cart"
         );

@@ -4,11 +4,36 @@
 use super::{Ledger, parse_utc};
 use crate::gateway::DeliveryState;
 use crate::model::{Currency, E164, Money, Price, utc_string};
-use crate::reconcile::attribution::{Candidate, Match};
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 use std::collections::HashSet;
+
+/// A ledger row still waiting for its order.
+#[derive(Debug, Clone)]
+pub struct OpenNudge {
+    pub nudge_id: i64,
+    pub cart_id: String,
+    pub customer_id: Option<String>,
+    pub phone: E164,
+    pub email: Option<String>,
+    /// Send time (`sent_at`; `claimed_at` for unknown and holdout rows).
+    pub at: DateTime<Utc>,
+    pub cart_updated_at: DateTime<Utc>,
+}
+
+/// A recovery to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recovery {
+    pub nudge_id: i64,
+    pub order_id: String,
+    pub amount: Money,
+    pub ordered_at: DateTime<Utc>,
+    /// cart | customer | phone | email
+    pub key: &'static str,
+    /// true: within the window after the send; false: the cart converted before the reminder.
+    pub attributed: bool,
+}
 
 /// A `sent` nudge whose delivery is not final yet.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +90,7 @@ fn price(micros: Option<i64>, currency: Option<String>) -> Result<Option<Price>>
 
 impl Ledger {
     /// Sent, unknown and holdout nudges that have no recovery recorded yet.
-    pub fn attribution_candidates(&self) -> Result<Vec<Candidate>> {
+    pub fn attribution_candidates(&self) -> Result<Vec<OpenNudge>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, cart_id, customer_id, phone, email, status, sent_at, claimed_at, cart_updated_at FROM nudges n \
              WHERE status IN ('sent', 'unknown', 'holdout') \
@@ -84,7 +109,7 @@ impl Ledger {
                 (_, Some(s)) => s,
             };
             let ctx = || format!("ledger nudge for cart {cart_id}");
-            out.push(Candidate {
+            out.push(OpenNudge {
                 nudge_id: r.get(0)?,
                 customer_id: r.get(2)?,
                 phone: E164::from_normalized(r.get::<_, String>(3)?),
@@ -105,7 +130,7 @@ impl Ledger {
     }
 
     /// Records a match; `false` when the order was already attributed (the UNIQUE key decides).
-    pub fn insert_recovery(&self, m: &Match, at: DateTime<Utc>) -> Result<bool> {
+    pub fn insert_recovery(&self, m: &Recovery, at: DateTime<Utc>) -> Result<bool> {
         let n = self.conn.execute(
             "INSERT OR IGNORE INTO recoveries (nudge_id, order_id, amount_minor, currency, ordered_at, match_key, attributed, recorded_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -2,13 +2,14 @@
 //! link, the opt-out suffix, optional GSM normalization, and the GSM 03.38 segment count that decides
 //! the price and the `message_too_long` rule.
 
+pub mod config;
+pub use config::Config;
 pub mod segments;
 pub mod template;
 
 pub use segments::{Encoding, SegmentCount};
 
 use crate::model::{Cart, Price};
-use crate::settings::{MessageSettings, Settings};
 
 /// A rendered message with what it costs to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,11 +20,7 @@ pub struct Rendered {
     pub est_cost: Option<Price>,
 }
 
-pub fn render(cart: &Cart, settings: &Settings) -> Rendered {
-    render_with(cart, &settings.message, &settings.store.name)
-}
-
-pub fn render_with(cart: &Cart, m: &MessageSettings, store: &str) -> Rendered {
+pub fn render(cart: &Cart, m: &Config, store: &str) -> Rendered {
     let link = template::link(cart, m);
     let name = cart
         .name

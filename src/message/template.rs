@@ -1,8 +1,8 @@
 //! `{variable}` templates for the message text and the link. Unknown variables are config errors,
 //! found when the config is read, not when the first customer gets a text with `{nmae}` in it.
 
+use crate::message::Config;
 use crate::model::Cart;
-use crate::settings::MessageSettings;
 use anyhow::{Result, bail};
 
 pub const MESSAGE_VARS: &[&str] = &["name", "total", "items_count", "link", "store"];
@@ -68,10 +68,10 @@ pub fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
 
 /// The cart's link: its own recovery URL (with UTM parameters added) when the source has one,
 /// else the link template with the cart id (and the token, when the source's link is a token).
-pub fn link(cart: &Cart, m: &MessageSettings) -> String {
+pub fn link(cart: &Cart, m: &Config) -> String {
     let utm = format!(
         "utm_source=sms&utm_medium=abandoned_cart&utm_campaign={}",
-        encode(&m.campaign)
+        crate::net::encode(&m.campaign)
     );
     if let Some(url) = cart
         .link
@@ -85,26 +85,14 @@ pub fn link(cart: &Cart, m: &MessageSettings) -> String {
         return format!("{url}{sep}{utm}");
     }
     fill(&m.link, |var| match var {
-        "cart_id" => Some(encode(&cart.cart_id)),
-        "campaign" => Some(encode(&m.campaign)),
-        "token" => Some(encode(cart.link.as_deref().unwrap_or(""))),
-        "customer_id" => Some(encode(cart.customer_id.as_deref().unwrap_or(""))),
+        "cart_id" => Some(crate::net::encode(&cart.cart_id)),
+        "campaign" => Some(crate::net::encode(&m.campaign)),
+        "token" => Some(crate::net::encode(cart.link.as_deref().unwrap_or(""))),
+        "customer_id" => Some(crate::net::encode(
+            cart.customer_id.as_deref().unwrap_or(""),
+        )),
         _ => None,
     })
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters (links, and the HTTP gateways'
-/// query strings).
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -124,6 +112,6 @@ mod tests {
     fn fills() {
         let out = fill("{a}-{{x}}-{b}", |v| Some(v.to_uppercase()));
         assert_eq!(out, "A-{x}-B");
-        assert_eq!(encode("a b/ц"), "a%20b%2F%D1%86");
+        assert_eq!(crate::net::encode("a b/ц"), "a%20b%2F%D1%86");
     }
 }

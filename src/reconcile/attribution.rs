@@ -6,24 +6,12 @@
 //! their reference time, so an order that two nudges could claim goes to the earliest one, and an
 //! order already in the ledger is never attributed again.
 
-use crate::model::{E164, Money, Order};
+pub use crate::ledger::{OpenNudge, Recovery};
+use crate::model::{Money, Order};
 use crate::rules::orders::match_keys;
 use crate::rules::phone;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
-
-/// A ledger row still waiting for its order.
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    pub nudge_id: i64,
-    pub cart_id: String,
-    pub customer_id: Option<String>,
-    pub phone: E164,
-    pub email: Option<String>,
-    /// Send time (`sent_at`; `claimed_at` for unknown and holdout rows).
-    pub at: DateTime<Utc>,
-    pub cart_updated_at: DateTime<Utc>,
-}
 
 /// One order, reduced to what matching needs.
 #[derive(Debug, Clone)]
@@ -73,11 +61,11 @@ fn tail(digits: &str) -> &str {
 }
 
 impl Wanted {
-    pub fn new(candidates: &[Candidate]) -> Wanted {
+    pub fn new(candidates: &[OpenNudge]) -> Wanted {
         let mut keys = HashSet::new();
         let mut phone_tails = HashSet::new();
         for c in candidates {
-            keys.extend(c.keys());
+            keys.extend(nudge_keys(c));
             phone_tails.insert(tail(c.phone.digits()).to_string());
         }
         let since = candidates.iter().map(|c| c.cart_updated_at).min();
@@ -104,40 +92,25 @@ impl Wanted {
     }
 }
 
-/// Match keys in priority order: when one order matches by several, the most specific is recorded.
+/// Recovery keys in priority order: when one order matches by several, the most specific is recorded.
 const KEY_ORDER: &[&str] = &["cart", "customer", "phone", "email"];
 
-impl Candidate {
-    fn keys(&self) -> Vec<String> {
-        match_keys(
-            Some(&self.cart_id),
-            self.customer_id.as_deref(),
-            Some(&self.phone),
-            self.email.as_deref(),
-        )
-    }
-}
-
-/// A recovery to record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Match {
-    pub nudge_id: i64,
-    pub order_id: String,
-    pub amount: Money,
-    pub ordered_at: DateTime<Utc>,
-    /// cart | customer | phone | email
-    pub key: &'static str,
-    /// true: within the window after the send; false: the cart converted before the reminder.
-    pub attributed: bool,
+fn nudge_keys(c: &OpenNudge) -> Vec<String> {
+    match_keys(
+        Some(&c.cart_id),
+        c.customer_id.as_deref(),
+        Some(&c.phone),
+        c.email.as_deref(),
+    )
 }
 
 /// Matches candidates to orders. `taken` holds order ids the ledger already attributed.
 pub fn attribute(
-    candidates: &[Candidate],
+    candidates: &[OpenNudge],
     orders: &[OrderRef],
     window: Duration,
     taken: &HashSet<String>,
-) -> Vec<Match> {
+) -> Vec<Recovery> {
     let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, o) in orders.iter().enumerate() {
         for k in &o.keys {
@@ -145,11 +118,11 @@ pub fn attribute(
         }
     }
     let mut used: HashSet<&str> = taken.iter().map(String::as_str).collect();
-    let mut order: Vec<&Candidate> = candidates.iter().collect();
+    let mut order: Vec<&OpenNudge> = candidates.iter().collect();
     order.sort_by(|a, b| a.at.cmp(&b.at).then(a.nudge_id.cmp(&b.nudge_id)));
     let mut out = Vec::new();
     for c in order {
-        let keys = c.keys();
+        let keys = nudge_keys(c);
         // Every order this nudge could claim, with the best key it matches by.
         let mut found: HashMap<usize, &'static str> = HashMap::new();
         for k in &keys {
@@ -189,7 +162,7 @@ pub fn attribute(
         };
         let o = &orders[hit.0];
         used.insert(o.order_id.as_str());
-        out.push(Match {
+        out.push(Recovery {
             nudge_id: c.nudge_id,
             order_id: o.order_id.clone(),
             amount: o.total,
@@ -204,14 +177,14 @@ pub fn attribute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Currency;
+    use crate::model::{Currency, E164};
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
-    fn cand(id: i64, cart: &str, phone: &str, at: &str) -> Candidate {
-        Candidate {
+    fn cand(id: i64, cart: &str, phone: &str, at: &str) -> OpenNudge {
+        OpenNudge {
             nudge_id: id,
             cart_id: cart.into(),
             customer_id: None,

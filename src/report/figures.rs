@@ -4,6 +4,7 @@
 
 use super::stats::{self, Difference};
 use crate::ledger::{NudgeRow, RunRow};
+pub use crate::model::grouped;
 use crate::model::{Currency, Money, Price};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -362,29 +363,6 @@ fn div_round_i128(a: i128, b: i128) -> i128 {
         q + a.signum() * b.signum()
     } else {
         q
-    }
-}
-
-/// "1240.00" → "1,240.00", for tables read by people (JSON and CSV keep the plain form).
-pub fn grouped(decimal: &str) -> String {
-    let (sign, rest) = decimal
-        .strip_prefix('-')
-        .map(|r| ("-", r))
-        .unwrap_or(("", decimal));
-    let (int, frac) = rest
-        .split_once('.')
-        .map(|(i, f)| (i, Some(f)))
-        .unwrap_or((rest, None));
-    let mut out = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
     }
 }
 

@@ -5,7 +5,7 @@ use super::phone::{self, strict_us_state};
 use super::zones::{RecipientZone, recipient_zone};
 use super::{Ctx, Facts, Reason, Verdict};
 use crate::model::{Cart, utc_string};
-use crate::settings::MultiZone;
+use crate::rules::config::MultiZone;
 use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
@@ -71,7 +71,7 @@ fn age(cart: &Cart, ctx: &Ctx<'_>) -> chrono::Duration {
 }
 
 fn too_old(cart: &Cart, ctx: &Ctx<'_>) -> Verdict {
-    let max = ctx.settings.rules.max_age;
+    let max = ctx.rules.max_age;
     if age(cart, ctx) > max {
         fail(format!(
             "last activity {} is more than {} ago",
@@ -84,7 +84,7 @@ fn too_old(cart: &Cart, ctx: &Ctx<'_>) -> Verdict {
 }
 
 fn too_fresh(cart: &Cart, ctx: &Ctx<'_>) -> Verdict {
-    let min = ctx.settings.rules.min_delay;
+    let min = ctx.rules.min_delay;
     if age(cart, ctx) < min {
         fail(format!(
             "last activity {}; eligible from {}",
@@ -108,7 +108,7 @@ fn no_consent(cart: &Cart) -> Verdict {
 }
 
 fn below_min_value(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
-    match ctx.settings.rules.min_cart_value.get(&cart.total.currency) {
+    match ctx.rules.min_cart_value.get(&cart.total.currency) {
         None => {
             facts.missing_threshold = Some(cart.total.currency);
             fail(format!(
@@ -136,10 +136,7 @@ pub fn parse_phone<'f>(
     facts: &'f mut Facts,
 ) -> &'f Result<phone::Phone, String> {
     facts.phone.get_or_insert_with(|| {
-        let region = cart
-            .country
-            .as_deref()
-            .unwrap_or(&ctx.settings.store.default_region);
+        let region = cart.country.as_deref().unwrap_or(&ctx.store.default_region);
         phone::normalize(cart.phone.as_deref().unwrap_or(""), region)
     })
 }
@@ -181,7 +178,7 @@ fn ordered_since(cart: &Cart, ctx: &Ctx<'_>, facts: &Facts) -> Verdict {
 }
 
 fn email_first(cart: &Cart, ctx: &Ctx<'_>) -> Verdict {
-    let Some(wait) = ctx.settings.rules.email_first else {
+    let Some(wait) = ctx.rules.email_first else {
         return pass("off");
     };
     match (cart.email_sent_at, cart.email_opened_at) {
@@ -208,7 +205,7 @@ fn country_rule<'s>(
     country: Option<&str>,
     facts: &Facts,
 ) -> (Option<&'s CountryRule>, Option<&'s CountryRule>) {
-    let rules = &ctx.settings.rules.country;
+    let rules = &ctx.rules.country;
     let Some(c) = country else {
         return (None, None);
     };
@@ -234,7 +231,7 @@ fn phone_cooldown(ctx: &Ctx<'_>, facts: &Facts) -> Verdict {
         .get(p.e164.as_str())
         .map(Vec::as_slice)
         .unwrap_or(&[]);
-    let cooldown = ctx.settings.rules.cooldown;
+    let cooldown = ctx.rules.cooldown;
     if let Some(last) = sends.iter().filter(|t| **t <= ctx.now).max()
         && ctx.now - *last < cooldown
     {
@@ -302,12 +299,12 @@ fn allowed_in(
 
 fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     let region = facts.valid_phone().and_then(|p| p.region.clone());
-    let all = ctx.settings.rules.multi_zone == MultiZone::All;
+    let all = ctx.rules.multi_zone == MultiZone::All;
     let zone = recipient_zone(
         cart.timezone,
         cart.country.as_deref(),
         region.as_deref(),
-        ctx.settings.store.timezone,
+        ctx.store.timezone,
         all,
     );
     let country = country_key(facts, cart);
@@ -315,7 +312,7 @@ fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     let hours = state_rule
         .and_then(|r| r.hours)
         .or(country_rule.and_then(|r| r.hours))
-        .unwrap_or(ctx.settings.rules.hours);
+        .unwrap_or(ctx.rules.hours);
     let day_rule = country_rule.or(state_rule);
     let verdict = match &zone {
         RecipientZone::One { zone: tz, why } => {
@@ -356,8 +353,8 @@ fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
 fn message_too_long(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     let rendered = facts
         .message
-        .get_or_insert_with(|| crate::message::render(cart, ctx.settings));
-    let max = ctx.settings.rules.max_segments;
+        .get_or_insert_with(|| crate::message::render(cart, ctx.message, &ctx.store.name));
+    let max = ctx.rules.max_segments;
     let c = rendered.count;
     if c.segments > max {
         fail(format!(
@@ -380,11 +377,11 @@ pub fn holdout_bucket(salt: &str, cart_id: &str) -> u32 {
 }
 
 fn holdout(cart: &Cart, ctx: &Ctx<'_>) -> Verdict {
-    let pct = ctx.settings.rules.holdout_percent;
+    let pct = ctx.rules.holdout_percent;
     if pct == 0 {
         return pass("no holdout group");
     }
-    let bucket = holdout_bucket(&ctx.settings.rules.holdout_salt, &cart.cart_id);
+    let bucket = holdout_bucket(&ctx.rules.holdout_salt, &cart.cart_id);
     if bucket < pct * 100 {
         fail(format!(
             "in the {pct}% control group (bucket {bucket}/10000)"

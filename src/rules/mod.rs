@@ -4,6 +4,8 @@
 //! rendering happen only for carts that survive the cheap checks; `explain` runs every rule.
 
 pub mod checks;
+pub mod config;
+pub use config::Config;
 pub mod hours;
 pub mod orders;
 pub mod phone;
@@ -11,8 +13,7 @@ pub mod zones;
 
 use crate::ledger::LedgerView;
 use crate::message::Rendered;
-use crate::model::{Cart, Currency};
-use crate::settings::Settings;
+use crate::model::{Cart, Currency, Store};
 use chrono::{DateTime, Utc};
 pub use orders::OrderIndex;
 use phone::Phone;
@@ -129,7 +130,9 @@ impl Decision {
 /// Everything a rule may look at besides the cart.
 pub struct Ctx<'a> {
     pub now: DateTime<Utc>,
-    pub settings: &'a Settings,
+    pub rules: &'a Config,
+    pub message: &'a crate::message::Config,
+    pub store: &'a Store,
     pub ledger: &'a LedgerView,
     pub orders: &'a OrderIndex,
 }

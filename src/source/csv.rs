@@ -4,15 +4,11 @@
 
 use super::{ColumnMap, RawRow, RowError, Rows, resolve_columns};
 use crate::model::Location;
-use crate::settings::SourceSettings;
+use crate::source::Config;
 use anyhow::{Context, Result, bail};
 use std::io::Read;
 
-pub fn open(
-    s: &SourceSettings,
-    fields: &'static [&'static str],
-    required: &[&str],
-) -> Result<Rows> {
+pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let (input, name) = super::open_input(s, "a CSV file")?;
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(s.delimiter)

@@ -4,7 +4,7 @@
 
 use super::{RawRow, RowError};
 use crate::model::{Cart, Currency, Money, Order};
-use crate::settings::SourceSettings;
+use crate::source::Config;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -18,7 +18,7 @@ pub struct ParseOpts {
 }
 
 impl ParseOpts {
-    pub fn from(s: &SourceSettings) -> ParseOpts {
+    pub fn from(s: &Config) -> ParseOpts {
         ParseOpts {
             timezone: s.timezone,
             decimal: s.decimal,
@@ -141,7 +141,7 @@ impl<'a> Row<'a> {
 pub fn cart(raw: &RawRow, opts: &ParseOpts) -> Result<Cart, RowError> {
     let row = Row {
         raw,
-        fields: crate::settings::CART_FIELDS,
+        fields: crate::source::config::CART_FIELDS,
     };
     let tz = opts.timezone;
     let timezone = row
@@ -202,7 +202,7 @@ pub fn cart(raw: &RawRow, opts: &ParseOpts) -> Result<Cart, RowError> {
 pub fn order(raw: &RawRow, opts: &ParseOpts) -> Result<Order, RowError> {
     let row = Row {
         raw,
-        fields: crate::settings::ORDER_FIELDS,
+        fields: crate::source::config::ORDER_FIELDS,
     };
     Ok(Order {
         loc: raw.loc.clone(),

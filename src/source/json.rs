@@ -10,7 +10,7 @@ use super::batch;
 use super::pick::PathMap;
 use super::{RowError, Rows};
 use crate::model::Location;
-use crate::settings::SourceSettings;
+use crate::source::Config;
 use anyhow::{Result, bail};
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::Value;
@@ -26,11 +26,7 @@ type Start = (Vec<RowError>, Option<(u64, Value)>);
 /// clearly not what the config says.
 const MAX_LEADING_ERRORS: usize = 1000;
 
-pub fn open(
-    s: &SourceSettings,
-    fields: &'static [&'static str],
-    required: &[&str],
-) -> Result<Rows> {
+pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let (input, name) = super::open_input(s, "a JSON export")?;
     let lines = s.kind == "jsonl";
     let mut reader = BufReader::with_capacity(256 * 1024, input);

@@ -4,6 +4,8 @@
 //! booleans the same way. Rows stream: nothing here holds a whole export in memory.
 
 mod batch;
+pub mod config;
+pub use config::Config;
 pub mod csv;
 pub mod fields;
 pub mod json;
@@ -19,8 +21,8 @@ pub mod sql;
 pub mod sqlite;
 
 use crate::model::{Cart, Location, Order};
-use crate::settings::{CART_FIELDS, ORDER_FIELDS, SourceSettings};
 use anyhow::{Result, bail};
+use config::{CART_FIELDS, ORDER_FIELDS};
 use std::fmt;
 
 /// One row: `values[i]` is the text of `fields[i]` (None when absent, NULL or unmapped).
@@ -64,7 +66,7 @@ pub struct ColumnMap {
 /// which key to set.
 pub fn resolve_columns(
     headers: &[String],
-    s: &SourceSettings,
+    s: &Config,
     fields: &[&str],
     required: &[&str],
     what: &str,
@@ -107,7 +109,7 @@ pub fn resolve_columns(
 }
 
 /// Fields a cart source must provide. `currency` may instead come from `source.currency`.
-pub fn cart_required(s: &SourceSettings) -> Vec<&'static str> {
+pub fn cart_required(s: &Config) -> Vec<&'static str> {
     let mut r = vec!["cart_id", "phone", "total", "updated_at", "consent"];
     if s.currency.is_none() {
         r.push("currency");
@@ -115,7 +117,7 @@ pub fn cart_required(s: &SourceSettings) -> Vec<&'static str> {
     r
 }
 
-pub fn order_required(s: &SourceSettings) -> Vec<&'static str> {
+pub fn order_required(s: &Config) -> Vec<&'static str> {
     let mut r = vec!["order_id", "total", "created_at"];
     if s.currency.is_none() {
         r.push("currency");
@@ -124,11 +126,7 @@ pub fn order_required(s: &SourceSettings) -> Vec<&'static str> {
 }
 
 /// Opens a source for the given field list.
-pub fn open_rows(
-    s: &SourceSettings,
-    fields: &'static [&'static str],
-    required: &[&str],
-) -> Result<Rows> {
+pub fn open_rows(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     match s.kind.as_str() {
         "csv" => csv::open(s, fields, required),
         "sqlite" => sqlite::open(s, fields, required),
@@ -146,23 +144,20 @@ pub fn open_rows(
 }
 
 /// Carts, parsed. Bad rows come through as errors; the caller reports, counts and goes on.
-pub fn carts(s: &SourceSettings) -> Result<impl Iterator<Item = Result<Cart, RowError>>> {
+pub fn carts(s: &Config) -> Result<impl Iterator<Item = Result<Cart, RowError>>> {
     let rows = open_rows(s, CART_FIELDS, &cart_required(s))?;
     let opts = fields::ParseOpts::from(s);
     Ok(rows.map(move |r| r.and_then(|row| fields::cart(&row, &opts))))
 }
 
-pub fn orders(s: &SourceSettings) -> Result<impl Iterator<Item = Result<Order, RowError>>> {
+pub fn orders(s: &Config) -> Result<impl Iterator<Item = Result<Order, RowError>>> {
     let rows = open_rows(s, ORDER_FIELDS, &order_required(s))?;
     let opts = fields::ParseOpts::from(s);
     Ok(rows.map(move |r| r.and_then(|row| fields::order(&row, &opts))))
 }
 
 /// Opens an export file, or stdin for `-`; `what` says what the file should be ("a CSV file").
-pub fn open_input(
-    s: &SourceSettings,
-    what: &str,
-) -> Result<(Box<dyn std::io::Read + Send>, String)> {
+pub fn open_input(s: &Config, what: &str) -> Result<(Box<dyn std::io::Read + Send>, String)> {
     let path = s.path.as_ref().ok_or_else(|| {
         anyhow::anyhow!(
             "{}: `path` is missing ({what}, or \"-\" for stdin)",
@@ -179,7 +174,7 @@ pub fn open_input(
 }
 
 /// A short name for messages: the file name, "stdin", or the kind.
-pub fn display_name(s: &SourceSettings) -> String {
+pub fn display_name(s: &Config) -> String {
     match &s.path {
         Some(p) if p.as_os_str() == "-" => "stdin".into(),
         Some(p) => p.display().to_string(),

@@ -10,17 +10,13 @@
 
 use super::Rows;
 use super::sql::{self, Cells, Feed};
-use crate::settings::SourceSettings;
+use crate::source::Config;
 use anyhow::{Result, anyhow, bail};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder, SslOpts, Value};
 use std::time::Duration;
 
-pub fn open(
-    s: &SourceSettings,
-    fields: &'static [&'static str],
-    required: &[&str],
-) -> Result<Rows> {
+pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let (var, url) = sql::url_from_env(s, "mysql://cartnudge:secret@127.0.0.1:3306/shop")?;
     let query = sql::query(s)?;
     let opts = options(&url, s.query_timeout)

@@ -5,7 +5,7 @@
 
 use super::{RawRow, RowError, resolve_columns};
 use crate::model::Location;
-use crate::settings::SourceSettings;
+use crate::source::Config;
 use anyhow::Result;
 use serde_json::Value;
 
@@ -31,7 +31,7 @@ impl CellMap {
     /// Like `resolve_columns`, and also accepts `columns.X = "col.path"` when `col` is a column.
     pub fn new(
         headers: &[String],
-        s: &SourceSettings,
+        s: &Config,
         fields: &'static [&'static str],
         required: &[&str],
         what: &str,
@@ -137,7 +137,7 @@ pub struct PathMap {
 impl PathMap {
     pub fn new(
         first: &Value,
-        s: &SourceSettings,
+        s: &Config,
         fields: &'static [&'static str],
         required: &[&str],
         what: &str,

@@ -10,7 +10,7 @@
 
 use super::Rows;
 use super::sql::{self, Cells, Feed};
-use crate::settings::SourceSettings;
+use crate::source::Config as SourceConfig;
 use anyhow::{Result, anyhow, bail};
 use postgres::types::Type;
 use postgres::{Client, Config, NoTls, SimpleQueryMessage};
@@ -23,11 +23,7 @@ use std::time::Duration;
 
 const BATCH: usize = 500;
 
-pub fn open(
-    s: &SourceSettings,
-    fields: &'static [&'static str],
-    required: &[&str],
-) -> Result<Rows> {
+pub fn open(s: &SourceConfig, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let (var, url) = sql::url_from_env(s, "postgres://cartnudge:secret@127.0.0.1:5432/shop")?;
     let query = sql::query(s)?;
     let (config, tls) = options(&url)

@@ -6,7 +6,7 @@
 //! so `check` reports a preset that cannot work (Magento without a named consent source) before
 //! anything runs.
 
-use crate::settings::SourceSettings;
+use crate::source::Config;
 use anyhow::{Result, bail};
 
 pub const PRESETS: &[&str] = &["magento2", "woocommerce-cartflows", "bitrix", "shopify"];
@@ -39,9 +39,11 @@ struct Query {
 }
 
 /// `[orders]` for a config that has only `[source]` with a preset: the same database and preset.
-pub fn orders_from(source: &crate::settings::RawSource) -> Option<crate::settings::RawSource> {
+pub fn orders_from(
+    source: &crate::source::config::RawSource,
+) -> Option<crate::source::config::RawSource> {
     source.preset.as_ref()?;
-    Some(crate::settings::RawSource {
+    Some(crate::source::config::RawSource {
         kind: source.kind.clone(),
         preset: source.preset.clone(),
         url_env: source.url_env.clone(),
@@ -58,7 +60,7 @@ pub fn orders_from(source: &crate::settings::RawSource) -> Option<crate::setting
 }
 
 /// Fills `kind`, `query` and the column mapping from `preset`; explicit keys win.
-pub fn expand(s: &mut SourceSettings) -> Result<()> {
+pub fn expand(s: &mut Config) -> Result<()> {
     let Some(preset) = s.raw.preset.clone() else {
         return Ok(());
     };
@@ -112,9 +114,9 @@ pub fn expand(s: &mut SourceSettings) -> Result<()> {
     // columns.X overrides: a path into a document column, or an SQL expression.
     let mut paths = std::mem::take(&mut q.paths);
     for (field, col) in &s.columns {
-        let field = crate::settings::CART_FIELDS
+        let field = crate::source::config::CART_FIELDS
             .iter()
-            .chain(crate::settings::ORDER_FIELDS)
+            .chain(crate::source::config::ORDER_FIELDS)
             .find(|f| *f == field)
             .copied()
             .unwrap_or("");
@@ -143,7 +145,7 @@ pub fn expand(s: &mut SourceSettings) -> Result<()> {
     Ok(())
 }
 
-fn prefix(s: &SourceSettings, default: &str) -> Result<String> {
+fn prefix(s: &Config, default: &str) -> Result<String> {
     let p = s
         .raw
         .table_prefix
@@ -167,7 +169,7 @@ fn owned(v: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
 }
 
 /// Magento's quote has no SMS consent: the owner names where it lives.
-fn magento_consent(s: &SourceSettings, p: &str) -> Result<String> {
+fn magento_consent(s: &Config, p: &str) -> Result<String> {
     if s.columns.contains_key("consent") {
         return Ok(String::new()); // given as an expression
     }
@@ -196,7 +198,7 @@ fn magento_consent(s: &SourceSettings, p: &str) -> Result<String> {
     })
 }
 
-fn magento_carts(s: &SourceSettings, d: Dialect) -> Result<Query> {
+fn magento_carts(s: &Config, d: Dialect) -> Result<Query> {
     let p = prefix(s, "")?;
     let consent = magento_consent(s, &p)?;
     let mut select = owned(&[
@@ -233,7 +235,7 @@ fn magento_carts(s: &SourceSettings, d: Dialect) -> Result<Query> {
     })
 }
 
-fn magento_orders(s: &SourceSettings, d: Dialect) -> Query {
+fn magento_orders(s: &Config, d: Dialect) -> Query {
     let p = prefix(s, "").unwrap_or_default();
     let mut select = owned(&[
         ("order_id", "o.increment_id"),
@@ -259,7 +261,7 @@ fn magento_orders(s: &SourceSettings, d: Dialect) -> Query {
 
 /// CartFlows "Cart Abandonment Recovery": name, phone and location live in the PHP-serialized
 /// `other_fields`; `time` is WordPress local time (set `timezone` to the site's zone).
-fn cartflows_carts(s: &SourceSettings) -> Result<Query> {
+fn cartflows_carts(s: &Config) -> Result<Query> {
     let p = prefix(s, "wp_")?;
     let t = s.table.trim_matches(|c| c == '[' || c == ']');
     let mut select = owned(&[
@@ -310,7 +312,7 @@ fn cartflows_carts(s: &SourceSettings) -> Result<Query> {
 
 /// WooCommerce orders: HPOS tables (`order_storage = "hpos"`, the default since WooCommerce 8.2)
 /// or the legacy posts and postmeta (`order_storage = "posts"`).
-fn woo_orders(s: &SourceSettings, d: Dialect) -> Result<Query> {
+fn woo_orders(s: &Config, d: Dialect) -> Result<Query> {
     let p = prefix(s, "wp_")?;
     match s.raw.order_storage.as_deref().unwrap_or("hpos") {
         "hpos" => {
@@ -371,7 +373,7 @@ fn woo_orders(s: &SourceSettings, d: Dialect) -> Result<Query> {
 /// 1C-Bitrix: a cart is a visitor's (`FUSER_ID`) basket rows not yet in an order, per currency. Its
 /// id is the visitor and the first row, so a later cart of the same visitor is a new cart, and an
 /// order made of these rows carries the same id. Dates are server local time (`timezone`).
-fn bitrix_carts(s: &SourceSettings, _d: Dialect) -> Result<Query> {
+fn bitrix_carts(s: &Config, _d: Dialect) -> Result<Query> {
     let p = prefix(s, "b_")?;
     let consent = ident(
         s.raw.consent_column.as_deref().unwrap_or("UF_SMS_CONSENT"),
@@ -418,7 +420,7 @@ fn bitrix_carts(s: &SourceSettings, _d: Dialect) -> Result<Query> {
     })
 }
 
-fn bitrix_orders(s: &SourceSettings) -> Query {
+fn bitrix_orders(s: &Config) -> Query {
     let p = prefix(s, "b_").unwrap_or_else(|_| "b_".into());
     let prop = |code: &str| {
         format!(

@@ -14,7 +14,8 @@
 use super::pick::{PathMap, lookup};
 use super::{RowError, Rows};
 use crate::model::Location;
-use crate::settings::{SourceSettings, parse_std_duration};
+use crate::model::parse_std_duration;
+use crate::source::Config;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value, json};
 use std::collections::VecDeque;
@@ -24,11 +25,7 @@ pub const DEFAULT_API_VERSION: &str = "2025-01";
 const PAGE_LIMIT: usize = 250;
 const MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
 
-pub fn open(
-    s: &SourceSettings,
-    fields: &'static [&'static str],
-    required: &[&str],
-) -> Result<Rows> {
+pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let orders = s.table == "[orders]";
     let t = s.table.trim_matches(|c| c == '[' || c == ']');
     let base = base_url(s)?;
@@ -117,7 +114,7 @@ pub fn open(
     })))
 }
 
-fn base_url(s: &SourceSettings) -> Result<String> {
+fn base_url(s: &Config) -> Result<String> {
     let t = s.table.trim_matches(|c| c == '[' || c == ']');
     let base = match (&s.raw.base_url, &s.raw.shop) {
         (Some(b), _) => b.trim_end_matches('/').to_string(),
@@ -205,8 +202,7 @@ impl Pages {
                     .map(str::to_string)
             };
             let link = header("link");
-            let retry_after =
-                header("retry-after").and_then(|v| crate::gateway::http::parse_retry_after(&v));
+            let retry_after = header("retry-after").and_then(|v| crate::net::parse_retry_after(&v));
             match status {
                 200..=299 => {
                     let body = resp

@@ -6,7 +6,7 @@
 use super::pick::CellMap;
 use super::{RowError, Rows};
 use crate::model::Location;
-use crate::settings::SourceSettings;
+use crate::source::Config;
 use anyhow::{Context, Result, anyhow, bail};
 use std::sync::mpsc::{SyncSender, sync_channel};
 
@@ -33,7 +33,7 @@ impl Feed {
 }
 
 /// The connection URL, read from the environment variable the config names.
-pub fn url_from_env(s: &SourceSettings, example: &str) -> Result<(String, String)> {
+pub fn url_from_env(s: &Config, example: &str) -> Result<(String, String)> {
     let var = s.raw.url_env.clone().with_context(|| {
         format!(
             "{}: `url_env` is missing; set it to the name of an environment variable holding the connection URL (e.g. {example})",
@@ -53,7 +53,7 @@ pub fn url_from_env(s: &SourceSettings, example: &str) -> Result<(String, String
     }
 }
 
-pub fn query(s: &SourceSettings) -> Result<String> {
+pub fn query(s: &Config) -> Result<String> {
     let q = s.query.clone().with_context(|| {
         format!("{}: `query` is missing; give a SELECT whose column aliases are the field names, or a preset", s.table)
     })?;
@@ -64,7 +64,7 @@ pub fn query(s: &SourceSettings) -> Result<String> {
 /// Runs `worker` on its own thread and turns what it feeds into mapped rows. `label` names the
 /// source in row locations ("MySQL query (SHOP_DB_URL)"), never the URL itself.
 pub fn stream(
-    s: &SourceSettings,
+    s: &Config,
     fields: &'static [&'static str],
     required: &[&str],
     label: String,
@@ -110,6 +110,6 @@ pub fn stream(
 }
 
 /// `query_timeout` in whole milliseconds, at least 1.
-pub fn timeout_ms(s: &SourceSettings) -> u64 {
+pub fn timeout_ms(s: &Config) -> u64 {
     (s.query_timeout.as_millis() as u64).max(1)
 }

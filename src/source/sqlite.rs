@@ -4,16 +4,12 @@
 
 use super::{RawRow, RowError, Rows, display_name, resolve_columns};
 use crate::model::Location;
-use crate::settings::SourceSettings;
+use crate::source::Config;
 use anyhow::{Context, Result};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-pub fn open(
-    s: &SourceSettings,
-    fields: &'static [&'static str],
-    required: &[&str],
-) -> Result<Rows> {
+pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let path = s
         .path
         .clone()

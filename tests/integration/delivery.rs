@@ -16,10 +16,10 @@ fn env_with(gateway_toml: &str, gateway: &str, sends: &[(&str, &str, Option<&str
              [gateway]\n{gateway_toml}\n[ledger]\npath = \"cartnudge.db\"\n"
         ),
     );
-    let ledger = cartnudge::ledger::Ledger::open(&env.path("cartnudge.db")).unwrap();
+    let mut ledger = cartnudge::ledger::Ledger::open(&env.path("cartnudge.db")).unwrap();
     for (i, (pid, sent_at, delivery)) in sends.iter().enumerate() {
         ledger
-            .conn
+            .connection()
             .execute(
                 "INSERT INTO nudges (run_id, cart_id, phone, status, gateway, provider_id, segments, est_cost_micros, cost_currency, \
                  cart_total_minor, cart_currency, cart_updated_at, claimed_at, sent_at, delivery_status) \

@@ -11,10 +11,11 @@ mod vonage;
 mod webhook;
 
 use crate::loopback::{Act, Server, json, with_header};
+use cartnudge::gateway::Config as GatewaySettings;
+use cartnudge::gateway::config::RawGateway;
 use cartnudge::gateway::{self, DeliveryState, Gateway, GatewayError, Receipt, Sms};
 use cartnudge::message::Encoding;
 use cartnudge::model::E164;
-use cartnudge::settings::{GatewaySettings, RawGateway};
 use std::time::{Duration, Instant};
 
 const SECRETS: &[(&str, &str)] = &[

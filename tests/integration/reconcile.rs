@@ -237,8 +237,9 @@ pub fn ledger_fixture() -> Env {
     for f in ["cartnudge.toml", "orders.csv", "stop.csv", "stop2.csv"] {
         env.fixture(&format!("reconcile/{f}"), f);
     }
-    let ledger = cartnudge::ledger::Ledger::open(&env.path("cartnudge.db")).expect("create ledger");
-    let conn = &ledger.conn;
+    let mut ledger =
+        cartnudge::ledger::Ledger::open(&env.path("cartnudge.db")).expect("create ledger");
+    let conn = ledger.connection();
     for (i, n) in NUDGES.iter().enumerate() {
         let (cart, customer, phone, email, status, claimed, sent, est, actual, total, cur, gw) = *n;
         let updated =

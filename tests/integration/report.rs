@@ -321,7 +321,7 @@ fn worked_example_roi_is_39_not_38() {
     let env = Env::new();
     env.fixture("reconcile/cartnudge.toml", "cartnudge.toml");
     let mut ledger = cartnudge::ledger::Ledger::open(&env.path("cartnudge.db")).unwrap();
-    let tx = ledger.conn.transaction().unwrap();
+    let tx = ledger.connection().transaction().unwrap();
     for i in 0..10_000 {
         tx.execute(
             "INSERT INTO nudges (run_id, cart_id, phone, status, gateway, segments, est_cost_micros, cost_currency, actual_cost_micros, \

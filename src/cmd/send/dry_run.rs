@@ -4,15 +4,15 @@
 
 use super::Args;
 use crate::audit::Audit;
-use crate::cli::Format;
 use crate::cmd::{EXIT_OK, Global};
+use crate::output::Format;
 use crate::output::{Outputs, Printer, summary};
 use crate::pipeline;
 use crate::settings::Settings;
 use anyhow::Result;
 
 pub(super) fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize) -> Result<i32> {
-    let view = crate::cmd::scan::read_only_view(settings, g.now)?;
+    let view = crate::pipeline::read_only_view(settings, g.now)?;
     let orders = pipeline::load_orders(settings, g.now, g.quiet)?;
     let run_id = format!("{}-dry", g.now.format("%Y%m%dT%H%M%SZ"));
     let mut audit = Audit::open(

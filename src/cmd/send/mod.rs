@@ -9,9 +9,9 @@ mod sender;
 
 use super::{EXIT_FATAL_GATEWAY, EXIT_INPUT, EXIT_OK, EXIT_SOME_FAILED, Global};
 use crate::audit::Audit;
-use crate::cli::Format;
 use crate::gateway;
 use crate::ledger::{self, Ledger, RunCounts};
+use crate::output::Format;
 use crate::output::{Outputs, summary};
 use crate::pipeline;
 use anyhow::Result;
@@ -38,7 +38,7 @@ pub struct Args {
 }
 
 fn parse_deadline(s: &str) -> Result<Duration, String> {
-    crate::settings::parse_std_duration(s).map_err(|e| e.to_string())
+    crate::model::parse_std_duration(s).map_err(|e| e.to_string())
 }
 
 pub fn run(args: &Args, g: &Global) -> Result<i32> {
@@ -69,7 +69,7 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
     let mut gw = gateway::build(&settings.gateway, &gateway::process_env)?;
     let view = match &ledger {
         Some(l) => l.view(settings.rules.history_since(g.now))?,
-        None => super::scan::read_only_view(&settings, g.now)?,
+        None => crate::pipeline::read_only_view(&settings, g.now)?,
     };
     let orders = pipeline::load_orders(&settings, g.now, g.quiet)?;
     let run_id = match &ledger {

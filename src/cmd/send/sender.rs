@@ -4,6 +4,7 @@
 use crate::audit::Audit;
 use crate::gateway::{Gateway, GatewayError, Receipt, Sms};
 use crate::ledger::{Ledger, NewNudge, RunCounts};
+use crate::model::NudgeStatus;
 use crate::output::Line;
 use crate::pipeline::{Candidate, Decided};
 use crate::settings::Settings;
@@ -50,7 +51,10 @@ impl Sender<'_> {
     pub(super) fn holdout(&mut self, c: &Candidate) -> Result<()> {
         let gateway = self.gateway_name.clone();
         if let Some(l) = self.ledger {
-            l.insert_nudge(&nudge(c, self.run_id, &gateway, self.now), "holdout")?;
+            l.insert_nudge(
+                &nudge(c, self.run_id, &gateway, self.now),
+                NudgeStatus::Holdout,
+            )?;
         }
         self.counts.holdout += 1;
         self.record(c, "holdout", Some("holdout"), &c.eval.detail, None)
@@ -77,7 +81,7 @@ impl Sender<'_> {
         let gateway = self.gateway_name.clone();
         let n = nudge(c, self.run_id, &gateway, self.now);
         let id = match self.ledger {
-            Some(l) => l.insert_nudge(&n, "claimed")?,
+            Some(l) => l.insert_nudge(&n, NudgeStatus::Claimed)?,
             None => 0,
         };
         let ledger = self.ledger;
@@ -120,7 +124,7 @@ impl Sender<'_> {
             }
             Err(e @ GatewayError::Permanent { .. }) => {
                 if let Some(l) = ledger {
-                    l.mark_error(id, "failed", e.code(), e.message())?;
+                    l.mark_error(id, NudgeStatus::Failed, e.code(), e.message())?;
                     if let GatewayError::Permanent {
                         opt_out: true,
                         code,
@@ -141,7 +145,7 @@ impl Sender<'_> {
             }
             Err(e @ GatewayError::Unknown { .. }) => {
                 if let Some(l) = ledger {
-                    l.mark_error(id, "unknown", e.code(), e.message())?;
+                    l.mark_error(id, NudgeStatus::Unknown, e.code(), e.message())?;
                 }
                 self.counts.unknown += 1;
                 self.record(

@@ -1,9 +1,6 @@
-//! Plain data shared by every stage: money in integer minor units, E.164 phones, carts, orders and
-//! where a row came from. No I/O here; parsing helpers return `String` errors that callers wrap with
-//! the file, line and field they came from.
+//! Money in integer minor units with an ISO 4217 currency, and prices in micro-units for
+//! sub-cent SMS rates. Never a float; amounts in different currencies are never added.
 
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use std::fmt;
 
 /// ISO 4217 code, always three upper-case ASCII letters.
@@ -241,105 +238,27 @@ impl fmt::Display for Price {
     }
 }
 
-/// A phone number in E.164 form ("+79121234567"), valid for its region.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct E164(String);
-
-impl E164 {
-    /// Wraps a string already known to be E.164 (from the ledger or the phone parser).
-    pub fn from_normalized(s: impl Into<String>) -> E164 {
-        E164(s.into())
+/// "1240.00" → "1,240.00", for tables read by people (JSON and CSV keep the plain form).
+pub fn grouped(decimal: &str) -> String {
+    let (sign, rest) = decimal
+        .strip_prefix('-')
+        .map(|r| ("-", r))
+        .unwrap_or(("", decimal));
+    let (int, frac) = rest
+        .split_once('.')
+        .map(|(i, f)| (i, Some(f)))
+        .unwrap_or((rest, None));
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
     }
-
-    /// Digits without the plus, as SMS.ru, SMSC and MessageBird want them.
-    pub fn digits(&self) -> &str {
-        &self.0[1..]
-    }
-
-    /// "+7912*****89": enough to recognise a number in an audit, not enough to dial it.
-    pub fn masked(&self) -> String {
-        mask_phone(&self.0)
-    }
-}
-
-pub fn mask_phone(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() <= 7 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..5].iter().collect();
-    let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
-}
-
-impl fmt::Display for E164 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for E164 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "E164({})", self.0)
-    }
-}
-
-/// Where a row came from, for error messages: "carts.csv:17".
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Location {
-    pub source: String,
-    pub line: u64,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.source, self.line)
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct Cart {
-    pub loc: Location,
-    pub cart_id: String,
-    pub customer_id: Option<String>,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub total: Money,
-    pub items_count: Option<i64>,
-    pub updated_at: DateTime<Utc>,
-    pub consent: bool,
-    pub consent_at: Option<DateTime<Utc>>,
-    /// ISO 3166 alpha-2, upper case.
-    pub country: Option<String>,
-    pub timezone: Option<Tz>,
-    pub status: Option<String>,
-    /// Recovery URL, or a token for `{token}` in the link template.
-    pub link: Option<String>,
-    pub email_sent_at: Option<DateTime<Utc>>,
-    pub email_opened_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Clone, Debug)]
-pub struct Order {
-    pub loc: Location,
-    pub order_id: String,
-    pub cart_id: Option<String>,
-    pub customer_id: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub total: Money,
-    pub created_at: DateTime<Utc>,
-    pub status: Option<String>,
-}
-
-/// RFC 3339 in UTC with whole seconds: the one text form of an instant in the ledger and audit.
-pub fn utc_string(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[cfg(test)]
@@ -411,14 +330,5 @@ mod tests {
         );
         assert_eq!(Price::from_money(Money::new(8000, usd)).micros, 80_000_000);
         assert_eq!(Price::new(200_000_000, usd).decimal_string(), "200.00");
-    }
-
-    #[test]
-    fn masks_phones() {
-        assert_eq!(
-            E164::from_normalized("+79121234589").masked(),
-            "+7912*****89"
-        );
-        assert_eq!(mask_phone("123"), "***");
     }
 }

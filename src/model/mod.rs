@@ -1,0 +1,72 @@
+//! Plain data shared by every stage: money in integer minor units, E.164 phones, carts, orders,
+//! where a row came from, the outcome enums every stage reports in, and the parsers for config
+//! values (durations, zones, regions). Imports nothing from the crate; no I/O here. Parsing helpers
+//! return `String` errors that callers wrap with the file, line and field they came from.
+
+mod config;
+mod money;
+mod outcome;
+mod phone;
+
+pub use config::*;
+pub use money::*;
+pub use outcome::*;
+pub use phone::*;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use std::fmt;
+
+/// Where a row came from, for error messages: "carts.csv:17".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub source: String,
+    pub line: u64,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.source, self.line)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Cart {
+    pub loc: Location,
+    pub cart_id: String,
+    pub customer_id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub total: Money,
+    pub items_count: Option<i64>,
+    pub updated_at: DateTime<Utc>,
+    pub consent: bool,
+    pub consent_at: Option<DateTime<Utc>>,
+    /// ISO 3166 alpha-2, upper case.
+    pub country: Option<String>,
+    pub timezone: Option<Tz>,
+    pub status: Option<String>,
+    /// Recovery URL, or a token for `{token}` in the link template.
+    pub link: Option<String>,
+    pub email_sent_at: Option<DateTime<Utc>>,
+    pub email_opened_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Order {
+    pub loc: Location,
+    pub order_id: String,
+    pub cart_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub total: Money,
+    pub created_at: DateTime<Utc>,
+    pub status: Option<String>,
+}
+
+/// RFC 3339 in UTC with whole seconds: the one text form of an instant in the ledger and audit.
+pub fn utc_string(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

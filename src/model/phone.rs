@@ -1,0 +1,64 @@
+//! A phone number after normalization: E.164, and the masked form the audit shows.
+
+use std::fmt;
+
+/// A phone number in E.164 form ("+79121234567"), valid for its region.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct E164(String);
+
+impl E164 {
+    /// Wraps a string already known to be E.164 (from the ledger or the phone parser).
+    pub fn from_normalized(s: impl Into<String>) -> E164 {
+        E164(s.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Digits without the plus, as SMS.ru, SMSC and MessageBird want them.
+    pub fn digits(&self) -> &str {
+        &self.0[1..]
+    }
+
+    /// "+7912*****89": enough to recognise a number in an audit, not enough to dial it.
+    pub fn masked(&self) -> String {
+        mask_phone(&self.0)
+    }
+}
+
+pub fn mask_phone(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..5].iter().collect();
+    let tail: String = chars[chars.len() - 2..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
+impl fmt::Display for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "E164({})", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_phones() {
+        assert_eq!(
+            E164::from_normalized("+79121234589").masked(),
+            "+7912*****89"
+        );
+        assert_eq!(mask_phone("123"), "***");
+    }
+}

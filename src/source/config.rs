@@ -1,0 +1,158 @@
+//! `[source]` and `[orders]`: the table as written (`RawSource`, unknown keys are errors) and the
+//! validated `Config` every reader takes. Keys that belong to other source kinds are refused with
+//! the kinds they apply to.
+
+use crate::model::{Currency, parse_std_duration, parse_tz};
+use anyhow::{Context, Result, anyhow, bail};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `[source]` and `[orders]`: where rows come from. Keys beyond DESIGN.md §11 serve the SQL
+/// engines and Shopify (`url_env`, `preset`, `table_prefix`, `shop`, `access_token_env`, ...).
+#[derive(Deserialize, Default, Clone, Debug)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSource {
+    pub kind: Option<String>,
+    pub path: Option<String>,
+    pub query: Option<String>,
+    pub timezone: Option<String>,
+    pub delimiter: Option<String>,
+    pub decimal_separator: Option<String>,
+    /// Currency of every row when the source has no currency column.
+    pub currency: Option<String>,
+    pub columns: BTreeMap<String, String>,
+    pub preset: Option<String>,
+    pub url_env: Option<String>,
+    pub table_prefix: Option<String>,
+    pub query_timeout: Option<String>,
+    pub base_url: Option<String>,
+    pub shop: Option<String>,
+    pub api_version: Option<String>,
+    pub access_token_env: Option<String>,
+    pub consent_column: Option<String>,
+    /// A column that, when true, withdraws consent (CartFlows' `unsubscribed`).
+    pub consent_veto: Option<String>,
+    /// WooCommerce orders: "hpos" (wc_orders, the default) or "posts" (legacy posts/postmeta).
+    pub order_storage: Option<String>,
+    /// Shopify: how far back to ask for checkouts ("7d") or orders ("30d"), from the real clock.
+    pub lookback: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// "[source]" or "[orders]", for messages.
+    pub table: &'static str,
+    pub kind: String,
+    /// Resolved against the config folder; `-` stays `-` (stdin).
+    pub path: Option<PathBuf>,
+    pub query: Option<String>,
+    pub timezone: Tz,
+    pub delimiter: u8,
+    pub decimal: char,
+    pub currency: Option<Currency>,
+    /// field → column, only the ones the config names.
+    pub columns: BTreeMap<String, String>,
+    pub query_timeout: Duration,
+    /// The run's "now" (`--now` or the clock), for sources that ask for "changed since".
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// The table as written, for source kinds that need more keys (SQL engines, Shopify, presets).
+    pub raw: RawSource,
+}
+
+pub const CART_FIELDS: &[&str] = &[
+    "cart_id",
+    "customer_id",
+    "name",
+    "email",
+    "phone",
+    "total",
+    "currency",
+    "items_count",
+    "updated_at",
+    "consent",
+    "consent_at",
+    "country",
+    "timezone",
+    "status",
+    "link",
+    "email_sent_at",
+    "email_opened_at",
+];
+pub const ORDER_FIELDS: &[&str] = &[
+    "order_id",
+    "cart_id",
+    "customer_id",
+    "phone",
+    "email",
+    "total",
+    "currency",
+    "created_at",
+    "status",
+];
+pub const SOURCE_KINDS: &[&str] = &[
+    "csv", "json", "jsonl", "sqlite", "mysql", "postgres", "shopify",
+];
+
+pub fn from_raw(
+    raw: RawSource,
+    table: &'static str,
+    fields: &[&str],
+    resolve: &dyn Fn(&str) -> PathBuf,
+) -> Result<Config> {
+    let kind = raw.kind.clone().unwrap_or_else(|| "csv".into());
+    if !SOURCE_KINDS.contains(&kind.as_str()) {
+        bail!(
+            "kind `{kind}` is unknown; use one of: {}",
+            SOURCE_KINDS.join(", ")
+        );
+    }
+    for key in raw.columns.keys() {
+        if !fields.contains(&key.as_str()) {
+            bail!(
+                "columns.{key}: unknown field `{key}`; the fields are: {}",
+                fields.join(", ")
+            );
+        }
+    }
+    let delimiter = match raw.delimiter.as_deref() {
+        None => b',',
+        Some("\\t") | Some("tab") | Some("\t") => b'\t',
+        Some(d) if d.len() == 1 => d.as_bytes()[0],
+        Some(d) => bail!("delimiter `{d}` must be one character (or \"tab\")"),
+    };
+    let decimal = match raw.decimal_separator.as_deref() {
+        None | Some(".") => '.',
+        Some(",") => ',',
+        Some(d) => bail!("decimal_separator `{d}` must be \".\" or \",\""),
+    };
+    let currency = raw
+        .currency
+        .as_deref()
+        .map(Currency::parse)
+        .transpose()
+        .map_err(|e| anyhow!("currency: {e}"))?;
+    let mut settings = Config {
+        table: if table == "source" {
+            "[source]"
+        } else {
+            "[orders]"
+        },
+        path: raw.path.as_deref().map(resolve),
+        query: raw.query.clone(),
+        timezone: parse_tz(raw.timezone.as_deref().unwrap_or("UTC")).context("timezone")?,
+        delimiter,
+        decimal,
+        currency,
+        columns: raw.columns.clone(),
+        query_timeout: parse_std_duration(raw.query_timeout.as_deref().unwrap_or("30s"))
+            .context("query_timeout")?,
+        kind,
+        now: chrono::Utc::now(),
+        raw,
+    };
+    super::presets::expand(&mut settings)?;
+    Ok(settings)
+}
