@@ -3,6 +3,7 @@
 //! cells a spreadsheet would run as a formula are neutralized, and `sync` fsyncs so every sent
 //! message has its row on disk before the run exits.
 
+use crate::model::{Decision, Mode};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use std::fs::File;
@@ -32,12 +33,12 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 /// One audit row; `phone` is the E.164 number when valid, else the raw text.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Row {
     pub cart_id: String,
     pub customer_id: String,
     pub phone: String,
-    pub decision: String,
+    pub decision: Decision,
     pub reason: String,
     pub gateway: String,
     pub provider_message_id: String,
@@ -57,7 +58,7 @@ pub struct Audit {
     out: csv::Writer<BufWriter<File>>,
     run_id: String,
     at: String,
-    mode: &'static str,
+    mode: Mode,
     mask: bool,
     pub rows: u64,
 }
@@ -72,7 +73,7 @@ impl Audit {
         dir: &Path,
         now: DateTime<Utc>,
         run_id: &str,
-        mode: &'static str,
+        mode: Mode,
         mask: bool,
     ) -> Result<Audit> {
         std::fs::create_dir_all(dir)
@@ -123,7 +124,7 @@ impl Audit {
             neutralize(&row.cart_id),
             neutralize(&row.customer_id),
             phone,
-            row.decision.clone(),
+            row.decision.to_string(),
             neutralize(&row.reason),
             row.gateway.clone(),
             neutralize(&row.provider_message_id),

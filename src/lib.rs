@@ -21,7 +21,7 @@ pub mod source;
 use cmd::Global;
 
 /// Runs one command and returns its exit code; errors are printed once by `main`.
-pub fn run(cli: cli::Cli) -> anyhow::Result<i32> {
+pub fn run(cli: cli::Cli) -> anyhow::Result<model::Exit> {
     let g = Global {
         config: cli.config,
         now: cli.now.unwrap_or_else(chrono::Utc::now),
@@ -39,10 +39,10 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<i32> {
 }
 
 /// 75 when another run holds the lock, else 2 (usage, config or input error).
-pub fn exit_code_for(err: &anyhow::Error) -> i32 {
+pub fn exit_code_for(err: &anyhow::Error) -> model::Exit {
     if err.chain().any(|e| e.is::<ledger::Locked>()) {
-        cmd::EXIT_LOCKED
+        model::Exit::Locked
     } else {
-        cmd::EXIT_INPUT
+        model::Exit::Input
     }
 }

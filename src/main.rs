@@ -10,5 +10,5 @@ fn main() -> ExitCode {
             cartnudge::exit_code_for(&err)
         }
     };
-    ExitCode::from(code as u8)
+    ExitCode::from(code.code() as u8)
 }

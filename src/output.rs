@@ -3,9 +3,8 @@
 
 use crate::audit::{self, Audit};
 use crate::ledger::RunCounts;
-use crate::model::utc_string;
+use crate::model::{Decision, Reason, utc_string};
 use crate::pipeline::{Decided, Sink};
-use crate::rules::Reason;
 use anyhow::Result;
 use std::io::Write;
 
@@ -21,8 +20,10 @@ pub enum Format {
 pub struct Line {
     pub cart_id: String,
     pub customer_id: String,
-    pub decision: String,
-    pub reason: Option<String>,
+    pub decision: Decision,
+    pub reason: Option<Reason>,
+    /// The provider's code when `reason` is `Reason::Gateway`.
+    pub gateway_code: Option<String>,
     pub detail: String,
     pub phone_e164: Option<String>,
     pub phone_raw: String,
@@ -41,12 +42,13 @@ pub struct Line {
 impl Line {
     pub fn from(d: &Decided<'_>) -> Line {
         let f = d.facts;
-        let shows_message = matches!(d.decision, "would_send" | "sent" | "failed" | "unknown");
+        let shows_message = d.decision.carries_message();
         Line {
             cart_id: d.cart.cart_id.clone(),
             customer_id: d.cart.customer_id.clone().unwrap_or_default(),
-            decision: d.decision.to_string(),
-            reason: d.reason.map(str::to_string),
+            decision: d.decision,
+            reason: d.reason,
+            gateway_code: d.gateway_code.map(str::to_string),
             detail: d.detail.to_string(),
             phone_e164: f.valid_phone().map(|p| p.e164.to_string()),
             phone_raw: d.cart.phone.clone().unwrap_or_default(),
@@ -67,11 +69,13 @@ impl Line {
         }
     }
 
+    /// `quiet_hours`, `gateway:21610`; None when the cart would be (or was) sent.
+    pub fn reason_text(&self) -> Option<String> {
+        self.reason.map(|r| r.text(self.gateway_code.as_deref()))
+    }
+
     pub fn audit_row(&self, gateway: &str) -> audit::Row {
-        let sent_like = matches!(
-            self.decision.as_str(),
-            "sent" | "failed" | "unknown" | "would_send"
-        );
+        let sent_like = self.decision.carries_message();
         audit::Row {
             cart_id: self.cart_id.clone(),
             customer_id: self.customer_id.clone(),
@@ -79,8 +83,8 @@ impl Line {
                 .phone_e164
                 .clone()
                 .unwrap_or_else(|| self.phone_raw.clone()),
-            decision: self.decision.clone(),
-            reason: self.reason.clone().unwrap_or_default(),
+            decision: self.decision,
+            reason: self.reason_text().unwrap_or_default(),
             gateway: if sent_like {
                 gateway.to_string()
             } else {
@@ -108,8 +112,8 @@ impl Line {
     fn json(&self) -> serde_json::Value {
         serde_json::json!({
             "cart_id": self.cart_id,
-            "decision": self.decision,
-            "reason": self.reason,
+            "decision": self.decision.as_str(),
+            "reason": self.reason_text(),
             "detail": self.detail,
             "phone_e164": self.phone_e164,
             "recipient_zone": self.zone,
@@ -175,8 +179,8 @@ impl Printer {
                 let opt = |v: &Option<String>| v.clone().unwrap_or_default();
                 w.write_record([
                     audit::neutralize(&line.cart_id),
-                    line.decision.clone(),
-                    opt(&line.reason),
+                    line.decision.to_string(),
+                    line.reason_text().unwrap_or_default(),
                     audit::neutralize(&line.detail),
                     opt(&line.phone_e164),
                     opt(&line.zone),
@@ -209,7 +213,7 @@ impl Printer {
                     "{:<16} {:<10} {:<16} {:<16} {:<25} {:>3}  {}",
                     clip(&line.cart_id, 16),
                     line.decision,
-                    line.reason.as_deref().unwrap_or("-"),
+                    line.reason_text().as_deref().unwrap_or("-"),
                     line.phone_e164.as_deref().unwrap_or("-"),
                     clip(&table_time(line), 25),
                     line.segments
@@ -271,11 +275,7 @@ impl Outputs<'_> {
         if let Some(p) = self.printer.as_deref_mut() {
             p.print(line)?;
         }
-        let out_of_window = line
-            .reason
-            .as_deref()
-            .and_then(Reason::named)
-            .is_some_and(|r| r.is_out_of_window());
+        let out_of_window = line.reason.is_some_and(|r| r.is_out_of_window());
         if let Some(a) = self.audit.as_deref_mut()
             && !out_of_window
         {
@@ -291,17 +291,10 @@ impl Sink for Outputs<'_> {
     }
 }
 
-/// Whether a reason means "maybe later" (counted under deferred): a rule's deferral, or one of
-/// the reasons the send loop defers with.
-pub fn is_deferral_reason(reason: &str) -> bool {
-    match Reason::named(reason) {
-        Some(r) => r.is_deferral(),
-        None => SEND_DEFERRALS.contains(&reason),
-    }
+/// Whether a counted reason means "maybe later" (counted under deferred).
+fn is_deferral_reason(reason: &str) -> bool {
+    Reason::parse(reason).is_some_and(|r| r.is_deferral())
 }
-
-/// Deferrals decided by `send` itself, not by a rule.
-pub const SEND_DEFERRALS: &[&str] = &["gateway_retry", "gateway_aborted", "deadline"];
 
 /// `sent 20, failed 0, deferred 143 (quiet_hours 120, over_limit 23), skipped 812 (...)`.
 pub fn summary(c: &RunCounts, live: bool) -> String {

@@ -4,9 +4,9 @@
 //! eligible carts in the rules' window, never with the size of the export.
 
 use crate::ledger::{LedgerView, RunCounts};
-use crate::model::{Cart, Currency};
+use crate::model::{Cart, Currency, Decision, Reason};
 use crate::rules::config::OrderBy;
-use crate::rules::{self, Ctx, Decision, Evaluation, Facts, OrderIndex, Reason};
+use crate::rules::{self, Ctx, Evaluation, Facts, OrderIndex};
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -16,10 +16,12 @@ use std::collections::{BTreeMap, HashMap};
 /// One cart's decision as it leaves the pipeline (or the send loop).
 pub struct Decided<'a> {
     pub cart: &'a Cart,
-    /// would_send, skipped, deferred, holdout, sent, failed, unknown.
-    pub decision: &'a str,
-    pub reason: Option<&'a str>,
-    pub detail: &'a str,
+    pub decision: Decision,
+    pub reason: Option<Reason>,
+    /// The provider's error code when the reason is `Reason::Gateway` ("21610").
+    pub gateway_code: Option<&'a str>,
+    /// Formatted only when something prints or audits it.
+    pub detail: &'a dyn std::fmt::Display,
     pub facts: &'a Facts,
     pub provider_id: Option<&'a str>,
 }
@@ -84,14 +86,15 @@ impl Batch {
         for (c, decision) in self
             .holdout
             .iter()
-            .map(|c| (c, "holdout"))
-            .chain(self.send.iter().map(|c| (c, "would_send")))
+            .map(|c| (c, Decision::Holdout))
+            .chain(self.send.iter().map(|c| (c, Decision::WouldSend)))
         {
-            let reason = (decision == "holdout").then_some("holdout");
+            let reason = (decision == Decision::Holdout).then_some(Reason::Holdout);
             let d = Decided {
                 cart: &c.cart,
                 decision,
                 reason,
+                gateway_code: None,
                 detail: &c.eval.detail,
                 facts: &c.eval.facts,
                 provider_id: None,
@@ -199,13 +202,7 @@ pub fn run(
             Decision::Holdout => state.holdout.push(Candidate { cart, eval }),
             _ => {
                 let reason = eval.reason.expect("failed rule has a reason");
-                state.emit(
-                    &cart,
-                    eval.decision.as_str(),
-                    reason.as_str(),
-                    &eval.detail,
-                    &eval.facts,
-                )?;
+                state.emit(&cart, eval.decision, reason, &eval.detail, &eval.facts)?;
             }
         }
     }
@@ -255,20 +252,25 @@ impl State<'_> {
     fn emit(
         &mut self,
         cart: &Cart,
-        decision: &str,
-        reason: &str,
-        detail: &str,
+        decision: Decision,
+        reason: Reason,
+        detail: &dyn std::fmt::Display,
         facts: &Facts,
     ) -> Result<()> {
         match decision {
-            "deferred" => self.counts.deferred += 1,
+            Decision::Deferred => self.counts.deferred += 1,
             _ => self.counts.skipped += 1,
         }
-        *self.counts.reasons.entry(reason.to_string()).or_default() += 1;
+        *self
+            .counts
+            .reasons
+            .entry(reason.as_str().to_string())
+            .or_default() += 1;
         self.sink.decided(&Decided {
             cart,
             decision,
             reason: Some(reason),
+            gateway_code: None,
             detail,
             facts,
             provider_id: None,
@@ -298,8 +300,8 @@ impl State<'_> {
                 );
                 return self.emit(
                     &cart,
-                    "skipped",
-                    Reason::PhoneCooldown.as_str(),
+                    Decision::Skipped,
+                    Reason::PhoneCooldown,
                     &detail,
                     &eval.facts,
                 );
@@ -311,8 +313,8 @@ impl State<'_> {
                 );
                 self.emit(
                     &loser.cart,
-                    "skipped",
-                    Reason::PhoneCooldown.as_str(),
+                    Decision::Skipped,
+                    Reason::PhoneCooldown,
                     &detail,
                     &loser.eval.facts,
                 )?;
@@ -325,8 +327,8 @@ impl State<'_> {
             let detail = format!("eligible, but beyond this run's limit of {limit}");
             self.emit(
                 &out.cart,
-                "deferred",
-                Reason::OverLimit.as_str(),
+                Decision::Deferred,
+                Reason::OverLimit,
                 &detail,
                 &out.eval.facts,
             )?;

@@ -2,7 +2,8 @@
 //! preparing the query), the cart-value threshold of every currency present, and that the gateway's
 //! secret env vars are set — without sending, and without printing any secret.
 
-use super::{EXIT_INPUT, EXIT_OK, Global};
+use super::Global;
+use crate::model::Exit;
 use crate::settings::Settings;
 use crate::source;
 use crate::source::config::{CART_FIELDS, ORDER_FIELDS};
@@ -29,7 +30,7 @@ impl Report {
     }
 }
 
-pub fn run(_args: &Args, g: &Global) -> Result<i32> {
+pub fn run(_args: &Args, g: &Global) -> Result<Exit> {
     let settings = g.settings()?;
     let mut r = Report {
         problems: 0,
@@ -65,9 +66,9 @@ pub fn run(_args: &Args, g: &Global) -> Result<i32> {
     }
     if r.problems > 0 {
         println!("{} problem(s); nothing was sent", r.problems);
-        Ok(EXIT_INPUT)
+        Ok(Exit::Input)
     } else {
-        Ok(EXIT_OK)
+        Ok(Exit::Ok)
     }
 }
 

@@ -1,7 +1,8 @@
 //! `cartnudge init`: writes a commented config that lists every option with its default, to the
 //! `--config` path (default `./cartnudge.toml`). Refuses to overwrite without `--force`.
 
-use super::{EXIT_OK, Global};
+use super::Global;
+use crate::model::Exit;
 use anyhow::{Context, Result, bail};
 
 pub const TEMPLATE: &str = include_str!("../../examples/cartnudge.full.toml");
@@ -13,7 +14,7 @@ pub struct Args {
     pub force: bool,
 }
 
-pub fn run(args: &Args, g: &Global) -> Result<i32> {
+pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let path = &g.config;
     if path.exists() && !args.force {
         bail!(
@@ -28,7 +29,7 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
             path.display()
         );
     }
-    Ok(EXIT_OK)
+    Ok(Exit::Ok)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! One module per subcommand, each `run(args, &Global) -> Result<i32>` returning the exit code.
+//! One module per subcommand, each `run(args, &Global) -> Result<Exit>` returning the exit code.
 
 pub mod check;
 pub mod init;
@@ -9,13 +9,6 @@ pub mod send;
 
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};
-
-/// Exit codes (DESIGN.md §2).
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_SOME_FAILED: i32 = 1;
-pub const EXIT_INPUT: i32 = 2;
-pub const EXIT_FATAL_GATEWAY: i32 = 3;
-pub const EXIT_LOCKED: i32 = 75;
 
 /// Options every command shares.
 pub struct Global {

@@ -2,9 +2,10 @@
 //! exports; writes recoveries, delivery states and opt-outs to the ledger. Runs under the same lock
 //! as `send`; running it twice with the same inputs changes nothing the second time.
 
-use super::{EXIT_FATAL_GATEWAY, EXIT_OK, EXIT_SOME_FAILED, Global};
+use super::Global;
 use crate::gateway::{self, Gateway};
 use crate::ledger::{self, Ledger, PendingDelivery};
+use crate::model::Exit;
 use crate::model::parse_duration;
 use crate::model::{Currency, Money};
 use crate::reconcile::attribution::{self, OrderRef, Wanted};
@@ -56,7 +57,7 @@ struct Summary {
     problems: u64,
 }
 
-pub fn run(args: &Args, g: &Global) -> Result<i32> {
+pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let settings = g.settings()?;
     let max_age = parse_duration(&args.delivery_max_age).context("--delivery-max-age")?;
     let _lock = ledger::lock(&settings.ledger_path)?;
@@ -125,15 +126,15 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
         Ok(())
     })?;
 
-    let mut code = EXIT_OK;
+    let mut code = Exit::Ok;
     if let Some((mut gw, pending)) = lookups {
         code = poll_delivery(&ledger, gw.as_mut(), &pending, &settings, g, &mut summary)?;
     }
     if !g.quiet {
         println!("{}", summary_line(&summary));
     }
-    if code == EXIT_OK && summary.problems > 0 {
-        code = EXIT_SOME_FAILED;
+    if code == Exit::Ok && summary.problems > 0 {
+        code = Exit::SomeFailed;
     }
     Ok(code)
 }
@@ -209,7 +210,7 @@ fn poll_delivery(
     settings: &Settings,
     g: &Global,
     summary: &mut Summary,
-) -> Result<i32> {
+) -> Result<Exit> {
     // Status lookups count against the provider's rate limit like sends do.
     let rate = settings.gateway.rate_per_second;
     let pace = (rate > 0.0).then(|| std::time::Duration::from_secs_f64(1.0 / rate));
@@ -224,9 +225,9 @@ fn poll_delivery(
     summary.problems += polled.errors.len() as u64;
     if let Some(e) = polled.fatal {
         eprintln!("cartnudge: delivery polling stopped: {e}; check the gateway credentials");
-        return Ok(EXIT_FATAL_GATEWAY);
+        return Ok(Exit::FatalGateway);
     }
-    Ok(EXIT_OK)
+    Ok(Exit::Ok)
 }
 
 fn warn(g: &Global, msg: &str) {

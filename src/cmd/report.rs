@@ -1,8 +1,9 @@
 //! `cartnudge report`: reads the ledger (read-only, no lock needed) and writes what SMS cost and
 //! what it brought back, per currency, as a table, CSV, JSON (DESIGN.md §12) or an HTML page.
 
-use super::{EXIT_OK, Global};
+use super::Global;
 use crate::ledger::Ledger;
+use crate::model::Exit;
 use crate::report::figures::{By, Report, parse_margin};
 use crate::report::{html, render};
 use crate::source::fields::local_to_utc;
@@ -53,7 +54,7 @@ pub enum ReportFormat {
     Html,
 }
 
-pub fn run(args: &Args, g: &Global) -> Result<i32> {
+pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let settings = g.settings()?;
     let tz = settings.store.timezone;
     let since = args
@@ -121,7 +122,7 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
             }
         }
     }
-    Ok(EXIT_OK)
+    Ok(Exit::Ok)
 }
 
 /// "2026-11-01" (a local day in the store's zone: its start, or for `--until` its end) or RFC 3339.

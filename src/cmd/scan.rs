@@ -2,8 +2,9 @@
 //! prints every cart's decision and reason, the batch that `send` would make now, and counts per
 //! reason. `--explain CART_ID` shows every rule's verdict for one cart. Writes nothing.
 
-use super::{EXIT_INPUT, EXIT_OK, Global};
+use super::Global;
 use crate::ledger::LedgerView;
+use crate::model::Exit;
 use crate::output::Format;
 use crate::output::{Outputs, Printer, summary};
 use crate::pipeline;
@@ -24,7 +25,7 @@ pub struct Args {
     pub limit: Option<usize>,
 }
 
-pub fn run(args: &Args, g: &Global) -> Result<i32> {
+pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let settings = g.settings()?;
     let view = pipeline::read_only_view(&settings, g.now)?;
     let orders = pipeline::load_orders(&settings, g.now, g.quiet)?;
@@ -56,9 +57,9 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
     }
     if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
         eprintln!("cartnudge: {err:#}");
-        return Ok(EXIT_INPUT);
+        return Ok(Exit::Input);
     }
-    Ok(EXIT_OK)
+    Ok(Exit::Ok)
 }
 
 fn explain(
@@ -67,7 +68,7 @@ fn explain(
     orders: &rules::OrderIndex,
     id: &str,
     g: &Global,
-) -> Result<i32> {
+) -> Result<Exit> {
     let ctx = Ctx {
         now: g.now,
         rules: &settings.rules,
@@ -128,7 +129,7 @@ fn explain(
                 "decision: eligible (a batch still applies the limit and one reminder per phone per run)"
             ),
         }
-        return Ok(EXIT_OK);
+        return Ok(Exit::Ok);
     }
     bail!(
         "cart `{id}` not found in {}",

@@ -1,7 +1,7 @@
 //! `[gateway]`: the table as written and the validated `Config` every provider is built from.
 //! Keys that belong to another provider are refused with the kinds they apply to.
 
-use crate::model::parse_std_duration;
+use crate::model::{key_applies, parse_std_duration};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -42,6 +42,9 @@ pub struct RawGateway {
     pub secret_env: Option<String>,
     // smsc, vonage: the currency the account is billed in, for prices reported without one
     pub currency: Option<String>,
+    /// Permits a plain `http://` base_url or url to a host other than loopback (credentials and
+    /// phone numbers then cross the network in clear text).
+    pub allow_insecure_http: Option<bool>,
     // stub: phone (E.164) → outcome ("sent", "permanent", "optout", "transient", "fatal", "unknown")
     pub outcomes: BTreeMap<String, String>,
 }
@@ -71,6 +74,13 @@ pub fn from_raw(raw: RawGateway, resolve: &dyn Fn(&str) -> PathBuf) -> Result<Co
             super::KINDS.join(", ")
         );
     }
+    check_kind_keys(&raw, &kind)?;
+    if let Some(url) = raw.base_url.as_deref().or(raw.url.as_deref()) {
+        check_url(url, raw.allow_insecure_http.unwrap_or(false))?;
+    }
+    if raw.max_tries == Some(0) {
+        bail!("max_tries = 0 would never call the gateway; use 1 (no retries) or more");
+    }
     let rate = raw.rate_per_second.unwrap_or(10.0);
     if !(rate >= 0.0 && rate.is_finite()) {
         bail!("rate_per_second must be 0 (unlimited) or more");
@@ -82,9 +92,130 @@ pub fn from_raw(raw: RawGateway, resolve: &dyn Fn(&str) -> PathBuf) -> Result<Co
             .context("connect_timeout")?,
         rate_per_second: rate,
         limit: raw.limit.unwrap_or(20),
-        max_tries: raw.max_tries.unwrap_or(3).max(1),
+        max_tries: raw.max_tries.unwrap_or(3),
         test_mode: false,
         kind,
         raw,
     })
+}
+
+/// Every HTTP provider; `file` and `stub` make no requests.
+const HTTP: &[&str] = &[
+    "twilio",
+    "smsru",
+    "smsc",
+    "messagebird",
+    "vonage",
+    "webhook",
+];
+
+/// Keys that only some gateway kinds read.
+fn check_kind_keys(r: &RawGateway, kind: &str) -> Result<()> {
+    const TWILIO: &[&str] = &["twilio"];
+    let keys: [(&str, bool, &[&str]); 18] = [
+        ("path", r.path.is_some(), &["file", "stub"]),
+        ("base_url", r.base_url.is_some(), HTTP),
+        ("allow_insecure_http", r.allow_insecure_http.is_some(), HTTP),
+        (
+            "from",
+            r.from.is_some(),
+            &["twilio", "smsru", "smsc", "messagebird", "vonage"],
+        ),
+        ("account_sid_env", r.account_sid_env.is_some(), TWILIO),
+        ("auth_token_env", r.auth_token_env.is_some(), TWILIO),
+        ("api_key_sid_env", r.api_key_sid_env.is_some(), TWILIO),
+        (
+            "messaging_service_sid",
+            r.messaging_service_sid.is_some(),
+            TWILIO,
+        ),
+        ("status_callback", r.status_callback.is_some(), TWILIO),
+        ("api_id_env", r.api_id_env.is_some(), &["smsru"]),
+        ("login_env", r.login_env.is_some(), &["smsc"]),
+        ("password_env", r.password_env.is_some(), &["smsc"]),
+        (
+            "access_key_env",
+            r.access_key_env.is_some(),
+            &["messagebird"],
+        ),
+        ("api_key_env", r.api_key_env.is_some(), &["vonage"]),
+        ("api_secret_env", r.api_secret_env.is_some(), &["vonage"]),
+        ("url", r.url.is_some(), &["webhook"]),
+        ("secret_env", r.secret_env.is_some(), &["webhook"]),
+        ("outcomes", !r.outcomes.is_empty(), &["stub"]),
+    ];
+    for (key, set, kinds) in keys {
+        key_applies(key, set, kind, kinds)?;
+    }
+    key_applies("currency", r.currency.is_some(), kind, &["smsc", "vonage"])
+}
+
+/// A base URL must be http(s) with a host; plain http only to loopback unless allowed.
+fn check_url(url: &str, allow_insecure_http: bool) -> Result<()> {
+    let bad = || {
+        anyhow!("`{url}` is not a URL; write it like \"https://api.example.com\" (scheme and host)")
+    };
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(bad());
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => Ok(()),
+        "http" if allow_insecure_http || is_loopback(host) => Ok(()),
+        "http" => bail!(
+            "`{url}` is plain http to {host}: credentials and phone numbers would cross the network in clear text; use https, or set allow_insecure_http = true"
+        ),
+        _ => Err(bad()),
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback_unless_allowed() {
+        assert!(check_url("https://api.twilio.com", false).is_ok());
+        assert!(check_url("http://127.0.0.1:8080", false).is_ok());
+        assert!(check_url("http://localhost/x", false).is_ok());
+        assert!(check_url("http://[::1]:99", false).is_ok());
+        let e = check_url("http://api.twilio.com", false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("allow_insecure_http"), "{e}");
+        assert!(check_url("http://api.twilio.com", true).is_ok());
+        assert!(check_url("api.twilio.com", false).is_err());
+        assert!(check_url("https://", false).is_err());
+        assert!(check_url("ftp://x.example", false).is_err());
+    }
+
+    #[test]
+    fn a_key_of_another_kind_is_named() {
+        let raw = RawGateway {
+            kind: Some("file".into()),
+            account_sid_env: Some("SID".into()),
+            ..Default::default()
+        };
+        let e = from_raw(raw, &|p| PathBuf::from(p))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`account_sid_env`") && e.contains("twilio"),
+            "{e}"
+        );
+    }
 }

@@ -267,7 +267,12 @@ impl Ledger {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn finish_run(&self, run_id: &str, counts: &RunCounts, exit_code: i32) -> Result<()> {
+    pub fn finish_run(
+        &self,
+        run_id: &str,
+        counts: &RunCounts,
+        exit: crate::model::Exit,
+    ) -> Result<()> {
         self.conn.execute(
             "UPDATE runs SET finished_at = ?2, carts_read = ?3, invalid = ?4, sent = ?5, failed = ?6, unknown = ?7, \
              holdout = ?8, deferred = ?9, skipped = ?10, reasons = ?11, exit_code = ?12 WHERE run_id = ?1",
@@ -283,7 +288,7 @@ impl Ledger {
                 counts.deferred as i64,
                 counts.skipped as i64,
                 serde_json::to_string(&counts.reasons)?,
-                exit_code
+                exit.code()
             ],
         )?;
         Ok(())

@@ -14,6 +14,19 @@ pub struct Store {
     pub default_region: String,
 }
 
+/// A key that only some kinds read, set on a table of another kind: an error naming the key and
+/// the kinds it applies to, as an unknown key is (a silently ignored key is a trap: a
+/// `consent_veto` that is not applied texts customers who withdrew consent).
+pub fn key_applies(key: &str, is_set: bool, kind: &str, applies_to: &[&str]) -> Result<()> {
+    if is_set && !applies_to.contains(&kind) {
+        bail!(
+            "key `{key}` does not apply to kind = \"{kind}\" (it applies to: {}); remove it or change `kind`",
+            applies_to.join(", ")
+        );
+    }
+    Ok(())
+}
+
 pub fn parse_tz(s: &str) -> Result<Tz> {
     s.trim().parse::<Tz>().map_err(|_| {
         anyhow!("`{s}` is not an IANA time zone (e.g. Europe/Moscow, America/New_York)")
@@ -63,9 +76,18 @@ pub fn parse_std_duration(s: &str) -> Result<Duration> {
             .ok_or_else(bad)?;
         rest = &rest[unit_len..];
     }
-    Ok(Duration::from_millis(total_ms))
+    let d = Duration::from_millis(total_ms);
+    if d > MAX_DURATION {
+        bail!("`{s}` is longer than ten years; use a duration like \"48h\" or \"7d\"");
+    }
+    Ok(d)
 }
 
+/// The longest duration a config value may hold: date arithmetic on anything longer could leave
+/// the calendar (a panic), and no cooldown or window is meant to be longer.
+pub const MAX_DURATION: Duration = Duration::from_secs(10 * 366 * 86_400);
+
+/// A duration for date arithmetic: at most ten years.
 pub fn parse_duration(s: &str) -> Result<chrono::Duration> {
     Ok(chrono::Duration::from_std(parse_std_duration(s)?)?)
 }
@@ -95,5 +117,11 @@ mod tests {
         assert!(parse_std_duration("90").is_err());
         assert!(parse_std_duration("m").is_err());
         assert!(parse_std_duration("5 parsecs").is_err());
+        assert!(parse_duration("99999999d").is_err());
+        assert!(parse_std_duration("99999999999999999999d").is_err());
+        assert_eq!(
+            parse_duration("3650d").unwrap(),
+            chrono::Duration::days(3650)
+        );
     }
 }

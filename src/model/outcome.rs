@@ -162,7 +162,7 @@ pub enum Exit {
 }
 
 impl Exit {
-    pub fn code(self) -> i32 {
+    pub const fn code(self) -> i32 {
         match self {
             Exit::Ok => 0,
             Exit::SomeFailed => 1,

@@ -38,7 +38,11 @@ pub fn check(rule: Reason, cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Ver
         Reason::QuietHours => quiet_hours(cart, ctx, facts),
         Reason::MessageTooLong => message_too_long(cart, ctx, facts),
         Reason::Holdout => holdout(cart, ctx),
-        Reason::OverLimit => Verdict::Pass("decided by the batch, not per cart".into()),
+        Reason::OverLimit
+        | Reason::GatewayRetry
+        | Reason::GatewayAborted
+        | Reason::Deadline
+        | Reason::Gateway => Verdict::Pass("decided by the batch, not per cart".into()),
     }
 }
 

@@ -99,6 +99,9 @@ pub fn from_raw(raw: RawRules) -> Result<Config> {
         let currency = Currency::parse(code).map_err(|e| anyhow!("min_cart_value.{code}: {e}"))?;
         let money = Money::parse(amount, currency, '.')
             .map_err(|e| anyhow!("min_cart_value.{code}: {e}"))?;
+        if money.minor < 0 {
+            bail!("min_cart_value.{code} = \"{amount}\" is negative; use 0 or more");
+        }
         min_cart_value.insert(currency, money);
     }
     if raw.holdout_percent > 50 {

@@ -14,73 +14,11 @@ pub mod zones;
 use crate::ledger::LedgerView;
 use crate::message::Rendered;
 use crate::model::{Cart, Currency, Store};
+pub use crate::model::{Decision, Reason};
 use chrono::{DateTime, Utc};
 pub use orders::OrderIndex;
 use phone::Phone;
 use zones::RecipientZone;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Reason {
-    NotAbandoned,
-    TooOld,
-    TooFresh,
-    NoConsent,
-    BelowMinValue,
-    AlreadyNudged,
-    BadPhone,
-    OptedOut,
-    OrderedSince,
-    EmailFirst,
-    PhoneCooldown,
-    QuietHours,
-    MessageTooLong,
-    Holdout,
-    OverLimit,
-}
-
-impl Reason {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Reason::NotAbandoned => "not_abandoned",
-            Reason::TooOld => "too_old",
-            Reason::TooFresh => "too_fresh",
-            Reason::NoConsent => "no_consent",
-            Reason::BelowMinValue => "below_min_value",
-            Reason::AlreadyNudged => "already_nudged",
-            Reason::BadPhone => "bad_phone",
-            Reason::OptedOut => "opted_out",
-            Reason::OrderedSince => "ordered_since",
-            Reason::EmailFirst => "email_first",
-            Reason::PhoneCooldown => "phone_cooldown",
-            Reason::QuietHours => "quiet_hours",
-            Reason::MessageTooLong => "message_too_long",
-            Reason::Holdout => "holdout",
-            Reason::OverLimit => "over_limit",
-        }
-    }
-
-    /// A deferral may pass on a later run; anything else never will.
-    pub fn is_deferral(&self) -> bool {
-        matches!(
-            self,
-            Reason::TooFresh | Reason::EmailFirst | Reason::QuietHours | Reason::OverLimit
-        )
-    }
-
-    /// Carts failing these are outside the rules' window: counted, not audited (DESIGN.md §7).
-    pub fn is_out_of_window(&self) -> bool {
-        matches!(self, Reason::NotAbandoned | Reason::TooOld)
-    }
-
-    /// The reason with this name (`"quiet_hours"`), for decisions that travel as text.
-    pub fn named(name: &str) -> Option<Reason> {
-        ORDER
-            .iter()
-            .chain([&Reason::OverLimit])
-            .find(|r| r.as_str() == name)
-            .copied()
-    }
-}
 
 /// The order rules run in. Cheap checks first; the reason of a cart is its first failure.
 pub const ORDER: &[Reason] = &[
@@ -106,25 +44,6 @@ pub enum Verdict {
     Fail(String),
     /// The rule could not be judged because an earlier fact is missing (e.g. no valid phone).
     NotApplicable(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    WouldSend,
-    Skipped,
-    Deferred,
-    Holdout,
-}
-
-impl Decision {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Decision::WouldSend => "would_send",
-            Decision::Skipped => "skipped",
-            Decision::Deferred => "deferred",
-            Decision::Holdout => "holdout",
-        }
-    }
 }
 
 /// Everything a rule may look at besides the cart.

@@ -71,6 +71,12 @@ impl Settings {
             name: raw.store.name,
             timezone: parse_tz(&raw.store.timezone).with_context(|| at("store.timezone"))?,
             default_region: parse_region(&raw.store.default_region)
+                .and_then(|r| {
+                    if rules::zones::country_zones(&r).is_empty() {
+                        anyhow::bail!("`{r}` is not a country with phone numbers and time zones (ISO 3166 alpha-2, e.g. RU, US)");
+                    }
+                    Ok(r)
+                })
                 .with_context(|| at("store.default_region"))?,
         };
         let source_raw = raw.source.ok_or_else(|| {

@@ -2,7 +2,7 @@
 //! validated `Config` every reader takes. Keys that belong to other source kinds are refused with
 //! the kinds they apply to.
 
-use crate::model::{Currency, parse_std_duration, parse_tz};
+use crate::model::{Currency, key_applies, parse_std_duration, parse_tz};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -154,5 +154,67 @@ pub fn from_raw(
         raw,
     };
     super::presets::expand(&mut settings)?;
+    check_kind_keys(&settings.raw, &settings.kind)?;
     Ok(settings)
+}
+
+/// Keys that only some source kinds read (checked after a preset has set the kind).
+fn check_kind_keys(r: &RawSource, kind: &str) -> Result<()> {
+    const FILES: &[&str] = &["csv", "json", "jsonl", "sqlite"];
+    const SQL: &[&str] = &["sqlite", "mysql", "postgres"];
+    const SERVERS: &[&str] = &["mysql", "postgres"];
+    const PRESETS: &[&str] = &["mysql", "postgres", "shopify"];
+    const SHOPIFY: &[&str] = &["shopify"];
+    let keys: [(&str, bool, &[&str]); 15] = [
+        ("path", r.path.is_some(), FILES),
+        ("query", r.query.is_some(), SQL),
+        ("delimiter", r.delimiter.is_some(), &["csv"]),
+        ("url_env", r.url_env.is_some(), SERVERS),
+        ("table_prefix", r.table_prefix.is_some(), SERVERS),
+        ("query_timeout", r.query_timeout.is_some(), SERVERS),
+        ("preset", r.preset.is_some(), PRESETS),
+        ("consent_column", r.consent_column.is_some(), SERVERS),
+        ("consent_veto", r.consent_veto.is_some(), SQL),
+        ("order_storage", r.order_storage.is_some(), SERVERS),
+        ("base_url", r.base_url.is_some(), SHOPIFY),
+        ("shop", r.shop.is_some(), SHOPIFY),
+        ("api_version", r.api_version.is_some(), SHOPIFY),
+        ("access_token_env", r.access_token_env.is_some(), SHOPIFY),
+        ("lookback", r.lookback.is_some(), SHOPIFY),
+    ];
+    for (key, set, kinds) in keys {
+        key_applies(key, set, kind, kinds)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(toml_text: &str) -> Result<Config> {
+        let raw: RawSource = toml::from_str(toml_text).unwrap();
+        from_raw(raw, "source", CART_FIELDS, &|p| PathBuf::from(p))
+    }
+
+    #[test]
+    fn consent_veto_on_a_csv_source_is_an_error_not_ignored() {
+        let e = source("kind = \"csv\"\npath = \"c.csv\"\nconsent_veto = \"unsubscribed\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`consent_veto`") && e.contains("\"csv\"") && e.contains("sqlite"),
+            "{e}"
+        );
+        let e = source("path = \"c.csv\"\nquery = \"SELECT 1\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`query`"), "{e}");
+        assert!(
+            source(
+                "kind = \"sqlite\"\npath = \"s.db\"\nquery = \"SELECT 1\"\nconsent_veto = \"u\""
+            )
+            .is_ok()
+        );
+    }
 }

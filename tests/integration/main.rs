@@ -4,6 +4,7 @@
 mod delivery;
 mod gateways;
 mod input;
+mod layers;
 mod loopback;
 mod presets;
 mod quiet_hours;

@@ -59,6 +59,7 @@ const MAGENTO_EXPECTED: &[(&str, &str)] = &[
 ];
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn magento2_preset_on_mariadb() {
     let Some(url) = server(MY, "magento", "magento2_preset_on_mariadb") else {
         return;
@@ -70,6 +71,7 @@ fn magento2_preset_on_mariadb() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn magento2_preset_on_postgres() {
     let Some(url) = server(PG, "magento", "magento2_preset_on_postgres") else {
         return;
@@ -81,6 +83,7 @@ fn magento2_preset_on_postgres() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn magento2_consent_from_a_quote_column_and_an_overridden_field() {
     let Some(url) = server(MY, "magento", "magento2_consent_from_a_quote_column") else {
         return;
@@ -117,6 +120,7 @@ fn magento2_without_a_consent_source_is_a_config_error_that_says_how() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn magento2_send_claims_and_sends_once_then_scan_sees_it() {
     let Some(url) = server(MY, "magento", "magento2_send") else {
         return;
@@ -190,6 +194,7 @@ const WOO_EXPECTED: &[(&str, &str)] = &[
 ];
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn woocommerce_cartflows_preset_with_hpos_orders() {
     let Some(url) = server(
         MY,
@@ -214,6 +219,7 @@ fn woocommerce_cartflows_preset_with_hpos_orders() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn woocommerce_cartflows_preset_with_legacy_post_orders() {
     let Some(url) = server(
         MY,
@@ -229,6 +235,7 @@ fn woocommerce_cartflows_preset_with_legacy_post_orders() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn woocommerce_send_uses_the_php_serialized_name_and_phone() {
     let Some(url) = server(MY, "woocommerce", "woocommerce_send") else {
         return;
@@ -259,6 +266,7 @@ fn woocommerce_send_uses_the_php_serialized_name_and_phone() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn woocommerce_legacy_orders_reconcile_the_same() {
     let Some(url) = server(MY, "woocommerce", "woocommerce_legacy_orders_reconcile") else {
         return;
@@ -300,6 +308,7 @@ const BITRIX_EXPECTED: &[(&str, &str)] = &[
 ];
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn bitrix_preset_on_mariadb() {
     let Some(url) = server(MY, "bitrix", "bitrix_preset_on_mariadb") else {
         return;
@@ -311,6 +320,7 @@ fn bitrix_preset_on_mariadb() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn bitrix_preset_on_postgres() {
     let Some(url) = server(PG, "bitrix", "bitrix_preset_on_postgres") else {
         return;
@@ -322,6 +332,7 @@ fn bitrix_preset_on_postgres() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn bitrix_falls_back_to_the_phone_of_the_last_order() {
     let Some(url) = server(
         MY,
@@ -359,6 +370,7 @@ fn bitrix_falls_back_to_the_phone_of_the_last_order() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn bitrix_send_and_reconcile_on_postgres() {
     let Some(url) = server(PG, "bitrix", "bitrix_send_and_reconcile_on_postgres") else {
         return;
@@ -383,6 +395,7 @@ fn bitrix_send_and_reconcile_on_postgres() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn magento2_send_and_reconcile_on_postgres() {
     let Some(url) = server(PG, "magento", "magento2_send_and_reconcile_on_postgres") else {
         return;

@@ -266,6 +266,7 @@ fn sql_env(kind: &str, url: &str, query: &str, extra: &str) -> Env {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn mariadb_query_source() {
     let Some(url) = server("CARTNUDGE_TEST_MYSQL_URL", "shop", "mariadb_query_source") else {
         return;
@@ -282,6 +283,7 @@ fn mariadb_query_source() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn postgres_query_source() {
     let Some(url) = server("CARTNUDGE_TEST_PG_URL", "shop", "postgres_query_source") else {
         return;
@@ -293,6 +295,7 @@ fn postgres_query_source() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn mariadb_query_runs_read_only() {
     let Some(url) = server(
         "CARTNUDGE_TEST_MYSQL_URL",
@@ -317,6 +320,7 @@ fn mariadb_query_runs_read_only() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn postgres_query_runs_read_only() {
     let Some(url) = server(
         "CARTNUDGE_TEST_PG_URL",
@@ -337,6 +341,7 @@ fn postgres_query_runs_read_only() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn mariadb_query_timeout_stops_a_slow_query() {
     let Some(url) = server("CARTNUDGE_TEST_MYSQL_URL", "shop", "mariadb_query_timeout") else {
         return;
@@ -359,6 +364,7 @@ fn mariadb_query_timeout_stops_a_slow_query() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn postgres_query_timeout_stops_a_slow_query() {
     let Some(url) = server("CARTNUDGE_TEST_PG_URL", "shop", "postgres_query_timeout") else {
         return;
@@ -391,6 +397,7 @@ fn database_url_with_password_is_never_printed() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn missing_url_env_says_what_to_set() {
     let env = env_with(&format!(
         "[source]\nkind = \"mysql\"\nurl_env = \"NO_SUCH_URL_VAR\"\nquery = \"{SHOP_QUERY}\""
@@ -420,6 +427,7 @@ fn tls(var: &str, test: &str) -> Option<(String, String)> {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn postgres_tls_verify_full() {
     let Some((url, ca)) = tls("CARTNUDGE_TEST_PG_URL", "postgres_tls_verify_full") else {
         return;
@@ -448,6 +456,7 @@ fn postgres_tls_verify_full() {
 }
 
 #[test]
+#[ignore = "needs the database servers: scripts/test-servers.sh start, then cargo test -- --include-ignored"]
 fn mariadb_tls_verify_identity() {
     let Some((url, ca)) = tls("CARTNUDGE_TEST_MYSQL_URL", "mariadb_tls_verify_identity") else {
         return;

@@ -4,14 +4,15 @@
 
 use super::Args;
 use crate::audit::Audit;
-use crate::cmd::{EXIT_OK, Global};
+use crate::cmd::Global;
+use crate::model::Exit;
 use crate::output::Format;
 use crate::output::{Outputs, Printer, summary};
 use crate::pipeline;
 use crate::settings::Settings;
 use anyhow::Result;
 
-pub(super) fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize) -> Result<i32> {
+pub(super) fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize) -> Result<Exit> {
     let view = crate::pipeline::read_only_view(settings, g.now)?;
     let orders = pipeline::load_orders(settings, g.now, g.quiet)?;
     let run_id = format!("{}-dry", g.now.format("%Y%m%dT%H%M%SZ"));
@@ -19,7 +20,7 @@ pub(super) fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize
         &settings.audit_dir,
         g.now,
         &run_id,
-        "dry_run",
+        crate::model::Mode::DryRun,
         settings.mask_phones,
     )?;
     let mut printer = Printer::new(args.format);
@@ -55,5 +56,5 @@ pub(super) fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize
             eprintln!("{line}")
         }
     }
-    Ok(EXIT_OK)
+    Ok(Exit::Ok)
 }

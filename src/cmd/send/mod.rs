@@ -7,10 +7,11 @@
 mod dry_run;
 mod sender;
 
-use super::{EXIT_FATAL_GATEWAY, EXIT_INPUT, EXIT_OK, EXIT_SOME_FAILED, Global};
+use super::Global;
 use crate::audit::Audit;
 use crate::gateway;
 use crate::ledger::{self, Ledger, RunCounts};
+use crate::model::{Exit, Mode};
 use crate::output::Format;
 use crate::output::{Outputs, summary};
 use crate::pipeline;
@@ -41,7 +42,7 @@ fn parse_deadline(s: &str) -> Result<Duration, String> {
     crate::model::parse_std_duration(s).map_err(|e| e.to_string())
 }
 
-pub fn run(args: &Args, g: &Global) -> Result<i32> {
+pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let started = Instant::now();
     let mut settings = g.settings()?;
     settings.gateway.test_mode = args.gateway_test;
@@ -76,7 +77,7 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
         Some(l) => l.begin_run("send", g.now)?,
         None => format!("{}-gwtest", g.now.format("%Y%m%dT%H%M%SZ")),
     };
-    let mode = if test { "gateway_test" } else { "live" };
+    let mode = if test { Mode::GatewayTest } else { Mode::Live };
     let mut audit = Audit::open(
         &settings.audit_dir,
         g.now,
@@ -104,7 +105,7 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
         Err(e) => {
             audit.sync()?;
             if let Some(l) = &ledger {
-                l.finish_run(&run_id, &RunCounts::default(), EXIT_INPUT)?;
+                l.finish_run(&run_id, &RunCounts::default(), Exit::Input)?;
             }
             return Err(e);
         }
@@ -113,7 +114,7 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
     if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
         audit.sync()?;
         if let Some(l) = &ledger {
-            l.finish_run(&run_id, &counts, EXIT_INPUT)?;
+            l.finish_run(&run_id, &counts, Exit::Input)?;
         }
         return Err(err);
     }
@@ -142,11 +143,11 @@ pub fn run(args: &Args, g: &Global) -> Result<i32> {
     let aborted = sender.aborted.take();
     audit.sync()?;
     let code = if aborted.is_some() {
-        EXIT_FATAL_GATEWAY
+        Exit::FatalGateway
     } else if counts.failed > 0 || counts.unknown > 0 {
-        EXIT_SOME_FAILED
+        Exit::SomeFailed
     } else {
-        EXIT_OK
+        Exit::Ok
     };
     match &ledger {
         Some(l) => l.finish_run(&run_id, &counts, code)?,

@@ -4,7 +4,7 @@
 use crate::audit::Audit;
 use crate::gateway::{Gateway, GatewayError, Receipt, Sms};
 use crate::ledger::{Ledger, NewNudge, RunCounts};
-use crate::model::NudgeStatus;
+use crate::model::{Decision, NudgeStatus, Reason};
 use crate::output::Line;
 use crate::pipeline::{Candidate, Decided};
 use crate::settings::Settings;
@@ -31,15 +31,16 @@ impl Sender<'_> {
     fn record(
         &mut self,
         c: &Candidate,
-        decision: &str,
-        reason: Option<&str>,
-        detail: &str,
+        decision: Decision,
+        reason: Option<(Reason, Option<&str>)>,
+        detail: &dyn std::fmt::Display,
         provider_id: Option<&str>,
     ) -> Result<()> {
         let d = Decided {
             cart: &c.cart,
             decision,
-            reason,
+            reason: reason.map(|r| r.0),
+            gateway_code: reason.and_then(|r| r.1),
             detail,
             facts: &c.eval.facts,
             provider_id,
@@ -57,25 +58,40 @@ impl Sender<'_> {
             )?;
         }
         self.counts.holdout += 1;
-        self.record(c, "holdout", Some("holdout"), &c.eval.detail, None)
+        self.record(
+            c,
+            Decision::Holdout,
+            Some((Reason::Holdout, None)),
+            &c.eval.detail,
+            None,
+        )
     }
 
-    fn defer(&mut self, c: &Candidate, reason: &str, detail: &str) -> Result<()> {
+    fn defer(
+        &mut self,
+        c: &Candidate,
+        reason: Reason,
+        detail: &dyn std::fmt::Display,
+    ) -> Result<()> {
         self.counts.deferred += 1;
-        *self.counts.reasons.entry(reason.to_string()).or_default() += 1;
-        self.record(c, "deferred", Some(reason), detail, None)
+        *self
+            .counts
+            .reasons
+            .entry(reason.as_str().to_string())
+            .or_default() += 1;
+        self.record(c, Decision::Deferred, Some((reason, None)), detail, None)
     }
 
     pub(super) fn send(&mut self, c: &Candidate) -> Result<()> {
         if let Some(e) = &self.aborted {
             let detail = format!("batch aborted: {e}");
-            return self.defer(c, "gateway_aborted", &detail);
+            return self.defer(c, Reason::GatewayAborted, &detail);
         }
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
             return self.defer(
                 c,
-                "deadline",
-                "the run's --deadline passed before this cart's turn",
+                Reason::Deadline,
+                &"the run's --deadline passed before this cart's turn",
             );
         }
         let gateway = self.gateway_name.clone();
@@ -109,16 +125,16 @@ impl Sender<'_> {
                 let detail = "validated by the provider's test mode; nothing sent";
                 self.record(
                     c,
-                    "would_send",
+                    Decision::WouldSend,
                     None,
-                    detail,
+                    &detail,
                     receipt.provider_id.as_deref(),
                 )
             }
             Ok(receipt) => {
                 ledger.expect("live").mark_sent(id, &receipt, self.now)?;
                 self.counts.sent += 1;
-                self.record(c, "sent", None, "", receipt.provider_id.as_deref())?;
+                self.record(c, Decision::Sent, None, &"", receipt.provider_id.as_deref())?;
                 // Every sent message has its audit row on disk before the next one goes out.
                 self.audit.sync()
             }
@@ -137,9 +153,9 @@ impl Sender<'_> {
                 self.counts.failed += 1;
                 self.record(
                     c,
-                    "failed",
-                    Some(&format!("gateway:{}", e.code())),
-                    e.message(),
+                    Decision::Failed,
+                    Some((Reason::Gateway, Some(e.code()))),
+                    &e.message(),
                     None,
                 )
             }
@@ -150,9 +166,9 @@ impl Sender<'_> {
                 self.counts.unknown += 1;
                 self.record(
                     c,
-                    "unknown",
-                    Some(&format!("gateway:{}", e.code())),
-                    e.message(),
+                    Decision::Unknown,
+                    Some((Reason::Gateway, Some(e.code()))),
+                    &e.message(),
                     None,
                 )?;
                 self.audit.sync()
@@ -165,7 +181,7 @@ impl Sender<'_> {
                     "not processed after {} tries: {e}",
                     self.settings.gateway.max_tries
                 );
-                self.defer(c, "gateway_retry", &detail)
+                self.defer(c, Reason::GatewayRetry, &detail)
             }
             Err(e @ GatewayError::Fatal { .. }) => {
                 if let Some(l) = ledger {
@@ -173,7 +189,7 @@ impl Sender<'_> {
                 }
                 let detail = format!("batch aborted: {e}");
                 self.aborted = Some(e);
-                self.defer(c, "gateway_aborted", &detail)
+                self.defer(c, Reason::GatewayAborted, &detail)
             }
         }
     }
