@@ -130,7 +130,7 @@ fn find_cycle(g: &Graph) -> Option<Vec<String>> {
         stack.push(node.to_string());
         for next in g
             .get(node)
-            .map(|m| m.keys().cloned().collect())
+            .map(|m| m.keys().cloned().collect::<Vec<String>>())
             .unwrap_or_default()
         {
             if let Some(c) = visit(g, &next, stack, done) {
