@@ -107,6 +107,13 @@ impl Audit {
     }
 
     pub fn write(&mut self, row: &Row) -> Result<()> {
+        let (run_id, at) = (self.run_id.clone(), self.at.clone());
+        self.write_as(&run_id, &at, row)
+    }
+
+    /// A row on behalf of an earlier run (its id and time): a message that run sent but could
+    /// not audit, because it was killed or its disk was full.
+    pub fn write_as(&mut self, run_id: &str, at: &str, row: &Row) -> Result<()> {
         let phone = if self.mask {
             crate::model::mask_phone(&row.phone)
         } else {
@@ -118,8 +125,8 @@ impl Audit {
             neutralize(&phone)
         };
         let cells = [
-            neutralize(&self.run_id),
-            self.at.clone(),
+            neutralize(run_id),
+            at.to_string(),
             self.mode.to_string(),
             neutralize(&row.cart_id),
             neutralize(&row.customer_id),

@@ -20,6 +20,8 @@ pub struct RawGateway {
     pub rate_per_second: Option<f64>,
     pub limit: Option<usize>,
     pub max_tries: Option<u32>,
+    /// How long one `send` run may take before the rest of the batch is deferred ("10m").
+    pub deadline: Option<String>,
     pub from: Option<String>,
     // twilio
     pub account_sid_env: Option<String>,
@@ -51,6 +53,9 @@ pub struct RawGateway {
 
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// A send run defers what is left after this long (`--deadline` overrides), so a run never
+    /// outlives its cron interval.
+    pub deadline: Duration,
     pub kind: String,
     pub path: Option<PathBuf>,
     pub timeout: Duration,
@@ -93,6 +98,8 @@ pub fn from_raw(raw: RawGateway, resolve: &dyn Fn(&str) -> PathBuf) -> Result<Co
         rate_per_second: rate,
         limit: raw.limit.unwrap_or(20),
         max_tries: raw.max_tries.unwrap_or(3),
+        deadline: parse_std_duration(raw.deadline.as_deref().unwrap_or("10m"))
+            .context("deadline")?,
         test_mode: false,
         kind,
         raw,

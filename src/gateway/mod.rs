@@ -34,6 +34,8 @@ pub struct Sms<'a> {
     pub idempotency_key: &'a str,
     /// When the run says "now" (for outbox timestamps).
     pub at: chrono::DateTime<chrono::Utc>,
+    /// The run's deadline: a request in flight is not allowed to outlive it.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// What a provider said when it accepted a message.

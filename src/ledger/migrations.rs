@@ -74,4 +74,11 @@ CREATE TABLE optouts (
     source TEXT NOT NULL                      -- gateway:<code> | import:<file> | manual
 );
 "#,
+    // 2: audit bookkeeping. A row is `audited = 0` from its claim until its audit row is on disk,
+    // so a run killed (or out of disk) in between leaves work the next run finishes. Rows from
+    // before this migration were audited by the run that wrote them.
+    r#"
+ALTER TABLE nudges ADD COLUMN audited INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX nudges_unaudited ON nudges (audited) WHERE audited = 0;
+"#,
 ];

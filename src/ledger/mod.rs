@@ -3,9 +3,11 @@
 //! committed before each gateway call; one left behind by a crash becomes `unknown` and is never
 //! resent. `send` and `reconcile` hold an exclusive lock file beside the database.
 
+mod backlog;
 mod migrations;
 mod outcomes;
 
+pub use backlog::Unaudited;
 pub use outcomes::{NudgeRow, OpenNudge, PendingDelivery, Recovery, RecoveryRow, RunRow};
 
 use crate::model::{E164, NudgeStatus, utc_string};
@@ -300,8 +302,8 @@ impl Ledger {
         self.conn
             .execute(
                 "INSERT INTO nudges (run_id, cart_id, customer_id, phone, email, country, status, gateway, encoding, \
-                 segments, est_cost_micros, cost_currency, cart_total_minor, cart_currency, cart_updated_at, text, claimed_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                 segments, est_cost_micros, cost_currency, cart_total_minor, cart_currency, cart_updated_at, text, claimed_at, audited) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 0)",
                 params![
                     n.run_id,
                     n.cart_id,

@@ -80,6 +80,8 @@ text_enum! {
         Deadline => "deadline",
         /// The provider refused or could not confirm this message; the text is `gateway:{code}`.
         Gateway => "gateway",
+        /// A claim left by a run that was killed mid-send: the message may have gone out.
+        Interrupted => "interrupted_run",
     }
 }
 
@@ -157,6 +159,12 @@ pub enum Exit {
     Input,
     /// The batch was aborted by a fatal gateway answer (bad credentials, no balance).
     FatalGateway,
+    /// Stopped partway by a local failure (full disk, unwritable file) after requests may have
+    /// reached the gateway: some messages went out; the message says how many and which file.
+    Partial,
+    /// The source has rows but none readable, or more malformed rows than `source.max_invalid`
+    /// (EX_DATAERR).
+    DataError,
     /// Another run holds the lock (EX_TEMPFAIL).
     Locked,
 }
@@ -168,6 +176,8 @@ impl Exit {
             Exit::SomeFailed => 1,
             Exit::Input => 2,
             Exit::FatalGateway => 3,
+            Exit::Partial => 4,
+            Exit::DataError => 65,
             Exit::Locked => 75,
         }
     }

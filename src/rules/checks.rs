@@ -42,7 +42,8 @@ pub fn check(rule: Reason, cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Ver
         | Reason::GatewayRetry
         | Reason::GatewayAborted
         | Reason::Deadline
-        | Reason::Gateway => Verdict::Pass("decided by the batch, not per cart".into()),
+        | Reason::Gateway
+        | Reason::Interrupted => Verdict::Pass("decided by the batch, not per cart".into()),
     }
 }
 

@@ -47,6 +47,7 @@ fn settings(kind: &str, base: &str, set: impl FnOnce(&mut RawGateway)) -> Gatewa
     set(&mut raw);
     GatewaySettings {
         kind: kind.into(),
+        deadline: Duration::from_secs(600),
         path: None,
         timeout: Duration::from_secs(3),
         connect_timeout: Duration::from_secs(1),
@@ -127,6 +128,7 @@ fn send_text(
         at: chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
             .unwrap()
             .to_utc(),
+        deadline: None,
     };
     let result = gw.send(&sms);
     if let Err(e) = &result {

@@ -9,6 +9,7 @@ mod loopback;
 mod presets;
 mod quiet_hours;
 mod reconcile;
+mod recovery;
 mod report;
 mod rules;
 mod send;

@@ -1,9 +1,10 @@
 //! `cartnudge send`: one capped batch. Reads config, carts, orders and the ledger; writes the ledger,
 //! the audit CSV and, through the gateway, text messages. Under the run lock it first turns claims
-//! left by a crashed run into `unknown`, then commits a `claimed` row before every gateway call, so
-//! a cart is never messaged twice. `--dry-run` renders and audits but touches neither ledger nor
-//! gateway.
+//! left by a crashed run into `unknown` and writes the audit rows an earlier run could not, then
+//! commits a `claimed` row before every gateway call, so a cart is never messaged twice.
+//! `--dry-run` renders and audits but touches neither ledger nor gateway.
 
+mod backlog;
 mod dry_run;
 mod sender;
 
@@ -14,7 +15,8 @@ use crate::ledger::{self, Ledger, RunCounts};
 use crate::model::{Exit, Mode};
 use crate::output::Format;
 use crate::output::{Outputs, summary};
-use crate::pipeline;
+use crate::pipeline::{self, Batch};
+use crate::settings::Settings;
 use anyhow::Result;
 use sender::Sender;
 use std::time::{Duration, Instant};
@@ -30,7 +32,8 @@ pub struct Args {
     /// Preview format for --dry-run.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
-    /// Stop sending after this long (e.g. "5m"); unsent carts are deferred, so cron runs never pile up.
+    /// Stop sending after this long (e.g. "5m"; default gateway.deadline, 10m); unsent carts are
+    /// deferred, so cron runs never pile up.
     #[arg(long, value_parser = parse_deadline)]
     pub deadline: Option<Duration>,
     /// Ask the provider to validate without sending, where it can (SMS.ru `test=1`).
@@ -52,15 +55,13 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     }
     let _lock = ledger::lock(&settings.ledger_path)?;
     // A --gateway-test run asks the provider to validate, sends nothing, and so records nothing.
-    let test = args.gateway_test;
-    let ledger = if test {
-        None
-    } else {
-        Some(Ledger::open(&settings.ledger_path)?)
+    let ledger = match args.gateway_test {
+        true => None,
+        false => Some(Ledger::open(&settings.ledger_path)?),
     };
     if let Some(l) = &ledger {
         let recovered = l.recover_claims(g.now)?;
-        if recovered > 0 && !g.quiet {
+        if recovered > 0 {
             eprintln!(
                 "cartnudge: {recovered} claim(s) left by an interrupted run are now `unknown` and will not be resent"
             );
@@ -68,16 +69,14 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     }
     // Built before any cart is read: a missing secret stops the run before anything is sent.
     let mut gw = gateway::build(&settings.gateway, &gateway::process_env)?;
-    let view = match &ledger {
-        Some(l) => l.view(settings.rules.history_since(g.now))?,
-        None => crate::pipeline::read_only_view(&settings, g.now)?,
-    };
-    let orders = pipeline::load_orders(&settings, g.now, g.quiet)?;
     let run_id = match &ledger {
         Some(l) => l.begin_run("send", g.now)?,
         None => format!("{}-gwtest", g.now.format("%Y%m%dT%H%M%SZ")),
     };
-    let mode = if test { Mode::GatewayTest } else { Mode::Live };
+    let mode = match ledger {
+        Some(_) => Mode::Live,
+        None => Mode::GatewayTest,
+    };
     let mut audit = Audit::open(
         &settings.audit_dir,
         g.now,
@@ -85,22 +84,10 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         mode,
         settings.mask_phones,
     )?;
-    let opts = pipeline::Options {
-        now: g.now,
-        limit,
-        quiet: g.quiet,
-        verbose: g.verbose,
-    };
-    let gateway_name = gw.name().to_string();
-    let streamed = {
-        let mut outputs = Outputs {
-            printer: None,
-            audit: Some(&mut audit),
-            gateway: gateway_name.clone(),
-        };
-        pipeline::run(&settings, &view, &orders, &opts, &mut outputs)
-    };
-    let batch = match streamed {
+    if let Some(l) = &ledger {
+        backlog::write(l, &mut audit, &settings)?;
+    }
+    let batch = match read_batch(&settings, ledger.as_ref(), &mut audit, gw.name(), g, limit) {
         Ok(b) => b,
         Err(e) => {
             audit.sync()?;
@@ -110,27 +97,85 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
             return Err(e);
         }
     };
-    let mut counts = batch.counts;
-    if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
-        audit.sync()?;
-        if let Some(l) = &ledger {
-            l.finish_run(&run_id, &counts, Exit::Input)?;
-        }
-        return Err(err);
-    }
+    let deadline = started + args.deadline.unwrap_or(settings.gateway.deadline);
+    let mut counts = batch.counts.clone();
     let mut sender = Sender {
         settings: &settings,
         ledger: ledger.as_ref(),
         audit: &mut audit,
+        gateway_name: gw.name().to_string(),
         gateway: gw.as_mut(),
-        gateway_name,
         run_id: &run_id,
         now: g.now,
         counts: &mut counts,
-        deadline: args.deadline.map(|d| started + d),
+        deadline,
         aborted: None,
         last_call: None,
+        unsynced: Vec::new(),
+        requests: 0,
     };
+    let outcome = send_batch(&mut sender, &batch, g);
+    let requests = sender.requests;
+    let aborted = sender.aborted.take();
+    drop(sender);
+    let code = match (&outcome, &aborted) {
+        (Err(_), _) if requests > 0 => Exit::Partial,
+        (Err(_), _) => Exit::Input,
+        (Ok(()), Some(_)) => Exit::FatalGateway,
+        _ if counts.failed > 0 || counts.unknown > 0 => Exit::SomeFailed,
+        _ => Exit::Ok,
+    };
+    if let Some(l) = &ledger {
+        let finished = l.finish_run(&run_id, &counts, code);
+        if outcome.is_ok() {
+            finished?;
+        }
+    }
+    report(
+        g,
+        &counts,
+        ledger.is_some(),
+        aborted.as_ref(),
+        outcome,
+        code,
+    )
+}
+
+/// Streams the carts through the rules, auditing every decision outside the batch, and checks
+/// the config errors only the data can reveal before anything is sent.
+fn read_batch(
+    settings: &Settings,
+    ledger: Option<&Ledger>,
+    audit: &mut Audit,
+    gateway_name: &str,
+    g: &Global,
+    limit: usize,
+) -> Result<Batch> {
+    let view = match ledger {
+        Some(l) => l.view(settings.rules.history_since(g.now))?,
+        None => pipeline::read_only_view(settings, g.now)?,
+    };
+    let orders = pipeline::load_orders(settings, g.now, g.quiet)?;
+    let opts = pipeline::Options {
+        now: g.now,
+        limit,
+        quiet: g.quiet,
+        verbose: g.verbose,
+    };
+    let mut outputs = Outputs {
+        printer: None,
+        audit: Some(audit),
+        gateway: gateway_name.to_string(),
+    };
+    let batch = pipeline::run(settings, &view, &orders, &opts, &mut outputs)?;
+    if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
+        return Err(err);
+    }
+    Ok(batch)
+}
+
+/// The holdout rows, then the batch, best first; the audit is fsynced at the end.
+fn send_batch(sender: &mut Sender<'_>, batch: &Batch, g: &Global) -> Result<()> {
     for c in &batch.holdout {
         sender.holdout(c)?;
     }
@@ -140,22 +185,38 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         progress.tick();
     }
     progress.finish();
-    let aborted = sender.aborted.take();
-    audit.sync()?;
-    let code = if aborted.is_some() {
-        Exit::FatalGateway
-    } else if counts.failed > 0 || counts.unknown > 0 {
-        Exit::SomeFailed
-    } else {
-        Exit::Ok
-    };
-    match &ledger {
-        Some(l) => l.finish_run(&run_id, &counts, code)?,
-        None if !g.quiet => println!("gateway test: nothing was sent or recorded"),
-        None => {}
+    sender.sync()
+}
+
+/// Prints the summary and what a person must act on, and turns a failure after requests may
+/// have left into "stopped partway" (never exit 2 once something may have been sent).
+fn report(
+    g: &Global,
+    counts: &RunCounts,
+    live: bool,
+    aborted: Option<&gateway::GatewayError>,
+    outcome: Result<()>,
+    code: Exit,
+) -> Result<Exit> {
+    if !live && !g.quiet {
+        println!("gateway test: nothing was sent or recorded");
     }
-    if !g.quiet {
-        println!("{}", summary(&counts, ledger.is_some()));
+    match outcome {
+        Err(e) if code == Exit::Partial => {
+            eprintln!(
+                "cartnudge: stopped partway: {} sent, {} failed, {} unknown before: {e:#}",
+                counts.sent, counts.failed, counts.unknown
+            );
+            eprintln!(
+                "cartnudge: the ledger keeps every message that went out; fix the cause and run again"
+            );
+        }
+        Err(e) => return Err(e),
+        Ok(()) => {
+            if !g.quiet {
+                println!("{}", summary(counts, live));
+            }
+        }
     }
     if let Some(e) = aborted {
         eprintln!(

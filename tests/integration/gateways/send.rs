@@ -405,3 +405,35 @@ fn rate_per_second_spaces_the_requests() {
         );
     }
 }
+
+#[test]
+fn a_huge_retry_after_defers_the_cart_at_once_instead_of_holding_the_lock() {
+    let server = Server::start(vec![
+        with_header(twilio_error(429, 20429), "Retry-After", "3600"),
+        sent("SM2"),
+    ]);
+    let one_cart: String = CARTS.lines().take(2).map(|l| format!("{l}\n")).collect();
+    let env = twilio_env(&server, "2s", &one_cart);
+    let started = Instant::now();
+    let run = env.run(&["--now", NOW, "send"]);
+    run.expect_code(0);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the run slept on a 1-hour Retry-After: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.requests().len(), 1);
+    let audit = csv_rows(&env.read("audit/2026-11-22.csv"));
+    assert_eq!(
+        (audit[1][6].as_str(), audit[1][7].as_str()),
+        ("deferred", "gateway_retry"),
+        "{}",
+        run.show()
+    );
+    // No claim is left behind, so the next run tries the cart again.
+    assert!(nudges(&env).is_empty());
+    env.run(&["--now", "2026-11-22T13:00:00Z", "send"])
+        .expect_code(0);
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(nudges(&env), vec![row(&["c-1", "sent", "SM2"])]);
+}

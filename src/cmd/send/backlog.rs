@@ -1,0 +1,100 @@
+//! Audit rows an earlier run owed: messages it recorded in the ledger but never audited, because
+//! it was killed between the gateway call and the audit fsync (a recovered claim, now `unknown`)
+//! or its audit disk was full. Written first, under the lock, with that run's id and time, so
+//! every message that may have reached a gateway ends up with exactly one audit row.
+
+use crate::audit::{Audit, Row};
+use crate::ledger::{Ledger, Unaudited};
+use crate::model::{Decision, NudgeStatus, Reason, utc_string};
+use crate::settings::Settings;
+use anyhow::{Context, Result};
+
+pub(super) fn write(ledger: &Ledger, audit: &mut Audit, settings: &Settings) -> Result<()> {
+    let owed = ledger.unaudited()?;
+    if owed.is_empty() {
+        return Ok(());
+    }
+    let mut written = 0;
+    for n in &owed {
+        // The run may have written the row and been killed before marking it: never twice.
+        if !already_audited(settings, n) {
+            audit.write_as(&n.run_id, &utc_string(n.at), &row(n))?;
+            written += 1;
+        }
+    }
+    audit.sync().with_context(|| {
+        format!(
+            "{} audit row(s) owed by an earlier run could not be written to {}",
+            owed.len(),
+            settings.audit_dir.display()
+        )
+    })?;
+    let ids: Vec<i64> = owed.iter().map(|n| n.id).collect();
+    ledger.mark_audited(&ids)?;
+    if written > 0 {
+        eprintln!(
+            "cartnudge: wrote {written} audit row(s) an interrupted run owed ({})",
+            audit.path().display()
+        );
+    }
+    Ok(())
+}
+
+/// Whether the claiming run's audit file already holds a row for this cart from that run.
+fn already_audited(settings: &Settings, n: &Unaudited) -> bool {
+    let path = crate::audit::path_for(&settings.audit_dir, n.claimed_at);
+    let Ok(mut reader) = csv::ReaderBuilder::new().flexible(true).from_path(&path) else {
+        return false;
+    };
+    reader.records().flatten().any(|r| {
+        r.get(0) == Some(n.run_id.as_str())
+            && r.get(3) == Some(crate::audit::neutralize(&n.cart_id).as_str())
+            && r.get(6).and_then(Decision::parse) != Some(Decision::Deferred)
+    })
+}
+
+fn row(n: &Unaudited) -> Row {
+    let (decision, reason) = match n.status {
+        NudgeStatus::Sent => (Decision::Sent, String::new()),
+        NudgeStatus::Holdout => (Decision::Holdout, Reason::Holdout.as_str().to_string()),
+        NudgeStatus::Failed => (
+            Decision::Failed,
+            Reason::Gateway.text(n.error_code.as_deref()),
+        ),
+        // A claim recovered after a kill, or an answer that left the outcome open.
+        NudgeStatus::Unknown | NudgeStatus::Claimed => match n.error_code.as_deref() {
+            Some("crash") | None => (Decision::Unknown, Reason::Interrupted.as_str().to_string()),
+            code => (Decision::Unknown, Reason::Gateway.text(code)),
+        },
+    };
+    let shows_message = decision.carries_message();
+    Row {
+        cart_id: n.cart_id.clone(),
+        customer_id: n.customer_id.clone().unwrap_or_default(),
+        phone: n.phone.clone(),
+        decision,
+        reason,
+        gateway: if shows_message {
+            n.gateway.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
+        provider_message_id: n.provider_id.clone().unwrap_or_default(),
+        encoding: n.encoding.clone().unwrap_or_default(),
+        segments: n.segments.map(|s| s.to_string()).unwrap_or_default(),
+        est_cost: n.est_cost.map(|p| p.decimal_string()).unwrap_or_default(),
+        cost_currency: n
+            .est_cost
+            .map(|p| p.currency.to_string())
+            .unwrap_or_default(),
+        cart_total: n.cart_total.decimal_string(),
+        cart_currency: n.cart_total.currency.to_string(),
+        recipient_local_time: String::new(),
+        consent_at: String::new(),
+        message: if shows_message {
+            n.text.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
+    }
+}
