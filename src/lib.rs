@@ -38,11 +38,35 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<model::Exit> {
     }
 }
 
-/// 75 when another run holds the lock, else 2 (usage, config or input error).
+/// What an error means for the exit code and whether a person needs to see it.
 pub fn exit_code_for(err: &anyhow::Error) -> model::Exit {
-    if err.chain().any(|e| e.is::<ledger::Locked>()) {
+    if is_broken_pipe(err) {
+        model::Exit::Ok
+    } else if err.chain().any(|e| e.is::<ledger::Locked>()) {
         model::Exit::Locked
     } else {
         model::Exit::Input
+    }
+}
+
+/// Whether the error is a closed stdout (`cartnudge scan | head`): the reader has what it wanted,
+/// so the run ends quietly with exit 0 (as ripgrep does).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<csv::Error>().is_some_and(|c| {
+                matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
+            })
+    })
+}
+
+/// Whether the error should be printed: not a broken pipe, and not the routine "another run
+/// holds the lock" under `-q` (cron runs overlap; exit 75 says it).
+pub fn should_print(err: &anyhow::Error, quiet: bool) -> bool {
+    match exit_code_for(err) {
+        model::Exit::Ok => false,
+        model::Exit::Locked => !quiet,
+        _ => true,
     }
 }

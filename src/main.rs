@@ -3,10 +3,13 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cartnudge::cli::Cli::parse();
+    let quiet = cli.quiet;
     let code = match cartnudge::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("cartnudge: {err:#}");
+            if cartnudge::should_print(&err, quiet) {
+                eprintln!("cartnudge: {err:#}");
+            }
             cartnudge::exit_code_for(&err)
         }
     };

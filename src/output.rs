@@ -8,6 +8,16 @@ use crate::pipeline::{Decided, Sink};
 use anyhow::Result;
 use std::io::Write;
 
+/// `println!` that returns the write error instead of panicking, so a closed stdout (`| head`)
+/// ends the run quietly: `main` turns a broken pipe into exit 0.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)
+    }};
+}
+
 /// How a preview or summary is printed.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

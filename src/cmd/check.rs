@@ -21,12 +21,12 @@ struct Report {
 impl Report {
     fn ok(&self, what: &str, text: impl AsRef<str>) {
         if !self.quiet {
-            println!("ok    {what:<10} {}", text.as_ref());
+            let _ = crate::outln!("ok    {what:<10} {}", text.as_ref());
         }
     }
     fn fail(&mut self, what: &str, text: impl AsRef<str>) {
         self.problems += 1;
-        println!("FAIL  {what:<10} {}", text.as_ref());
+        let _ = crate::outln!("FAIL  {what:<10} {}", text.as_ref());
     }
 }
 
@@ -65,7 +65,7 @@ pub fn run(_args: &Args, g: &Global) -> Result<Exit> {
         Err(e) => r.fail("ledger", format!("{e:#}")),
     }
     if r.problems > 0 {
-        println!("{} problem(s); nothing was sent", r.problems);
+        crate::outln!("{} problem(s); nothing was sent", r.problems)?;
         Ok(Exit::Input)
     } else {
         Ok(Exit::Ok)
@@ -121,7 +121,7 @@ fn check_carts(settings: &Settings, r: &mut Report) {
             Err(e) => {
                 bad += 1;
                 if bad <= 5 {
-                    println!("warn  {:<10} {e}", "row");
+                    let _ = crate::outln!("warn  {:<10} {e}", "row");
                 }
             }
         }

@@ -24,10 +24,10 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     }
     std::fs::write(path, TEMPLATE).with_context(|| format!("cannot write {}", path.display()))?;
     if !g.quiet {
-        println!(
+        crate::outln!(
             "wrote {}; edit [source] and [gateway], then run `cartnudge check`",
             path.display()
-        );
+        )?;
     }
     Ok(Exit::Ok)
 }

@@ -131,7 +131,7 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         code = poll_delivery(&ledger, gw.as_mut(), &pending, &settings, g, &mut summary)?;
     }
     if !g.quiet {
-        println!("{}", summary_line(&summary));
+        crate::outln!("{}", summary_line(&summary))?;
     }
     if code == Exit::Ok && summary.problems > 0 {
         code = Exit::SomeFailed;

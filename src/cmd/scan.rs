@@ -50,7 +50,7 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let line = format!("summary: {}", summary(&batch.counts, false));
     if !g.quiet {
         if args.format == Format::Table {
-            println!("{line}")
+            crate::outln!("{line}")?
         } else {
             eprintln!("{line}")
         }
@@ -89,12 +89,12 @@ fn explain(
             }
         };
         let (verdicts, facts) = rules::explain(&cart, &ctx);
-        println!(
+        crate::outln!(
             "cart {} ({}), now {}",
             cart.cart_id,
             cart.loc,
             crate::model::utc_string(g.now)
-        );
+        )?;
         let mut first = None;
         for (rule, v) in &verdicts {
             let (word, text) = match v {
@@ -105,16 +105,18 @@ fn explain(
                 }
                 Verdict::NotApplicable(t) => ("n/a", t),
             };
-            println!("  {:<17} {:<5} {}", rule.as_str(), word, text);
+            crate::outln!("  {:<17} {:<5} {}", rule.as_str(), word, text)?;
         }
         if let Some(m) = &facts.message {
-            println!(
+            crate::outln!(
                 "  message ({}, {} segment(s)): {}",
-                m.count.encoding, m.count.segments, m.text
-            );
+                m.count.encoding,
+                m.count.segments,
+                m.text
+            )?;
         }
         match first {
-            Some(r) => println!(
+            Some(r) => crate::outln!(
                 "decision: {} ({})",
                 if r.is_deferral() {
                     "deferred"
@@ -124,10 +126,10 @@ fn explain(
                     "skipped"
                 },
                 r.as_str()
-            ),
-            None => println!(
+            )?,
+            None => crate::outln!(
                 "decision: eligible (a batch still applies the limit and one reminder per phone per run)"
-            ),
+            )?,
         }
         return Ok(Exit::Ok);
     }

@@ -1,6 +1,7 @@
 //! All integration tests in one binary (as in `just` and `fd`): each file drives the real
 //! `cartnudge` binary through `util::Env`.
 
+mod cli;
 mod delivery;
 mod gateways;
 mod input;

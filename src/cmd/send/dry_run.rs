@@ -51,7 +51,7 @@ pub(super) fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize
             audit.path().display()
         );
         if args.format == Format::Table {
-            println!("{line}")
+            crate::outln!("{line}")?
         } else {
             eprintln!("{line}")
         }

@@ -199,7 +199,7 @@ fn report(
     code: Exit,
 ) -> Result<Exit> {
     if !live && !g.quiet {
-        println!("gateway test: nothing was sent or recorded");
+        crate::outln!("gateway test: nothing was sent or recorded")?;
     }
     match outcome {
         Err(e) if code == Exit::Partial => {
@@ -214,7 +214,7 @@ fn report(
         Err(e) => return Err(e),
         Ok(()) => {
             if !g.quiet {
-                println!("{}", summary(counts, live));
+                crate::outln!("{}", summary(counts, live))?;
             }
         }
     }
