@@ -42,6 +42,8 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<model::Exit> {
 pub fn exit_code_for(err: &anyhow::Error) -> model::Exit {
     if is_broken_pipe(err) {
         model::Exit::Ok
+    } else if err.chain().any(|e| e.is::<pipeline::DataError>()) {
+        model::Exit::DataError
     } else if err.chain().any(|e| e.is::<ledger::Locked>()) {
         model::Exit::Locked
     } else {

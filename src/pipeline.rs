@@ -77,6 +77,61 @@ pub struct Batch {
     pub counts: RunCounts,
     /// Currencies met in the carts with no `min_cart_value`: a config error, raised before sending.
     pub missing_thresholds: BTreeMap<Currency, u64>,
+    /// The first malformed rows' messages, for the data error.
+    pub invalid_examples: Vec<String>,
+}
+
+/// The source has rows but none readable, or more malformed rows than `source.max_invalid`: the
+/// export (or the mapping) is broken, so the run stops before sending (exit 65).
+#[derive(Debug)]
+pub struct DataError {
+    pub source: String,
+    pub readable: u64,
+    pub invalid: u64,
+    pub examples: Vec<String>,
+}
+
+impl std::fmt::Display for DataError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} of {} rows are malformed, more than source.max_invalid allows; nothing was sent. First: {}",
+            self.source,
+            self.invalid,
+            self.readable + self.invalid,
+            self.examples.join("; ")
+        )
+    }
+}
+
+impl std::error::Error for DataError {}
+
+impl Batch {
+    /// The data error this stream amounts to, if any.
+    pub fn data_error(&self, source: &crate::source::Config) -> Option<DataError> {
+        data_error(
+            source,
+            self.counts.carts_read,
+            self.counts.invalid,
+            &self.invalid_examples,
+        )
+    }
+}
+
+/// `readable` and `invalid` rows of `source` against its `max_invalid`.
+pub fn data_error(
+    source: &crate::source::Config,
+    readable: u64,
+    invalid: u64,
+    examples: &[String],
+) -> Option<DataError> {
+    let none_readable = readable == 0 && invalid > 0;
+    (none_readable || source.max_invalid.exceeded(readable, invalid)).then(|| DataError {
+        source: crate::source::display_name(source),
+        readable,
+        invalid,
+        examples: examples.to_vec(),
+    })
 }
 
 impl Batch {
@@ -178,6 +233,7 @@ pub fn run(
         by_phone: HashMap::new(),
         holdout: Vec::new(),
         missing: BTreeMap::new(),
+        examples: Vec::new(),
     };
     let progress = crate::progress::Progress::rows(opts.quiet);
     for item in crate::source::carts(&settings.source).context("cannot read carts")? {
@@ -186,6 +242,9 @@ pub fn run(
             Ok(c) => c,
             Err(e) => {
                 state.counts.invalid += 1;
+                if state.examples.len() < 3 {
+                    state.examples.push(e.to_string());
+                }
                 if !opts.quiet && (opts.verbose || state.counts.invalid <= 20) {
                     eprintln!("cartnudge: skipped {e}");
                 }
@@ -218,6 +277,7 @@ pub fn run(
         holdout: state.holdout,
         counts: state.counts,
         missing_thresholds: state.missing,
+        invalid_examples: state.examples,
     })
 }
 
@@ -246,6 +306,7 @@ struct State<'s> {
     by_phone: HashMap<String, RankKey>,
     holdout: Vec<Candidate>,
     missing: BTreeMap<Currency, u64>,
+    examples: Vec<String>,
 }
 
 impl State<'_> {

@@ -111,6 +111,7 @@ fn check_carts(settings: &Settings, r: &mut Report) {
         format!("{}: {}", labelled(s), mapping(s, CART_FIELDS)),
     );
     let (mut rows, mut bad) = (0u64, 0u64);
+    let mut examples = Vec::new();
     let mut currencies: BTreeMap<String, u64> = BTreeMap::new();
     for c in carts {
         match c {
@@ -120,6 +121,9 @@ fn check_carts(settings: &Settings, r: &mut Report) {
             }
             Err(e) => {
                 bad += 1;
+                if examples.len() < 3 {
+                    examples.push(e.to_string());
+                }
                 if bad <= 5 {
                     let _ = crate::outln!("warn  {:<10} {e}", "row");
                 }
@@ -131,7 +135,10 @@ fn check_carts(settings: &Settings, r: &mut Report) {
     } else {
         String::new()
     };
-    r.ok("carts", format!("{rows} readable{note}"));
+    match crate::pipeline::data_error(s, rows, bad, &examples) {
+        Some(e) => r.fail("carts", e.to_string()),
+        None => r.ok("carts", format!("{rows} readable{note}")),
+    }
     for (cur, n) in currencies {
         let known = settings
             .rules

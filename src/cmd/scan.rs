@@ -55,6 +55,9 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
             eprintln!("{line}")
         }
     }
+    if let Some(err) = batch.data_error(&settings.source) {
+        return Err(err.into());
+    }
     if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
         eprintln!("cartnudge: {err:#}");
         return Ok(Exit::Input);

@@ -151,6 +151,17 @@ pub fn required_env(cfg: &Config) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// Every environment variable the gateway needs that is not set, named at once ("TW_SID
+/// (gateway.account_sid_env), TW_TOKEN (gateway.auth_token_env)"); None when all are there.
+pub fn missing_env(cfg: &Config, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let missing: Vec<String> = required_env(cfg)
+        .into_iter()
+        .filter(|(_, var)| env(var).is_none_or(|v| v.is_empty()))
+        .map(|(key, var)| format!("{var} (gateway.{key})"))
+        .collect();
+    (!missing.is_empty()).then(|| missing.join(", "))
+}
+
 /// The currency a provider bills in (`gateway.currency`), for prices it reports without one.
 fn billing_currency(cfg: &Config, default: &str) -> Result<crate::model::Currency> {
     let code = cfg.raw.currency.as_deref().unwrap_or(default);

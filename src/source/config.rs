@@ -37,6 +37,9 @@ pub struct RawSource {
     pub consent_veto: Option<String>,
     /// WooCommerce orders: "hpos" (wc_orders, the default) or "posts" (legacy posts/postmeta).
     pub order_storage: Option<String>,
+    /// Most malformed rows a run accepts before it stops as a data error (exit 65): a share
+    /// ("10%", the default) or a count ("50").
+    pub max_invalid: Option<String>,
     /// Shopify: how far back to ask for checkouts ("7d") or orders ("30d"), from the real clock.
     pub lookback: Option<String>,
 }
@@ -56,6 +59,7 @@ pub struct Config {
     /// field → column, only the ones the config names.
     pub columns: BTreeMap<String, String>,
     pub query_timeout: Duration,
+    pub max_invalid: MaxInvalid,
     /// The run's "now" (`--now` or the clock), for sources that ask for "changed since".
     pub now: chrono::DateTime<chrono::Utc>,
     /// The table as written, for source kinds that need more keys (SQL engines, Shopify, presets).
@@ -149,6 +153,8 @@ pub fn from_raw(
         columns: raw.columns.clone(),
         query_timeout: parse_std_duration(raw.query_timeout.as_deref().unwrap_or("30s"))
             .context("query_timeout")?,
+        max_invalid: MaxInvalid::parse(raw.max_invalid.as_deref().unwrap_or("10%"))
+            .context("max_invalid")?,
         kind,
         now: chrono::Utc::now(),
         raw,
@@ -156,6 +162,42 @@ pub fn from_raw(
     super::presets::expand(&mut settings)?;
     check_kind_keys(&settings.raw, &settings.kind)?;
     Ok(settings)
+}
+
+/// How many malformed rows a run tolerates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MaxInvalid {
+    /// Percent of all rows read.
+    Share(f64),
+    Count(u64),
+}
+
+impl MaxInvalid {
+    fn parse(s: &str) -> Result<MaxInvalid> {
+        let bad = || anyhow!("`{s}` is not a share or a count; write e.g. \"10%\" or \"50\"");
+        let t = s.trim();
+        match t.strip_suffix('%') {
+            Some(p) => {
+                let v: f64 = p.trim().parse().map_err(|_| bad())?;
+                if !(0.0..=100.0).contains(&v) {
+                    return Err(bad());
+                }
+                Ok(MaxInvalid::Share(v))
+            }
+            None => Ok(MaxInvalid::Count(t.parse().map_err(|_| bad())?)),
+        }
+    }
+
+    /// Whether `invalid` of `invalid + readable` rows is more than this tolerates.
+    pub fn exceeded(&self, readable: u64, invalid: u64) -> bool {
+        match *self {
+            MaxInvalid::Count(n) => invalid > n,
+            MaxInvalid::Share(p) => {
+                let total = readable + invalid;
+                total > 0 && (invalid as f64) * 100.0 > p * total as f64
+            }
+        }
+    }
 }
 
 /// Keys that only some source kinds read (checked after a preset has set the kind).

@@ -63,3 +63,82 @@ fn a_busy_lock_is_silent_under_quiet_and_named_otherwise() {
     r.expect_code(75);
     assert!(r.stderr().contains("holds the lock"), "{}", r.show());
 }
+
+fn malformed_shop(bad: usize, good: usize) -> Shop {
+    let mut carts: Vec<_> = (0..bad)
+        .map(|i| cart(&format!("bad{i}")).set("total", "$30.00"))
+        .collect();
+    carts.extend(
+        (0..good).map(|i| cart(&format!("ok{i}")).set("phone", &format!("+7912000{i:04}"))),
+    );
+    Shop::new(&carts)
+}
+
+#[test]
+fn a_source_with_no_readable_row_is_a_data_error_before_anything_is_sent() {
+    let shop = malformed_shop(2, 0);
+    for args in [vec!["-q", "send"], vec!["scan"], vec!["send", "--dry-run"]] {
+        let r = shop.run(NOW, &args);
+        r.expect_code(65);
+        assert!(
+            r.stderr().contains("2 of 2 rows are malformed")
+                && r.stderr().contains("carts.csv")
+                && r.stderr().contains("nothing was sent"),
+            "{args:?}: {}",
+            r.show()
+        );
+    }
+    assert!(shop.calls().is_empty());
+    let r = shop.run(NOW, &["check"]);
+    r.expect_code(2);
+    assert!(r.stdout().contains("FAIL  carts"), "{}", r.show());
+}
+
+#[test]
+fn malformed_rows_over_max_invalid_stop_the_run_and_under_it_are_skipped() {
+    // 2 bad of 12 rows is 16.7%: over the default 10%.
+    let shop = malformed_shop(2, 10);
+    shop.run(NOW, &["send"]).expect_code(65);
+    assert!(shop.calls().is_empty());
+    // 2 bad of 22 rows is 9.1%: the good carts go out.
+    let shop = malformed_shop(2, 20);
+    let r = shop.run(NOW, &["send"]);
+    r.expect_code(0);
+    assert_eq!(shop.calls().len(), 20);
+    // A count works too.
+    let shop = Shop::with(&[cart("bad").set("total", "x"), cart("ok")], "", "", "");
+    shop.env.write(
+        "cartnudge.toml",
+        shop.env.read("cartnudge.toml").replace(
+            "path = \"carts.csv\"",
+            "path = \"carts.csv\"\nmax_invalid = \"1\"",
+        ),
+    );
+    shop.run(NOW, &["send"]).expect_code(0);
+}
+
+#[test]
+fn quiet_send_still_reports_failed_and_unknown_sends() {
+    let shop = Shop::with(
+        &[
+            cart("a").set("phone", "+79120000001"),
+            cart("b").set("phone", "+79120000002"),
+        ],
+        "",
+        "[gateway.outcomes]\n\"+79120000002\" = \"unknown\"",
+        "",
+    );
+    let r = shop.run(NOW, &["-q", "send"]);
+    r.expect_code(1);
+    assert_eq!(r.stdout(), "");
+    assert!(
+        r.stderr().contains("sent 1, failed 0, unknown 1"),
+        "{}",
+        r.show()
+    );
+    // A clean quiet run prints nothing at all.
+    let shop = Shop::new(&[cart("c").set("phone", "+79120000003")]);
+    let r = shop.run(NOW, &["-q", "send"]);
+    r.expect_code(0);
+    assert_eq!((r.stdout(), r.stderr()), (String::new(), String::new()));
+}

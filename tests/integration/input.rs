@@ -42,6 +42,15 @@ fn malformed_rows_are_skipped_with_file_line_and_counted() {
     );
     bytes.extend_from_slice(b"\n");
     shop.env.write("carts.csv", bytes);
+    // Five of seven rows are broken: far over the default max_invalid (10%), which stops the run.
+    shop.run(NOW, &["send"]).expect_code(65);
+    shop.env.write(
+        "cartnudge.toml",
+        shop.env.read("cartnudge.toml").replace(
+            "path = \"carts.csv\"",
+            "path = \"carts.csv\"\nmax_invalid = \"100%\"",
+        ),
+    );
     let r = shop.run(NOW, &["send"]);
     r.expect_code(0);
     let err = r.stderr();
@@ -60,7 +69,7 @@ fn malformed_rows_are_skipped_with_file_line_and_counted() {
     );
     assert_eq!(shop.called_carts(), vec!["good-1", "good-2"]);
     assert_eq!(
-        shop.ledger("SELECT invalid, carts_read FROM runs"),
+        shop.ledger("SELECT invalid, carts_read FROM runs ORDER BY id DESC LIMIT 1"),
         vec![vec!["4".to_string(), "2".into()]]
     );
 }

@@ -138,7 +138,7 @@ const JSON_EXPECTED: &[(&str, &str)] = &[
 #[test]
 fn json_array_with_dotted_paths() {
     let env = env_with(&format!(
-        "[source]\nkind = \"json\"\npath = \"carts.json\"\ntimezone = \"Europe/Moscow\"\n{JSON_COLUMNS}"
+        "[source]\nkind = \"json\"\npath = \"carts.json\"\ntimezone = \"Europe/Moscow\"\nmax_invalid = \"100%\"\n{JSON_COLUMNS}"
     ));
     env.fixture("sources/carts.json", "carts.json");
     let r = scan(&env);
@@ -155,7 +155,7 @@ fn json_array_with_dotted_paths() {
 #[test]
 fn jsonl_bad_lines_are_row_errors_and_the_rest_is_read() {
     let env = env_with(&format!(
-        "[source]\nkind = \"jsonl\"\npath = \"carts.jsonl\"\ntimezone = \"Europe/Moscow\"\n{JSON_COLUMNS}"
+        "[source]\nkind = \"jsonl\"\npath = \"carts.jsonl\"\ntimezone = \"Europe/Moscow\"\nmax_invalid = \"100%\"\n{JSON_COLUMNS}"
     ));
     env.fixture("sources/carts.jsonl", "carts.jsonl");
     let r = scan(&env);
@@ -178,7 +178,7 @@ fn jsonl_bad_lines_are_row_errors_and_the_rest_is_read() {
 #[test]
 fn json_from_stdin() {
     let env = env_with(&format!(
-        "[source]\nkind = \"jsonl\"\npath = \"-\"\ntimezone = \"Europe/Moscow\"\n{JSON_COLUMNS}"
+        "[source]\nkind = \"jsonl\"\npath = \"-\"\ntimezone = \"Europe/Moscow\"\nmax_invalid = \"100%\"\n{JSON_COLUMNS}"
     ));
     let input = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources/carts.jsonl"),

@@ -36,6 +36,10 @@ pub(super) fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize
         gateway: settings.gateway.kind.clone(),
     };
     let mut batch = pipeline::run(settings, &view, &orders, &opts, &mut outputs)?;
+    if let Some(err) = batch.data_error(&settings.source) {
+        outputs.audit.as_deref_mut().expect("audit").sync()?;
+        return Err(err.into());
+    }
     if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
         outputs.audit.as_deref_mut().expect("audit").sync()?;
         return Err(err);

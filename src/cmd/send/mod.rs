@@ -68,6 +68,12 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         }
     }
     // Built before any cart is read: a missing secret stops the run before anything is sent.
+    if let Some(missing) = gateway::missing_env(&settings.gateway, &gateway::process_env) {
+        anyhow::bail!(
+            "{} gateway: environment variable(s) not set: {missing}; nothing was sent",
+            settings.gateway.kind
+        );
+    }
     let mut gw = gateway::build(&settings.gateway, &gateway::process_env)?;
     let run_id = match &ledger {
         Some(l) => l.begin_run("send", g.now)?,
@@ -92,7 +98,7 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         Err(e) => {
             audit.sync()?;
             if let Some(l) = &ledger {
-                l.finish_run(&run_id, &RunCounts::default(), Exit::Input)?;
+                l.finish_run(&run_id, &RunCounts::default(), crate::exit_code_for(&e))?;
             }
             return Err(e);
         }
@@ -168,6 +174,9 @@ fn read_batch(
         gateway: gateway_name.to_string(),
     };
     let batch = pipeline::run(settings, &view, &orders, &opts, &mut outputs)?;
+    if let Some(err) = batch.data_error(&settings.source) {
+        return Err(err.into());
+    }
     if let Some(err) = pipeline::missing_threshold_error(&batch.missing_thresholds) {
         return Err(err);
     }
@@ -213,8 +222,12 @@ fn report(
         }
         Err(e) => return Err(e),
         Ok(()) => {
+            let line = summary(counts, live);
             if !g.quiet {
-                crate::outln!("{}", summary(counts, live))?;
+                crate::outln!("{line}")?;
+            } else if needs_a_person(counts) {
+                // Under -q only what a person must act on reaches cron mail.
+                eprintln!("cartnudge: {line}");
             }
         }
     }
@@ -224,4 +237,10 @@ fn report(
         );
     }
     Ok(code)
+}
+
+/// Failed or unknown sends, or a gateway that processed nothing it was asked: worth a mail.
+fn needs_a_person(c: &RunCounts) -> bool {
+    let retried = c.reasons.get("gateway_retry").copied().unwrap_or(0);
+    c.failed > 0 || c.unknown > 0 || (retried > 0 && c.sent == 0)
 }
