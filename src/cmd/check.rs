@@ -24,6 +24,9 @@ impl Report {
             let _ = crate::outln!("ok    {what:<10} {}", text.as_ref());
         }
     }
+    fn warn(&self, what: &str, text: impl AsRef<str>) {
+        let _ = crate::outln!("warn  {what:<10} {}", text.as_ref());
+    }
     fn fail(&mut self, what: &str, text: impl AsRef<str>) {
         self.problems += 1;
         let _ = crate::outln!("FAIL  {what:<10} {}", text.as_ref());
@@ -36,7 +39,7 @@ pub fn run(_args: &Args, g: &Global) -> Result<Exit> {
         problems: 0,
         quiet: g.quiet,
     };
-    r.ok("config", g.config.display().to_string());
+    r.ok("config", g.config_file().display().to_string());
     check_carts(&settings, &mut r);
     if let Some(o) = &settings.orders {
         check_orders(o, &mut r);
@@ -113,11 +116,13 @@ fn check_carts(settings: &Settings, r: &mut Report) {
     let (mut rows, mut bad) = (0u64, 0u64);
     let mut examples = Vec::new();
     let mut currencies: BTreeMap<String, u64> = BTreeMap::new();
+    let mut lengths = Lengths::default();
     for c in carts {
         match c {
             Ok(c) => {
                 rows += 1;
                 *currencies.entry(c.total.currency.to_string()).or_default() += 1;
+                lengths.sample(&c, settings);
             }
             Err(e) => {
                 bad += 1;
@@ -135,6 +140,7 @@ fn check_carts(settings: &Settings, r: &mut Report) {
     } else {
         String::new()
     };
+    lengths.report(settings, r);
     match crate::pipeline::data_error(s, rows, bad, &examples) {
         Some(e) => r.fail("carts", e.to_string()),
         None => r.ok("carts", format!("{rows} readable{note}")),
@@ -222,4 +228,80 @@ fn check_gateway(settings: &Settings, r: &mut Report) {
         format!("; set: {}", vars.join(", "))
     };
     r.ok("gateway", format!("{}{set}", g.kind));
+}
+
+/// How the message renders for the export's carts: how many would exceed `max_segments`.
+#[derive(Default)]
+struct Lengths {
+    sampled: u64,
+    too_long: u64,
+    ucs2: u64,
+    worst_over: usize,
+    worst: Option<String>,
+}
+
+/// Carts rendered by `check`: enough to see the shape of the export, quick on any size.
+const SAMPLE: u64 = 1000;
+
+impl Lengths {
+    fn sample(&mut self, cart: &crate::model::Cart, settings: &Settings) {
+        if self.sampled >= SAMPLE {
+            return;
+        }
+        self.sampled += 1;
+        let m = crate::message::render(cart, &settings.message, &settings.store.name);
+        let max = settings.rules.max_segments;
+        if m.count.encoding == crate::message::Encoding::Ucs2 {
+            self.ucs2 += 1;
+        }
+        if m.count.segments > max {
+            self.too_long += 1;
+            let limit = crate::message::capacity(m.count.encoding, max);
+            let over = m.count.units.saturating_sub(limit);
+            if over > self.worst_over {
+                self.worst_over = over;
+                self.worst = Some(cart.cart_id.clone());
+            }
+        }
+    }
+
+    fn report(&self, settings: &Settings, r: &mut Report) {
+        if !settings.message.template.contains("{store}") {
+            r.warn(
+                "message",
+                "the template has no {store}: carriers require the brand name in the text (CTIA; mandatory in France)",
+            );
+        }
+        if self.sampled == 0 {
+            return;
+        }
+        let max = settings.rules.max_segments;
+        if self.too_long == 0 {
+            return r.ok(
+                "message",
+                format!(
+                    "{} sampled carts render within max_segments = {max}",
+                    self.sampled
+                ),
+            );
+        }
+        let why = if self.ucs2 > 0 {
+            format!(
+                "; {} are UCS-2 (a character outside GSM-7, e.g. Cyrillic or an emoji, cuts a segment to 70)",
+                self.ucs2
+            )
+        } else {
+            String::new()
+        };
+        r.warn(
+            "message",
+            format!(
+                "{} of {} sampled carts exceed max_segments = {max} and would be skipped as message_too_long, up to {} characters over (cart {}){why}; shorten the template, the link or optout_suffix, or raise rules.max_segments",
+                self.too_long,
+                self.sampled,
+                self.worst_over,
+                self.worst.as_deref().unwrap_or("-")
+            ),
+        );
+    }
 }

@@ -20,6 +20,15 @@ pub struct Global {
 
 impl Global {
     pub fn settings(&self) -> anyhow::Result<Settings> {
-        Ok(Settings::load(&self.config)?.at(self.now))
+        Ok(Settings::load(&self.config_file())?.at(self.now))
+    }
+
+    /// `--config DIR` means `DIR/cartnudge.toml`.
+    pub fn config_file(&self) -> std::path::PathBuf {
+        if self.config.is_dir() {
+            self.config.join("cartnudge.toml")
+        } else {
+            self.config.clone()
+        }
     }
 }

@@ -21,11 +21,13 @@ pub struct RawMessage {
 impl Default for RawMessage {
     fn default() -> Self {
         RawMessage {
-            template: "{name}, your cart ({total}) is waiting: {link}".into(),
+            // Names the store (carriers require the brand) and fits one GSM-7 segment for a
+            // typical cart: store name up to 20 characters, domain up to 25, a Latin first name.
+            template: "{store}: {name}, your cart awaits: {link}".into(),
             fallback_name: "Hi".into(),
-            link: "https://shop.example/cart/{cart_id}?utm_source=sms&utm_medium=abandoned_cart&utm_campaign={campaign}".into(),
-            campaign: "abandoned_cart".into(),
-            optout_suffix: " Reply STOP to opt out".into(),
+            link: "https://shop.example/c/{cart_id}?utm_source=sms&utm_medium=sms&utm_campaign={campaign}".into(),
+            campaign: "cart".into(),
+            optout_suffix: " STOP to opt out".into(),
             gsm_normalize: true,
             cost_per_segment: BTreeMap::new(),
             cost_currency: None,
@@ -80,4 +82,54 @@ pub fn from_raw(raw: RawMessage) -> Result<Config> {
         gsm_normalize: raw.gsm_normalize,
         cost_per_segment,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Cart, Location, Money};
+
+    /// The "typical cart": a 20-character store name, a 25-character domain, a Latin first
+    /// name, an 8-digit cart id.
+    #[test]
+    fn the_default_template_fits_one_gsm_segment_for_a_typical_cart() {
+        let mut cfg = from_raw(RawMessage::default()).unwrap();
+        let domain = "twentyfive-chars-shop.com";
+        assert_eq!(domain.len(), 25);
+        cfg.link = cfg.link.replace("shop.example", domain);
+        let cart = Cart {
+            loc: Location {
+                source: "t".into(),
+                line: 1,
+            },
+            cart_id: "12345678".into(),
+            customer_id: None,
+            name: Some("Alexander".into()),
+            email: None,
+            phone: None,
+            total: Money::new(1299900, Currency::parse("USD").unwrap()),
+            items_count: Some(2),
+            updated_at: chrono::Utc::now(),
+            consent: true,
+            consent_at: None,
+            country: None,
+            timezone: None,
+            status: None,
+            link: None,
+            email_sent_at: None,
+            email_opened_at: None,
+        };
+        let store = "Twenty Char Shop Co.";
+        assert_eq!(store.len(), 20);
+        let m = crate::message::render(&cart, &cfg, store);
+        assert!(m.text.starts_with(store), "{}", m.text);
+        assert!(m.text.contains("utm_source=sms"), "{}", m.text);
+        assert_eq!(
+            (m.count.encoding.as_str(), m.count.segments),
+            ("GSM-7", 1),
+            "{} ({} septets)",
+            m.text,
+            m.count.units
+        );
+    }
 }

@@ -50,3 +50,16 @@ pub fn render(cart: &Cart, m: &Config, store: &str) -> Rendered {
         est_cost,
     }
 }
+
+/// How many septets (GSM-7) or UTF-16 units (UCS-2) fit in `segments` segments: 160 / 70 for
+/// one, 153 / 67 per part beyond (GSM 03.38; a part never splits a character, so a text near the
+/// limit may need one more part than this suggests).
+pub fn capacity(encoding: Encoding, segments: u32) -> usize {
+    let n = segments.max(1) as usize;
+    match (encoding, n) {
+        (Encoding::Gsm7, 1) => 160,
+        (Encoding::Gsm7, n) => 153 * n,
+        (Encoding::Ucs2, 1) => 70,
+        (Encoding::Ucs2, n) => 67 * n,
+    }
+}

@@ -142,3 +142,35 @@ fn quiet_send_still_reports_failed_and_unknown_sends() {
     r.expect_code(0);
     assert_eq!((r.stdout(), r.stderr()), (String::new(), String::new()));
 }
+
+#[test]
+fn check_renders_the_carts_and_says_how_many_messages_are_too_long() {
+    let shop = Shop::with(
+        &[cart("a"), cart("b").set("name", "Bartholomew")],
+        "",
+        "",
+        "",
+    );
+    shop.env.write(
+        "cartnudge.toml",
+        shop.env.read("cartnudge.toml").replace(
+            "template = \"{name}, cart {total}: {link}\"",
+            "template = \"{name}, your cart of {total} is still waiting for you in our store, with everything you picked, and we saved it for you so you can come back whenever you like and finish: {link}\"",
+        ),
+    );
+    let r = shop.run(NOW, &["check"]);
+    r.expect_code(0);
+    let out = r.stdout();
+    assert!(
+        out.contains("warn  message    the template has no {store}"),
+        "{}",
+        r.show()
+    );
+    assert!(
+        out.contains("2 of 2 sampled carts exceed max_segments = 1")
+            && out.contains("characters over (cart b)")
+            && out.contains("shorten the template"),
+        "{}",
+        r.show()
+    );
+}

@@ -351,7 +351,8 @@ fn init_writes_a_config_that_check_accepts() {
     env.run(&["init"]).expect_code(0);
     let text = env.read("cartnudge.toml");
     assert!(text.contains("[rules.min_cart_value]") && text.contains("allowed_hours"));
-    env.write("carts.csv", "cart_id,customer_id,first_name,email,phone,total,currency,items_count,updated_at,sms_consent\nc1,,Ann,,+14155552671,80,USD,2,2026-11-22T12:00:00Z,1\n");
+    // An export whose columns are named like the README's fields works as written.
+    env.write("carts.csv", "cart_id,customer_id,name,email,phone,total,currency,items_count,updated_at,consent\nc1,,Ann,,+14155552671,80,USD,2,2026-11-22T12:00:00Z,1\n");
     let r = env.run(&["check"]);
     r.expect_code(0);
     assert!(
@@ -359,6 +360,9 @@ fn init_writes_a_config_that_check_accepts() {
         "{}",
         r.show()
     );
+    // --config DIR means DIR/cartnudge.toml.
+    let r = env.run(&["--config", ".", "check"]);
+    r.expect_code(0);
     let again = env.run(&["init"]);
     again.expect_code(2);
     assert!(
