@@ -46,7 +46,10 @@ impl Reply {
     }
 }
 
-/// Removes secret values (raw and as they look percent-encoded) from text.
+/// Removes secret values from text in every encoding the program itself produces: raw,
+/// percent-encoded, base64 (standard and URL-safe, with and without padding; pass `user:secret`
+/// pairs to cover Basic credentials) and hex (HMAC keys). A provider that echoes the
+/// `Authorization` header back in an error body leaks nothing.
 #[derive(Clone, Default)]
 pub struct Scrubber {
     secrets: Vec<String>,
@@ -56,24 +59,44 @@ impl Scrubber {
     pub fn new(secrets: &[&str]) -> Scrubber {
         let mut all = Vec::new();
         for s in secrets.iter().filter(|s| !s.is_empty()) {
-            all.push(s.to_string());
-            let encoded = crate::net::encode(s);
-            if encoded != *s {
-                all.push(encoded);
-            }
+            all.extend(encodings(s));
         }
-        // Longest first, so a secret containing another is removed whole.
         all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        all.dedup();
+        // Longest first, so a secret containing another is removed whole.
         Scrubber { secrets: all }
     }
 
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
         for s in &self.secrets {
-            out = out.replace(s.as_str(), "[redacted]");
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), "[redacted]");
+            }
         }
         out
     }
+}
+
+/// Every form of `secret` that could appear in a request or an echo of it.
+pub fn encodings(secret: &str) -> Vec<String> {
+    let b64 = crate::net::base64(secret.as_bytes());
+    let url_safe = b64.replace('+', "-").replace('/', "_");
+    let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    let mut out = vec![
+        secret.to_string(),
+        crate::net::encode(secret),
+        secret.replace(' ', "+"),
+        b64.trim_end_matches('=').to_string(),
+        url_safe.trim_end_matches('=').to_string(),
+        b64,
+        url_safe,
+        hex.to_uppercase(),
+        hex,
+    ];
+    // Encodings too short to be specific would redact innocent text.
+    out.retain(|e| e.len() >= 4 || e == secret);
+    out
 }
 
 pub enum Body<'a> {
@@ -124,7 +147,7 @@ impl Http {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        self.read(what, req.call())
+        self.read(what, url, req.call())
     }
 
     /// POSTs `body` to `url` and reads the whole answer.
@@ -143,15 +166,16 @@ impl Http {
             Body::Form(fields) => req.send_form(fields.iter().copied()),
             Body::Json(bytes) => req.content_type("application/json").send(bytes),
         };
-        self.read(what, result)
+        self.read(what, url, result)
     }
 
     fn read(
         &self,
         what: &str,
+        url: &str,
         result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<Reply, GatewayError> {
-        let mut resp = result.map_err(|e| self.transport_error(what, e))?;
+        let mut resp = result.map_err(|e| self.transport_error(what, url, e))?;
         let status = resp.status().as_u16();
         let header = |name: &str| {
             resp.headers()
@@ -166,7 +190,7 @@ impl Http {
             .with_config()
             .limit(1 << 20)
             .read_to_vec()
-            .map_err(|e| self.transport_error(what, e))?;
+            .map_err(|e| self.transport_error(what, "", e))?;
         Ok(Reply {
             status,
             retry_after,
@@ -175,8 +199,18 @@ impl Http {
         })
     }
 
-    fn transport_error(&self, what: &str, e: ureq::Error) -> GatewayError {
+    fn transport_error(&self, what: &str, url: &str, e: ureq::Error) -> GatewayError {
         let text = self.scrub(&describe(&e));
+        if lookup_fails(url) {
+            // ureq reports a failed lookup as a plain I/O error: ask the resolver again.
+            return GatewayError::transient(
+                "dns",
+                format!(
+                    "{what}: {text}: the gateway's host name does not resolve (nothing was sent)"
+                ),
+                None,
+            );
+        }
         if matches!(e, ureq::Error::BadUri(_) | ureq::Error::Http(_)) {
             // Never left the building, and never will: the URL or a header is malformed.
             GatewayError::fatal("request", format!("{what}: {text}; check base_url / url"))
@@ -232,12 +266,48 @@ impl Http {
     }
 }
 
-/// Errors raised before a single byte of the request reached the provider.
+/// Whether the URL's host does not resolve now: a DNS failure, so nothing was sent.
+fn lookup_fails(url: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    if host_port.is_empty() {
+        return false;
+    }
+    let with_port = if host_port.starts_with('[') {
+        if host_port.contains("]:") {
+            host_port.to_string()
+        } else {
+            format!("{host_port}:443")
+        }
+    } else if host_port.contains(':') {
+        host_port.to_string()
+    } else {
+        format!("{host_port}:443")
+    };
+    with_port.to_socket_addrs().is_err()
+}
+
+/// Errors raised before a single byte of the request reached the provider: no connection, or a
+/// TLS handshake that failed (the request is written only after it).
 fn written_nothing(e: &ureq::Error) -> bool {
     use ureq::Timeout;
     match e {
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
         ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => true,
+        ureq::Error::Tls(_) | ureq::Error::TlsRequired => true,
+        ureq::Error::Rustls(r) => handshake_error(r),
+        ureq::Error::Io(io)
+            if io
+                .get_ref()
+                .and_then(|i| i.downcast_ref::<rustls::Error>())
+                .is_some_and(handshake_error) =>
+        {
+            true
+        }
         ureq::Error::Io(io) => matches!(
             io.kind(),
             io::ErrorKind::ConnectionRefused
@@ -248,6 +318,23 @@ fn written_nothing(e: &ureq::Error) -> bool {
         ),
         _ => false,
     }
+}
+
+/// Rustls errors that only a handshake produces: certificate, version and cipher trouble.
+fn handshake_error(e: &rustls::Error) -> bool {
+    use rustls::Error as R;
+    matches!(
+        e,
+        R::InvalidCertificate(_)
+            | R::NoCertificatesPresented
+            | R::UnsupportedNameType
+            | R::PeerIncompatible(_)
+            | R::InappropriateHandshakeMessage { .. }
+            | R::AlertReceived(rustls::AlertDescription::HandshakeFailure)
+            | R::AlertReceived(rustls::AlertDescription::ProtocolVersion)
+            | R::AlertReceived(rustls::AlertDescription::UnknownCA)
+            | R::AlertReceived(rustls::AlertDescription::BadCertificate)
+    )
 }
 
 fn describe(e: &ureq::Error) -> String {
@@ -331,6 +418,35 @@ pub fn secret(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrubber_removes_basic_credentials_in_every_encoding() {
+        let s = Scrubber::new(&["AC0123", "tok/s3cr3t+x", "AC0123:tok/s3cr3t+x"]);
+        let b64 = crate::net::base64(b"AC0123:tok/s3cr3t+x");
+        let url_safe = b64.replace('+', "-").replace('/', "_");
+        let hex: String = b"tok/s3cr3t+x".iter().map(|b| format!("{b:02x}")).collect();
+        for leak in [
+            b64.clone(),
+            b64.trim_end_matches('=').to_string(),
+            url_safe.clone(),
+            url_safe.trim_end_matches('=').to_string(),
+            hex.clone(),
+            hex.to_uppercase(),
+            "tok%2Fs3cr3t%2Bx".to_string(),
+        ] {
+            let out = s.scrub(&format!("{{\"echo\":\"Basic {leak}\"}}"));
+            assert!(!out.contains(&leak), "{leak} survived: {out}");
+            assert!(out.contains("[redacted]"), "{out}");
+        }
+    }
+
+    #[test]
+    fn an_unresolvable_host_is_a_dns_failure_and_a_resolvable_one_is_not() {
+        assert!(lookup_fails("https://cartnudge-test.invalid/2010-04-01"));
+        assert!(!lookup_fails("http://127.0.0.1:9/x"));
+        assert!(!lookup_fails("http://[::1]:9/x"));
+        assert!(!lookup_fails("not a url"));
+    }
 
     #[test]
     fn scrubber_removes_raw_and_encoded_secrets() {

@@ -90,7 +90,8 @@ impl Twilio {
             ),
         };
         let auth = crate::net::basic_auth(&user, &token);
-        let scrub = Scrubber::new(&[&account_sid, &token, &user, &auth]);
+        let pair = format!("{user}:{token}");
+        let scrub = Scrubber::new(&[&account_sid, &token, &user, &pair, &auth]);
         Ok(Twilio {
             http: Http::new(cfg, scrub),
             base: http::base_url(cfg, DEFAULT_BASE)?,

@@ -437,3 +437,75 @@ fn a_huge_retry_after_defers_the_cart_at_once_instead_of_holding_the_lock() {
     assert_eq!(server.requests().len(), 2);
     assert_eq!(nudges(&env), vec![row(&["c-1", "sent", "SM2"])]);
 }
+
+/// Every form of the Twilio credentials a provider could echo back.
+fn credential_forms() -> Vec<String> {
+    let mut forms = vec![SID.to_string(), TOKEN.to_string()];
+    let b64 = cartnudge::net::base64(format!("{SID}:{TOKEN}").as_bytes());
+    forms.push(b64.trim_end_matches('=').to_string());
+    forms.push(
+        b64.replace('+', "-")
+            .replace('/', "_")
+            .trim_end_matches('=')
+            .to_string(),
+    );
+    forms
+}
+
+#[test]
+fn credentials_echoed_by_the_provider_never_reach_stderr_audit_or_ledger() {
+    let auth = cartnudge::net::basic_auth(SID, TOKEN);
+    let echo = |status: u16| {
+        json(
+            status,
+            &format!(r#"{{"code":20003,"message":"Authenticate: got {auth}","status":{status}}}"#),
+        )
+    };
+    // 401 stops the batch (stderr); 400 fails one cart (ledger error_text, audit).
+    for status in [401, 400] {
+        let server = Server::start(vec![echo(status)]);
+        let one_cart: String = CARTS.lines().take(2).map(|l| format!("{l}\n")).collect();
+        let env = twilio_env(&server, "2s", &one_cart);
+        let run = env.run(&["--now", NOW, "send"]);
+        let all = format!("{}{}", run.stdout(), run.stderr());
+        let dump = env
+            .ledger_rows("cartnudge.db", "SELECT * FROM nudges")
+            .concat()
+            .join(" ");
+        let audit_text = env.read("audit/2026-11-22.csv");
+        for form in credential_forms() {
+            for (place, text) in [("output", &all), ("ledger", &dump), ("audit", &audit_text)] {
+                assert!(
+                    !text.contains(&form),
+                    "HTTP {status}: `{form}` leaked into the {place}: {text}"
+                );
+            }
+        }
+        assert!(
+            all.contains("[redacted]") || dump.contains("[redacted]"),
+            "{}",
+            run.show()
+        );
+    }
+}
+
+#[test]
+fn an_unresolvable_gateway_host_defers_every_cart_and_burns_none() {
+    let mut env = Env::new();
+    let gw = "kind = \"twilio\"\nbase_url = \"https://cartnudge-test.invalid\"\naccount_sid_env = \"TW_SID\"\nauth_token_env = \"TW_TOKEN\"\nfrom = \"+15550001111\"";
+    env.write("cartnudge.toml", config(gw))
+        .write("carts.csv", CARTS);
+    env.var("TW_SID", SID).var("TW_TOKEN", TOKEN);
+    let run = env.run(&["--now", NOW, "-q", "send"]);
+    run.expect_code(0);
+    // Nothing left the machine: no claim stays behind, so the next run tries again.
+    assert!(nudges(&env).is_empty(), "{}", run.show());
+    let reasons: Vec<Vec<String>> = audit(&env).into_iter().map(|r| r[1..3].to_vec()).collect();
+    assert_eq!(reasons, vec![row(&["deferred", "gateway_retry"]); 3]);
+    // A person is told, even under -q: nothing could be sent.
+    assert!(
+        run.stderr().contains("deferred 3 (gateway_retry 3)"),
+        "{}",
+        run.show()
+    );
+}
