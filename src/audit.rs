@@ -7,7 +7,6 @@ use crate::model::{Decision, Mode};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 pub const COLUMNS: &[&str] = &[
@@ -55,13 +54,23 @@ pub struct Row {
 
 pub struct Audit {
     path: PathBuf,
-    out: csv::Writer<BufWriter<File>>,
+    file: File,
+    /// Whole rows not yet written to `file`.
+    out: csv::Writer<Vec<u8>>,
     run_id: String,
     at: String,
     mode: Mode,
     mask: bool,
-    pub rows: u64,
 }
+
+fn row_buffer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::with_capacity(FLUSH_AT))
+}
+
+/// Rows are written in whole-row batches of about this many bytes (and at every `sync`).
+const FLUSH_AT: usize = 64 * 1024;
 
 /// `audit/2026-11-22.csv` for a run whose "now" is that UTC day.
 pub fn path_for(dir: &Path, now: DateTime<Utc>) -> PathBuf {
@@ -79,26 +88,28 @@ impl Audit {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create audit folder {}", dir.display()))?;
         let path = path_for(dir, now);
-        let file = File::options()
-            .create(true)
-            .append(true)
-            .open(&path)
+        let (file, repair) = crate::fsutil::open_lines(&path)
             .with_context(|| format!("cannot open audit file {}", path.display()))?;
+        if repair.cut > 0 {
+            eprintln!(
+                "cartnudge: {}: cut a partial last row ({} bytes) left by an interrupted run",
+                path.display(),
+                repair.cut
+            );
+        }
         let empty = file.metadata().map(|m| m.len() == 0).unwrap_or(true);
-        let mut out = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(BufWriter::new(file));
+        let mut out = row_buffer();
         if empty {
             out.write_record(COLUMNS)?;
         }
         Ok(Audit {
             path,
+            file,
             out,
             run_id: run_id.to_string(),
             at: crate::model::utc_string(now),
             mode,
             mask,
-            rows: 0,
         })
     }
 
@@ -148,18 +159,32 @@ impl Audit {
         self.out
             .write_record(&cells)
             .with_context(|| format!("cannot write audit {}", self.path.display()))?;
-        self.rows += 1;
+        if self.out.get_ref().len() >= FLUSH_AT {
+            self.flush()?;
+        }
         Ok(())
     }
 
-    /// Flushes and fsyncs: after this the rows survive a power cut.
+    /// Writes the buffered rows, whole: a failed write is cut back, never left half-written.
+    fn flush(&mut self) -> Result<()> {
+        let rows = std::mem::replace(&mut self.out, row_buffer())
+            .into_inner()
+            .map_err(|e| {
+                anyhow::anyhow!("cannot write audit {}: {}", self.path.display(), e.error())
+            })?;
+        crate::fsutil::append_whole(&mut self.file, &rows).with_context(|| {
+            format!(
+                "cannot write audit {} (the rows are kept in the ledger and written by the next run)",
+                self.path.display()
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Writes and fsyncs: after this the rows survive a power cut.
     pub fn sync(&mut self) -> Result<()> {
-        self.out
-            .flush()
-            .with_context(|| format!("cannot write audit {}", self.path.display()))?;
-        self.out
-            .get_ref()
-            .get_ref()
+        self.flush()?;
+        self.file
             .sync_data()
             .with_context(|| format!("cannot fsync audit {}", self.path.display()))?;
         Ok(())

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod cli;
 pub mod cmd;
+pub mod fsutil;
 pub mod gateway;
 pub mod ledger;
 pub mod message;

@@ -7,7 +7,6 @@ use crate::gateway::Config;
 use crate::model::utc_string;
 use anyhow::{Context, Result};
 use std::fs::File;
-use std::io::Write;
 use std::path::PathBuf;
 
 pub struct FileGateway {
@@ -22,11 +21,15 @@ impl FileGateway {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create outbox folder {}", dir.display()))?;
         }
-        let file = File::options()
-            .create(true)
-            .append(true)
-            .open(&path)
+        let (file, repair) = crate::fsutil::open_lines(&path)
             .with_context(|| format!("cannot open outbox {}", path.display()))?;
+        if repair.cut > 0 {
+            eprintln!(
+                "cartnudge: {}: cut a partial last line ({} bytes) left by an interrupted run",
+                path.display(),
+                repair.cut
+            );
+        }
         Ok(FileGateway { path, file })
     }
 }
@@ -53,16 +56,20 @@ impl Gateway for FileGateway {
         });
         let mut buf = line.to_string();
         buf.push('\n');
-        // Nothing reached the file if the write fails: safe to call it not processed.
-        self.file
-            .write_all(buf.as_bytes())
-            .and_then(|_| self.file.sync_data())
-            .map_err(|e| {
-                GatewayError::fatal(
-                    "io",
-                    format!("cannot write outbox {}: {e}", self.path.display()),
-                )
-            })?;
+        // Written whole or cut back: a failed write leaves nothing, so it is not processed.
+        crate::fsutil::append_whole(&mut self.file, buf.as_bytes()).map_err(|e| {
+            GatewayError::fatal(
+                "io",
+                format!("cannot write outbox {}: {e}", self.path.display()),
+            )
+        })?;
+        // The line is in the file; if it cannot be made durable it may or may not survive.
+        self.file.sync_data().map_err(|e| {
+            GatewayError::unknown(
+                "fsync",
+                format!("cannot fsync outbox {}: {e}", self.path.display()),
+            )
+        })?;
         Ok(Receipt {
             provider_id: Some(id),
             segments: Some(sms.segments),

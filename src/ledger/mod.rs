@@ -73,13 +73,31 @@ impl std::fmt::Display for Locked {
 }
 impl std::error::Error for Locked {}
 
+/// The lock next to the ledger's real path: two configs that reach one ledger through different
+/// paths (a symlink, `..`) take the same lock.
 pub fn lock_path(ledger: &Path) -> PathBuf {
+    let ledger = canonical(ledger);
     let mut name = ledger
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
     name.push(".lock");
     ledger.with_file_name(name)
+}
+
+/// `path` with symlinks and `..` resolved; for a file not yet created, its folder's.
+fn canonical(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    match (dir.map(std::fs::canonicalize), path.file_name()) {
+        (Some(Ok(d)), Some(name)) => d.join(name),
+        (None, Some(name)) => std::env::current_dir()
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
+    }
 }
 
 /// Takes the exclusive run lock, or fails with `Locked` (exit 75) when another run has it.
@@ -89,7 +107,7 @@ pub fn lock(ledger: &Path) -> Result<RunLock> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create ledger folder {}", dir.display()))?;
     }
-    let file = File::options()
+    let file = crate::fsutil::private_options()
         .create(true)
         .truncate(false)
         .write(true)
@@ -104,15 +122,62 @@ pub fn lock(ledger: &Path) -> Result<RunLock> {
     }
 }
 
+/// An existing ledger must hold cartnudge's schema and pass SQLite's quick check.
+fn check_existing(conn: &Connection, path: &Path) -> Result<()> {
+    let bad = |what: &str| {
+        anyhow::anyhow!(
+            "ledger {} {what}; nothing was sent. Restore it from a backup; delete it only if no reminder was ever sent with it (a new ledger would resend every cart)",
+            path.display()
+        )
+    };
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| bad(&format!("cannot be read ({e})")))?;
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'nudges'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| bad(&format!("cannot be read ({e})")))?;
+    if version == 0 || tables == 0 {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        return Err(bad(&format!(
+            "exists but holds no cartnudge schema ({size} bytes: emptied or truncated?)"
+        )));
+    }
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(|e| bad(&format!("is damaged ({e})")))?;
+    if check != "ok" {
+        return Err(bad(&format!("is damaged (SQLite quick_check: {check})")));
+    }
+    Ok(())
+}
+
 impl Ledger {
-    /// Opens (creating if needed) and migrates the ledger for writing.
+    /// Opens and migrates the ledger for writing. A new ledger (created 0600) is made only where
+    /// no file exists: an existing file without cartnudge's schema (emptied, truncated, another
+    /// database) or with damaged pages is refused before anything is sent, because starting over
+    /// would resend every cart the lost ledger remembered.
     pub fn open(path: &Path) -> Result<Ledger> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create ledger folder {}", dir.display()))?;
         }
+        let existed = path.exists();
+        if !existed {
+            crate::fsutil::private_options()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .with_context(|| format!("cannot create ledger {}", path.display()))?;
+        }
         let conn = Connection::open(path)
             .with_context(|| format!("cannot open ledger {}", path.display()))?;
+        if existed {
+            check_existing(&conn, path)?;
+        }
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -143,13 +208,13 @@ impl Ledger {
                 path.display()
             );
         }
-        if (version as usize) < migrations::MIGRATIONS.len() {
-            // An older schema: read what can be read after a live run migrates it.
+        if version == 0 {
             bail!(
-                "ledger {} has schema version {version}; run `cartnudge send` once (or `cartnudge check`) to migrate it",
+                "ledger {} exists but holds no cartnudge schema (emptied or truncated?); restore it from a backup",
                 path.display()
             );
         }
+        // An older schema still has every column a read-only view uses; `send` migrates it.
         Ok(Some(Ledger {
             conn,
             path: path.to_path_buf(),

@@ -17,4 +17,5 @@ mod send;
 mod shop;
 mod shopify;
 mod sources;
+mod storage;
 mod util;
