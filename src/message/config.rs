@@ -48,6 +48,11 @@ pub struct Config {
 }
 
 pub fn from_raw(raw: RawMessage) -> Result<Config> {
+    if raw.template.trim().is_empty() {
+        bail!(
+            "template is empty; every customer would get a blank text. Write one, e.g. template = \"{{store}}: {{name}}, your cart awaits: {{link}}\""
+        );
+    }
     super::template::validate(&raw.template, super::template::MESSAGE_VARS).context("template")?;
     super::template::validate(&raw.link, super::template::LINK_VARS).context("link")?;
     let mut prices = Vec::new();

@@ -15,6 +15,8 @@ use crate::model::{Cart, Price};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
     pub text: String,
+    /// The template rendered to nothing but blanks for this cart (before the opt-out suffix).
+    pub blank: bool,
     pub count: SegmentCount,
     /// Estimated cost: segments × `message.cost_per_segment`, when configured.
     pub est_cost: Option<Price>,
@@ -38,14 +40,17 @@ pub fn render(cart: &Cart, m: &Config, store: &str) -> Rendered {
         "store" => Some(store.to_string()),
         _ => None,
     });
+    let blank = text.trim().is_empty();
     text.push_str(&m.optout_suffix);
     if m.gsm_normalize {
         text = segments::gsm_normalize(&text);
     }
+    strip_controls(&mut text);
     let count = segments::count(&text);
     let est_cost = m.cost_per_segment.map(|p| p.times(count.segments as i64));
     Rendered {
         text,
+        blank,
         count,
         est_cost,
     }
@@ -62,4 +67,17 @@ pub fn capacity(encoding: Encoding, segments: u32) -> usize {
         (Encoding::Ucs2, 1) => 70,
         (Encoding::Ucs2, n) => 67 * n,
     }
+}
+
+/// Removes NUL and the other control characters but the newline from text bound for a phone: a
+/// stray byte from a database field must not reach the gateway (one NUL also made the whole text
+/// UCS-2, more than doubling its price).
+pub fn strip_controls(text: &mut String) {
+    if text.chars().any(is_stripped) {
+        text.retain(|c| !is_stripped(c));
+    }
+}
+
+fn is_stripped(c: char) -> bool {
+    c != '\n' && c.is_control()
 }

@@ -69,6 +69,8 @@ text_enum! {
         EmailFirst => "email_first",
         PhoneCooldown => "phone_cooldown",
         QuietHours => "quiet_hours",
+        /// The template renders to nothing for this cart (e.g. only `{name}`, and no name).
+        EmptyMessage => "empty_message",
         MessageTooLong => "message_too_long",
         Holdout => "holdout",
         OverLimit => "over_limit",

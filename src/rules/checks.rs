@@ -36,6 +36,7 @@ pub fn check(rule: Reason, cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Ver
         Reason::EmailFirst => email_first(cart, ctx),
         Reason::PhoneCooldown => phone_cooldown(ctx, facts),
         Reason::QuietHours => quiet_hours(cart, ctx, facts),
+        Reason::EmptyMessage => empty_message(cart, ctx, facts),
         Reason::MessageTooLong => message_too_long(cart, ctx, facts),
         Reason::Holdout => holdout(cart, ctx),
         Reason::OverLimit
@@ -355,6 +356,17 @@ fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     verdict
 }
 
+fn empty_message(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
+    let rendered = facts
+        .message
+        .get_or_insert_with(|| crate::message::render(cart, ctx.message, &ctx.store.name));
+    if rendered.blank {
+        fail("the template renders to nothing for this cart; give it text besides variables")
+    } else {
+        pass("the template renders to text")
+    }
+}
+
 fn message_too_long(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     let rendered = facts
         .message
@@ -362,8 +374,11 @@ fn message_too_long(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     let max = ctx.rules.max_segments;
     let c = rendered.count;
     if c.segments > max {
+        let over = c
+            .units
+            .saturating_sub(crate::message::capacity(c.encoding, max));
         fail(format!(
-            "{} {} units = {} segments, max {max}",
+            "{} {} units = {} segments, max {max}: {over} characters over; shorten the template, the link or optout_suffix, or raise rules.max_segments",
             c.encoding, c.units, c.segments
         ))
     } else {

@@ -34,6 +34,7 @@ pub const ORDER: &[Reason] = &[
     Reason::EmailFirst,
     Reason::PhoneCooldown,
     Reason::QuietHours,
+    Reason::EmptyMessage,
     Reason::MessageTooLong,
     Reason::Holdout,
 ];

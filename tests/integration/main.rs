@@ -7,6 +7,7 @@ mod gateways;
 mod input;
 mod layers;
 mod loopback;
+mod messages;
 mod presets;
 mod quiet_hours;
 mod reconcile;
