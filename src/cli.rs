@@ -47,6 +47,8 @@ pub enum Command {
     Reconcile(crate::cmd::reconcile::Args),
     /// Report what SMS cost and what it brought back, per currency.
     Report(crate::cmd::report::Args),
+    /// Look after the ledger: list rows, show a cart, re-queue, edit opt-outs.
+    Ledger(crate::cmd::ledger::Args),
 }
 
 fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {

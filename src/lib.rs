@@ -36,6 +36,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<model::Exit> {
         cli::Command::Send(a) => cmd::send::run(a, &g),
         cli::Command::Reconcile(a) => cmd::reconcile::run(a, &g),
         cli::Command::Report(a) => cmd::report::run(a, &g),
+        cli::Command::Ledger(a) => cmd::ledger::run(a, &g),
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod init;
+pub mod ledger;
 pub mod reconcile;
 pub mod report;
 pub mod scan;

@@ -3,10 +3,12 @@
 //! committed before each gateway call; one left behind by a crash becomes `unknown` and is never
 //! resent. `send` and `reconcile` hold an exclusive lock file beside the database.
 
+mod admin;
 mod backlog;
 mod migrations;
 mod outcomes;
 
+pub use admin::{History, Listed};
 pub use backlog::Unaudited;
 pub use outcomes::{NudgeRow, OpenNudge, PendingDelivery, Recovery, RecoveryRow, RunRow};
 

@@ -41,6 +41,8 @@ text_enum! {
         Sent => "sent",
         Failed => "failed",
         Unknown => "unknown",
+        /// A person made an `unknown` or `failed` cart eligible again (`cartnudge ledger requeue`).
+        Requeued => "requeued",
     }
 }
 
@@ -147,6 +149,8 @@ text_enum! {
         DryRun => "dry_run",
         /// `send --gateway-test`: the provider validates, nothing is delivered or recorded.
         GatewayTest => "gateway_test",
+        /// A person's change through `cartnudge ledger`.
+        Manual => "manual",
     }
 }
 

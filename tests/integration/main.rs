@@ -6,6 +6,7 @@ mod delivery;
 mod gateways;
 mod input;
 mod layers;
+mod ledger_cmd;
 mod loopback;
 mod messages;
 mod presets;
