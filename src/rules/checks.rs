@@ -1,12 +1,12 @@
 //! The rules themselves, one function each, in the order of `super::ORDER`.
 
-use super::hours::{CountryRule, Hours, is_holiday, is_sunday};
+use super::hours::{CountryRule, Hours, is_holiday, is_sunday, window_on};
 use super::phone::{self, strict_us_state};
 use super::zones::{RecipientZone, recipient_zone};
 use super::{Ctx, Facts, Reason, Verdict};
 use crate::model::{Cart, utc_string};
 use crate::rules::config::MultiZone;
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
@@ -266,13 +266,23 @@ fn phone_cooldown(ctx: &Ctx<'_>, facts: &Facts) -> Verdict {
 fn allowed_in(
     zone: Tz,
     now: DateTime<Utc>,
-    hours: Hours,
+    window: &dyn Fn(Weekday) -> Option<Hours>,
     rule: Option<&CountryRule>,
     country: Option<&str>,
 ) -> (String, Option<String>) {
     let local = now.with_timezone(&zone);
     let stamp = local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let date = local.date_naive();
+    let Some(hours) = window(local.weekday()) else {
+        return (
+            stamp,
+            Some(format!(
+                "no sending on {} in {}",
+                local.weekday(),
+                zone.name()
+            )),
+        );
+    };
     if let Some(r) = rule {
         if r.no_sundays && is_sunday(date) {
             return (stamp, Some(format!("Sunday in {}", zone.name())));
@@ -303,6 +313,14 @@ fn allowed_in(
     }
 }
 
+/// The window that applies now in `zone`, for messages.
+fn window_of(window: &dyn Fn(Weekday) -> Option<Hours>, zone: Tz, now: DateTime<Utc>) -> String {
+    match window(now.with_timezone(&zone).weekday()) {
+        Some(h) => h.to_string(),
+        None => "no window".into(),
+    }
+}
+
 fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     let region = facts.valid_phone().and_then(|p| p.region.clone());
     let all = ctx.rules.multi_zone == MultiZone::All;
@@ -315,27 +333,25 @@ fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     );
     let country = country_key(facts, cart);
     let (state_rule, country_rule) = country_rule(ctx, country.as_deref(), facts);
-    let hours = state_rule
-        .and_then(|r| r.hours)
-        .or(country_rule.and_then(|r| r.hours))
-        .unwrap_or(ctx.rules.hours);
+    let window = |day: Weekday| window_on(state_rule, country_rule, ctx.rules.hours, day);
     let day_rule = country_rule.or(state_rule);
     let verdict = match &zone {
         RecipientZone::One { zone: tz, why } => {
-            let (stamp, problem) = allowed_in(*tz, ctx.now, hours, day_rule, country.as_deref());
+            let (stamp, problem) = allowed_in(*tz, ctx.now, &window, day_rule, country.as_deref());
             facts.local_time = Some(stamp.clone());
             match problem {
                 Some(p) => fail(format!("{p} ({why})")),
                 None => pass(format!(
-                    "{stamp} in {} is inside {hours} ({why})",
-                    tz.name()
+                    "{stamp} in {} is inside {} ({why})",
+                    tz.name(),
+                    window_of(&window, *tz, ctx.now)
                 )),
             }
         }
         RecipientZone::All { country: c, zones } => {
             let checks: Vec<(String, Option<String>)> = zones
                 .iter()
-                .map(|z| allowed_in(*z, ctx.now, hours, day_rule, Some(c)))
+                .map(|z| allowed_in(*z, ctx.now, &window, day_rule, Some(c)))
                 .collect();
             let mut stamps: Vec<&String> = checks.iter().map(|(s, _)| s).collect();
             stamps.sort_by_key(|s| s[..19].to_string());
@@ -346,7 +362,8 @@ fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
                     zones.len()
                 )),
                 None => pass(format!(
-                    "inside {hours} in all {} zones of {c}",
+                    "inside {} in all {} zones of {c}",
+                    window_of(&window, zones[0], ctx.now),
                     zones.len()
                 )),
             }

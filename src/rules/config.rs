@@ -50,6 +50,9 @@ pub struct RawCountryRule {
     pub no_public_holidays: Option<bool>,
     pub holidays: Option<Vec<String>>,
     pub max_per_day: Option<u32>,
+    /// Windows for particular weekdays, e.g. `hours_by_weekday = { sun = "12:00-21:00" }`;
+    /// "closed" means no sending that day.
+    pub hours_by_weekday: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +123,17 @@ pub fn from_raw(raw: RawRules) -> Result<Config> {
         if !valid || !key.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
             bail!("country.{key}: use an ISO 3166 alpha-2 code (\"US\") or a US state (\"US-FL\")");
         }
+        if super::zones::country_zones(&key[..2]).is_empty() {
+            let hint = match &key[..2] {
+                "UK" => "; the United Kingdom is GB",
+                "EL" => "; Greece is GR",
+                _ => "",
+            };
+            bail!(
+                "country.{key}: `{}` is not an ISO 3166 alpha-2 country{hint}",
+                &key[..2]
+            );
+        }
         let entry = country.entry(key.clone()).or_default();
         if let Some(h) = r.allowed_hours {
             entry.hours =
@@ -142,6 +156,24 @@ pub fn from_raw(raw: RawRules) -> Result<Config> {
         }
         if let Some(n) = r.max_per_day {
             entry.max_per_day = Some(n);
+        }
+        for (day, window) in &r.hours_by_weekday {
+            let d = super::hours::parse_weekday(day)
+                .with_context(|| format!("country.{key}.hours_by_weekday"))?;
+            let w = super::hours::parse_day_window(window)
+                .with_context(|| format!("country.{key}.hours_by_weekday.{day}"))?;
+            entry.by_weekday.insert(d.num_days_from_monday(), w);
+        }
+    }
+    for (key, rule) in &country {
+        if rule.no_public_holidays
+            && rule.extra_holidays.is_empty()
+            && !super::holidays::has_calendar(key)
+        {
+            bail!(
+                "country.{key}: no_public_holidays = true, but cartnudge ships no holiday calendar for {key}; list the dates with holidays = [\"2026-12-24\", …], or use a country with a calendar ({})",
+                super::holidays::countries().join(", ")
+            );
         }
     }
     Ok(Config {

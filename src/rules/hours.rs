@@ -58,6 +58,8 @@ impl std::fmt::Display for Hours {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CountryRule {
     pub hours: Option<Hours>,
+    /// Windows for particular weekdays (index: days from Monday); `None` = no sending that day.
+    pub by_weekday: BTreeMap<u32, Option<Hours>>,
     pub no_sundays: bool,
     pub no_public_holidays: bool,
     pub extra_holidays: Vec<NaiveDate>,
@@ -65,12 +67,59 @@ pub struct CountryRule {
     pub max_per_day: Option<u32>,
 }
 
-/// US states whose telemarketing laws are stricter than the federal 08:00–21:00 (FTSA and friends).
-pub const STRICT_US_STATES: &[&str] = &["FL", "OK", "MD", "CT", "WA"];
+/// The sending window on a local weekday: a US state's rule first, then the country's, then
+/// `[rules] allowed_hours`; a weekday's own window wins over the rule's daily one. `None` means
+/// no sending that day.
+pub fn window_on(
+    state: Option<&CountryRule>,
+    country: Option<&CountryRule>,
+    default: Hours,
+    day: Weekday,
+) -> Option<Hours> {
+    for r in [state, country].into_iter().flatten() {
+        if let Some(w) = r.by_weekday.get(&day.num_days_from_monday()) {
+            return *w;
+        }
+        if let Some(h) = r.hours {
+            return Some(h);
+        }
+    }
+    Some(default)
+}
 
+/// `mon`..`sun` (or full English names) to a weekday.
+pub fn parse_weekday(s: &str) -> Result<Weekday> {
+    let t = s.trim().to_ascii_lowercase();
+    let day = match t.get(..3).unwrap_or("") {
+        "mon" => Weekday::Mon,
+        "tue" => Weekday::Tue,
+        "wed" => Weekday::Wed,
+        "thu" => Weekday::Thu,
+        "fri" => Weekday::Fri,
+        "sat" => Weekday::Sat,
+        "sun" => Weekday::Sun,
+        _ => bail!("`{s}` is not a weekday; use mon, tue, wed, thu, fri, sat or sun"),
+    };
+    Ok(day)
+}
+
+/// A weekday's window as written in config: "12:00-21:00", or "closed" for no sending.
+pub fn parse_day_window(s: &str) -> Result<Option<Hours>> {
+    match s.trim() {
+        "closed" | "none" | "" => Ok(None),
+        w => Hours::parse(w).map(Some),
+    }
+}
+
+/// US states whose telemarketing laws are stricter than the federal 08:00–21:00.
+pub const STRICT_US_STATES: &[&str] = &["FL", "OK", "MD", "CT", "WA", "TX"];
+
+/// The rules as the law stands (checked 2026-11); `[rules.country.XX]` overrides any of them.
 pub fn builtin_country_rules() -> BTreeMap<String, CountryRule> {
     let mut m = BTreeMap::new();
     let h = |s: &str| Some(Hours::parse(s).expect("built-in"));
+    // TCPA: no telephone solicitation before 8 a.m. or after 9 p.m. local time at the called
+    // party's location (47 CFR § 64.1200(c)(1)); the FCC applies it to marketing texts.
     m.insert(
         "US".into(),
         CountryRule {
@@ -78,17 +127,32 @@ pub fn builtin_country_rules() -> BTreeMap<String, CountryRule> {
             ..Default::default()
         },
     );
-    for state in STRICT_US_STATES {
-        let cap = matches!(*state, "FL" | "OK" | "MD").then_some(3);
-        m.insert(
-            format!("US-{state}"),
-            CountryRule {
-                hours: h("08:00-20:00"),
-                max_per_day: cap,
-                ..Default::default()
-            },
-        );
-    }
+    let state = |hours: &str, cap: Option<u32>| CountryRule {
+        hours: h(hours),
+        max_per_day: cap,
+        ..Default::default()
+    };
+    // Florida Telephone Solicitation Act: 8 a.m.–8 p.m., at most 3 calls or texts on the same
+    // subject per 24 h (Fla. Stat. § 501.059(8)(a), (b)).
+    m.insert("US-FL".into(), state("08:00-20:00", Some(3)));
+    // Oklahoma Telephone Solicitation Act of 2022: same window and cap (Okla. Stat. tit. 15,
+    // § 775C.4).
+    m.insert("US-OK".into(), state("08:00-20:00", Some(3)));
+    // Maryland Stop the Spam Calls Act of 2023: same window and cap (Md. Code, Com. Law
+    // § 14-4502).
+    m.insert("US-MD".into(), state("08:00-20:00", Some(3)));
+    // Connecticut, Public Act 23-98: 9 a.m.–8 p.m. (Conn. Gen. Stat. § 42-288a(c)).
+    m.insert("US-CT".into(), state("09:00-20:00", None));
+    // Washington: 8 a.m.–8 p.m. (RCW 80.36.390(2)).
+    m.insert("US-WA".into(), state("08:00-20:00", None));
+    // Texas, SB 140 (effective 2025-09-01) brings texts under Tex. Bus. & Com. Code § 301.051:
+    // 9 a.m.–9 p.m. Monday to Saturday, noon–9 p.m. on Sunday.
+    let mut tx = state("09:00-21:00", None);
+    tx.by_weekday
+        .insert(Weekday::Sun.num_days_from_monday(), h("12:00-21:00"));
+    m.insert("US-TX".into(), tx);
+    // France: the SMS marketing code of conduct of the operators' federation (FFT/AF2M) and the
+    // CNIL's guidance: 8 a.m.–8 p.m., never on Sundays or public holidays.
     m.insert(
         "FR".into(),
         CountryRule {
@@ -101,54 +165,10 @@ pub fn builtin_country_rules() -> BTreeMap<String, CountryRule> {
     m
 }
 
-/// Whether `date` is a public holiday in `country` (built-in calendars: FR), or listed in config.
+/// Whether `date` is a public holiday in `country` (the shipped calendars, `super::holidays`), or
+/// listed in config.
 pub fn is_holiday(country: &str, date: NaiveDate, extra: &[NaiveDate]) -> bool {
-    if extra.contains(&date) {
-        return true;
-    }
-    match country {
-        "FR" => french_holiday(date),
-        _ => false,
-    }
-}
-
-fn french_holiday(date: NaiveDate) -> bool {
-    let fixed = [
-        (1, 1),
-        (5, 1),
-        (5, 8),
-        (7, 14),
-        (8, 15),
-        (11, 1),
-        (11, 11),
-        (12, 25),
-    ];
-    if fixed.contains(&(date.month(), date.day())) {
-        return true;
-    }
-    let easter = easter_sunday(date.year());
-    [1, 39, 50]
-        .iter()
-        .any(|d| easter + chrono::Duration::days(*d) == date)
-}
-
-/// Gregorian Easter Sunday (the anonymous "Meeus/Jones/Butcher" computus).
-pub fn easter_sunday(year: i32) -> NaiveDate {
-    let a = year % 19;
-    let b = year / 100;
-    let c = year % 100;
-    let d = b / 4;
-    let e = b % 4;
-    let f = (b + 8) / 25;
-    let g = (b - f + 1) / 3;
-    let h = (19 * a + b - d - g + 15) % 30;
-    let i = c / 4;
-    let k = c % 4;
-    let l = (32 + 2 * e + 2 * i - h - k) % 7;
-    let m = (a + 11 * h + 22 * l) / 451;
-    let month = (h + l - 7 * m + 114) / 31;
-    let day = (h + l - 7 * m + 114) % 31 + 1;
-    NaiveDate::from_ymd_opt(year, month as u32, day as u32).expect("valid Easter date")
+    extra.contains(&date) || super::holidays::holiday(country, date).is_some()
 }
 
 pub fn is_sunday(date: NaiveDate) -> bool {
@@ -173,22 +193,39 @@ mod tests {
     }
 
     #[test]
-    fn easter_and_french_holidays() {
-        assert_eq!(
-            easter_sunday(2026),
-            NaiveDate::from_ymd_opt(2026, 4, 5).unwrap()
-        );
-        assert_eq!(
-            easter_sunday(2027),
-            NaiveDate::from_ymd_opt(2027, 3, 28).unwrap()
-        );
+    fn holidays_come_from_the_calendars_and_config() {
         let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
         assert!(is_holiday("FR", d(4, 6), &[])); // Easter Monday
         assert!(is_holiday("FR", d(5, 14), &[])); // Ascension
-        assert!(is_holiday("FR", d(5, 25), &[])); // Whit Monday
         assert!(is_holiday("FR", d(7, 14), &[]));
         assert!(!is_holiday("FR", d(7, 15), &[]));
+        assert!(is_holiday("DE", d(5, 1), &[]));
+        assert!(is_holiday("DE", d(12, 25), &[]));
         assert!(!is_holiday("DE", d(7, 14), &[]));
-        assert!(is_holiday("DE", d(10, 3), &[d(10, 3)]));
+        assert!(is_holiday("DE", d(12, 24), &[d(12, 24)]));
+    }
+
+    #[test]
+    fn texas_sundays_start_at_noon() {
+        let rules = builtin_country_rules();
+        let (tx, us) = (rules.get("US-TX"), rules.get("US"));
+        let default = Hours::parse("09:00-20:00").unwrap();
+        let sun = window_on(tx, us, default, Weekday::Sun).unwrap();
+        let sat = window_on(tx, us, default, Weekday::Sat).unwrap();
+        assert_eq!(
+            (sun.to_string(), sat.to_string()),
+            ("12:00-21:00".into(), "09:00-21:00".into())
+        );
+        let ct = window_on(rules.get("US-CT"), us, default, Weekday::Mon).unwrap();
+        assert_eq!(ct.to_string(), "09:00-20:00");
+        assert_eq!(
+            window_on(None, us, default, Weekday::Sun)
+                .unwrap()
+                .to_string(),
+            "08:00-21:00"
+        );
+        let mut closed = CountryRule::default();
+        closed.by_weekday.insert(6, None);
+        assert_eq!(window_on(Some(&closed), us, default, Weekday::Sun), None);
     }
 }

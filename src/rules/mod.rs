@@ -6,6 +6,7 @@
 pub mod checks;
 pub mod config;
 pub use config::Config;
+pub mod holidays;
 pub mod hours;
 pub mod orders;
 pub mod phone;

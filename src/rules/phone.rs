@@ -72,10 +72,21 @@ pub fn strict_us_state(area_code: u16) -> Option<&'static str> {
     const MD: &[u16] = &[227, 240, 301, 410, 443, 667];
     const CT: &[u16] = &[203, 475, 860, 959];
     const WA: &[u16] = &[206, 253, 360, 425, 509, 564];
-    [("FL", FL), ("OK", OK), ("MD", MD), ("CT", CT), ("WA", WA)]
-        .iter()
-        .find(|(_, codes)| codes.contains(&area_code))
-        .map(|(s, _)| *s)
+    const TX: &[u16] = &[
+        210, 214, 254, 281, 325, 346, 361, 409, 430, 432, 469, 512, 682, 713, 726, 737, 806, 817,
+        830, 832, 903, 915, 936, 940, 945, 956, 972, 979,
+    ];
+    [
+        ("FL", FL),
+        ("OK", OK),
+        ("MD", MD),
+        ("CT", CT),
+        ("WA", WA),
+        ("TX", TX),
+    ]
+    .iter()
+    .find(|(_, codes)| codes.contains(&area_code))
+    .map(|(s, _)| *s)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod gateways;
 mod input;
 mod layers;
 mod ledger_cmd;
+mod local_rules;
 mod loopback;
 mod messages;
 mod presets;
