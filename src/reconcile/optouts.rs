@@ -36,7 +36,10 @@ const TIME_COLUMNS: &[&str] = &[
     "sent_at",
 ];
 const BODY_COLUMNS: &[&str] = &["body", "text", "message", "sms", "reply"];
-/// Opt-out keywords: the CTIA/Twilio set and their Russian equivalents.
+/// Opt-out keywords. The FCC's 2025 revocation rule names stop, quit, end, revoke, opt out,
+/// cancel and unsubscribe (47 CFR § 64.1200(a)(10)); carriers add STOPALL; and the local forms a
+/// shop's customers write (Russian, French, German, Spanish, Portuguese, Italian, Scandinavian).
+/// Compared after lower-casing, folding accents and dropping punctuation.
 const STOP_WORDS: &[&str] = &[
     "stop",
     "stopall",
@@ -45,12 +48,101 @@ const STOP_WORDS: &[&str] = &[
     "end",
     "quit",
     "optout",
-    "opt-out",
     "revoke",
+    "remove",
     "стоп",
     "отписка",
     "отписаться",
+    "отписать",
+    "отменить",
+    "arret",
+    "arreter",
+    "desabonner",
+    "desinscrire",
+    "desinscription",
+    "stopp",
+    "abmelden",
+    "abbestellen",
+    "baja",
+    "cancelar",
+    "parar",
+    "sair",
+    "annulla",
+    "disiscrivi",
 ];
+
+/// Two-word keywords ("opt out", "stop all", "do not [text]").
+const STOP_PHRASES: &[[&str; 2]] = &[
+    ["opt", "out"],
+    ["stop", "all"],
+    ["do", "not"],
+    ["dont", "text"],
+];
+
+/// Words that may stand around a keyword in a short opt-out reply ("STOP texting me please").
+/// Anything else makes the reply a conversation, not an opt-out ("please stop by the store").
+const FILLER: &[&str] = &[
+    "please",
+    "pls",
+    "plz",
+    "now",
+    "it",
+    "me",
+    "my",
+    "number",
+    "texting",
+    "texts",
+    "text",
+    "txt",
+    "messages",
+    "message",
+    "msgs",
+    "sms",
+    "all",
+    "thanks",
+    "thank",
+    "you",
+    "this",
+    "from",
+    "list",
+    "the",
+    "to",
+    "send",
+    "sending",
+    "these",
+    "them",
+    "ok",
+    "okay",
+    "mich",
+    "moi",
+    "me",
+    "por",
+    "favor",
+    "favore",
+    "sil",
+    "vous",
+    "plait",
+    "пожалуйста",
+    "смс",
+    "рассылку",
+    "рассылки",
+    "от",
+    "меня",
+];
+
+fn fold(c: char) -> char {
+    match c {
+        'à' | 'â' | 'ä' | 'á' | 'ã' => 'a',
+        'é' | 'è' | 'ê' | 'ë' => 'e',
+        'î' | 'ï' | 'í' => 'i',
+        'ô' | 'ö' | 'ó' | 'õ' => 'o',
+        'ù' | 'û' | 'ü' | 'ú' => 'u',
+        'ç' => 'c',
+        'ñ' => 'n',
+        'ё' => 'е',
+        c => c,
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct Import {
@@ -68,13 +160,41 @@ fn normalize_header(h: &str) -> String {
         .replace([' ', '-'], "_")
 }
 
-/// True for "STOP", "stop.", " Stop ", "СТОП": the whole reply is one keyword.
+/// True for an opt-out reply: "STOP", "stop.", "Stop!!", "СТОП", "Arrêt", "opt-out",
+/// "STOP texting me please" — a keyword with nothing around it but filler words. Case,
+/// accents and punctuation do not matter; a longer message ("please stop by the store",
+/// "cancel my order") is not an opt-out.
 pub fn is_stop(body: &str) -> bool {
-    let word: String = body
-        .trim()
-        .trim_matches(|c: char| c.is_ascii_punctuation() && c != '-')
-        .to_lowercase();
-    STOP_WORDS.contains(&word.as_str())
+    let folded: String = body
+        .to_lowercase()
+        .chars()
+        .map(fold)
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    if words.is_empty() || words.len() > 8 {
+        return false;
+    }
+    let mut keyword = false;
+    let mut i = 0;
+    while i < words.len() {
+        if let Some(pair) = words.get(i..i + 2)
+            && STOP_PHRASES
+                .iter()
+                .any(|p| p[0] == pair[0] && p[1] == pair[1])
+        {
+            keyword = true;
+            i += 2;
+            continue;
+        }
+        if STOP_WORDS.contains(&words[i]) {
+            keyword = true;
+        } else if !FILLER.contains(&words[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    keyword
 }
 
 /// Reads one export. A missing phone column is an input error (the whole file is unusable);
@@ -167,11 +287,53 @@ mod tests {
 
     #[test]
     fn stop_keywords() {
-        assert!(is_stop("STOP"));
-        assert!(is_stop(" stop. "));
-        assert!(is_stop("Стоп"));
-        assert!(!is_stop("please stop texting me maybe"));
-        assert!(!is_stop("thanks"));
+        for yes in [
+            "STOP",
+            " stop. ",
+            "Stop!!",
+            "Стоп",
+            "СТОП",
+            "STOPALL",
+            "stop all",
+            "Quit",
+            "END",
+            "revoke",
+            "Opt out",
+            "opt-out",
+            "OPTOUT",
+            "cancel",
+            "Unsubscribe",
+            "unsubscribe me",
+            "STOP texting me please",
+            "stop sms",
+            "Arrêt",
+            "arret",
+            "Désinscrire",
+            "stopp",
+            "Abmelden",
+            "baja",
+            "cancelar por favor",
+            "отписаться",
+            "Отписка",
+            "стоп смс",
+            "remove me from this list",
+            "do not text me",
+            "dont text me",
+        ] {
+            assert!(is_stop(yes), "{yes:?} is an opt-out");
+        }
+        for no in [
+            "please stop texting me maybe",
+            "thanks",
+            "stopped by the store",
+            "cancel my order",
+            "I will end up buying it",
+            "when does the sale end?",
+            "",
+            "ok",
+        ] {
+            assert!(!is_stop(no), "{no:?} is not an opt-out");
+        }
     }
 
     #[test]
