@@ -313,6 +313,32 @@ fn allowed_in(
     }
 }
 
+/// Checks every zone in `zones`; the verdict when all allow it, else the first problem.
+fn every_zone(
+    ctx: &Ctx<'_>,
+    window: &dyn Fn(Weekday) -> Option<Hours>,
+    day_rule: Option<&CountryRule>,
+    country: &str,
+    zones: &[Tz],
+    facts: &mut Facts,
+) -> Result<Verdict, String> {
+    let checks: Vec<(String, Option<String>)> = zones
+        .iter()
+        .map(|z| allowed_in(*z, ctx.now, window, day_rule, Some(country)))
+        .collect();
+    let mut stamps: Vec<&String> = checks.iter().map(|(s, _)| s).collect();
+    stamps.sort_by_key(|s| s[..19].to_string());
+    facts.local_time = Some(format!("{}..{}", stamps[0], stamps[stamps.len() - 1]));
+    match checks.iter().find_map(|(_, p)| p.clone()) {
+        Some(p) => Err(p),
+        None => Ok(pass(format!(
+            "inside {} in all {} zones of {country}",
+            window_of(window, zones[0], ctx.now),
+            zones.len()
+        ))),
+    }
+}
+
 /// The window that applies now in `zone`, for messages.
 fn window_of(window: &dyn Fn(Weekday) -> Option<Hours>, zone: Tz, now: DateTime<Utc>) -> String {
     match window(now.with_timezone(&zone).weekday()) {
@@ -322,12 +348,11 @@ fn window_of(window: &dyn Fn(Weekday) -> Option<Hours>, zone: Tz, now: DateTime<
 }
 
 fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
-    let region = facts.valid_phone().and_then(|p| p.region.clone());
     let all = ctx.rules.multi_zone == MultiZone::All;
     let zone = recipient_zone(
         cart.timezone,
         cart.country.as_deref(),
-        region.as_deref(),
+        facts.valid_phone(),
         ctx.store.timezone,
         all,
     );
@@ -348,26 +373,28 @@ fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
                 )),
             }
         }
-        RecipientZone::All { country: c, zones } => {
-            let checks: Vec<(String, Option<String>)> = zones
-                .iter()
-                .map(|z| allowed_in(*z, ctx.now, &window, day_rule, Some(c)))
-                .collect();
-            let mut stamps: Vec<&String> = checks.iter().map(|(s, _)| s).collect();
-            stamps.sort_by_key(|s| s[..19].to_string());
-            facts.local_time = Some(format!("{}..{}", stamps[0], stamps[stamps.len() - 1]));
-            match checks.iter().find_map(|(_, p)| p.clone()) {
-                Some(p) => fail(format!(
-                    "{p}; no zone known for this {c} number, so every {} zones of {c} must allow it",
-                    zones.len()
-                )),
-                None => pass(format!(
-                    "inside {} in all {} zones of {c}",
-                    window_of(&window, zones[0], ctx.now),
-                    zones.len()
-                )),
-            }
-        }
+        RecipientZone::All { country: c, zones } => every_zone(
+            ctx, &window, day_rule, c, zones, facts,
+        )
+        .unwrap_or_else(|p| {
+            fail(format!(
+                "{p}; no zone known for this {c} number, so every {} zones of {c} must allow it",
+                zones.len()
+            ))
+        }),
+        RecipientZone::Prefix { country: c, zones } => every_zone(
+            ctx, &window, day_rule, c, zones, facts,
+        )
+        .unwrap_or_else(|p| {
+            fail(format!(
+                "{p}; the number's prefix places it in {}, and each must allow it (phone prefix)",
+                zones
+                    .iter()
+                    .map(|z| z.name())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ))
+        }),
     };
     facts.zone = Some(zone);
     verdict

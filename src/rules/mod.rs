@@ -10,6 +10,7 @@ pub mod holidays;
 pub mod hours;
 pub mod orders;
 pub mod phone;
+pub mod phone_zones;
 pub mod zones;
 
 use crate::ledger::LedgerView;

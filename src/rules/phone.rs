@@ -13,6 +13,11 @@ pub struct Phone {
     pub region: Option<String>,
     /// NANP area code, for US state rules.
     pub area_code: Option<u16>,
+    /// The country calling code (1, 7, 49, ...).
+    pub country_code: u16,
+    /// Whether the number's prefix says where it is (libphonenumber's "geographical": fixed
+    /// lines, US/CA numbers, and mobiles in MX, AR, BR, ID and CN), for the prefix → zone map.
+    pub geographic: bool,
 }
 
 pub fn normalize(raw: &str, region: &str) -> Result<Phone, String> {
@@ -48,6 +53,9 @@ pub fn normalize(raw: &str, region: &str) -> Result<Phone, String> {
     ) {
         return Err(format!("`{trimmed}` is a {kind:?} number, not a mobile"));
     }
+    let country_code = number.code().value();
+    let geographic = matches!(kind, Type::FixedLine | Type::FixedLineOrMobile)
+        || (kind == Type::Mobile && super::phone_zones::geo_mobile(country_code));
     let e164 = number.format().mode(Mode::E164).to_string();
     let region = number.country().id().map(|i| i.as_ref().to_string());
     let area_code = if e164.starts_with("+1") && e164.len() == 12 {
@@ -59,6 +67,8 @@ pub fn normalize(raw: &str, region: &str) -> Result<Phone, String> {
         e164: E164::from_normalized(e164),
         region,
         area_code,
+        country_code,
+        geographic,
     })
 }
 

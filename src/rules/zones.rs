@@ -48,25 +48,40 @@ pub enum RecipientZone {
         country: String,
         zones: &'static [Tz],
     },
+    /// The zones the phone number's prefix names, a proper subset of its country's: the time
+    /// must be allowed in each (`+1 907`: Anchorage and Adak).
+    Prefix {
+        country: String,
+        zones: Vec<Tz>,
+    },
 }
 
 impl RecipientZone {
-    /// "Europe/Paris", or "US:*" for all zones of a country.
+    /// "Europe/Paris", "US:*" for all zones of a country, "America/Adak|America/Anchorage" for
+    /// the zones a phone prefix names.
     pub fn label(&self) -> String {
         match self {
             RecipientZone::One { zone, .. } => zone.name().to_string(),
             RecipientZone::All { country, .. } => format!("{country}:*"),
+            RecipientZone::Prefix { zones, .. } => {
+                zones.iter().map(|z| z.name()).collect::<Vec<_>>().join("|")
+            }
         }
     }
 }
 
+/// The recipient's zone, in the order of DESIGN.md §4: the cart's timezone column; for the cart's
+/// country (else the phone's) its only zone; else, when the number belongs to that country and
+/// libphonenumber's prefix map names a proper subset of the country's zones, those zones; else
+/// every zone of the country (or the store's with `multi_zone = "store"`); finally the store's.
 pub fn recipient_zone(
     cart_zone: Option<Tz>,
     cart_country: Option<&str>,
-    phone_region: Option<&str>,
+    phone: Option<&super::phone::Phone>,
     store_zone: Tz,
     multi_zone_all: bool,
 ) -> RecipientZone {
+    let phone_region = phone.and_then(|p| p.region.as_deref());
     if let Some(zone) = cart_zone {
         return RecipientZone::One {
             zone,
@@ -81,6 +96,21 @@ pub fn recipient_zone(
         match country_zones(country) {
             [] => continue,
             [zone] => return RecipientZone::One { zone: *zone, why },
+            zones
+                if phone_region == Some(country)
+                    && let Some(named) = prefix_zones(phone, zones) =>
+            {
+                return match named.as_slice() {
+                    [zone] => RecipientZone::One {
+                        zone: *zone,
+                        why: "phone prefix",
+                    },
+                    _ => RecipientZone::Prefix {
+                        country: country.to_string(),
+                        zones: named,
+                    },
+                };
+            }
             zones if multi_zone_all => {
                 return RecipientZone::All {
                     country: country.to_string(),
@@ -94,6 +124,25 @@ pub fn recipient_zone(
         zone: store_zone,
         why: "store timezone",
     }
+}
+
+/// The country's zones that the phone's prefix names, when they are a proper, non-empty subset.
+/// A number whose prefix is not geographic gets its calling code's list, which says something
+/// only when it is the country's own (+49: Berlin) and nothing when the code is shared (+7: all
+/// of Russia and Kazakhstan; +1: North America).
+fn prefix_zones(phone: Option<&super::phone::Phone>, country: &[Tz]) -> Option<Vec<Tz>> {
+    let phone = phone?;
+    let named = super::phone_zones::zones_for(phone)?;
+    if !phone.geographic && !named.iter().all(|n| country.iter().any(|z| z.name() == *n)) {
+        return None;
+    }
+    let mut zones: Vec<Tz> = country
+        .iter()
+        .filter(|z| named.contains(&z.name()))
+        .copied()
+        .collect();
+    zones.sort_by_key(|z| z.name());
+    (!zones.is_empty() && zones.len() < country.len()).then_some(zones)
 }
 
 #[cfg(test)]
@@ -113,33 +162,34 @@ mod tests {
     fn precedence() {
         let msk = chrono_tz::Europe::Moscow;
         let paris = chrono_tz::Europe::Paris;
+        let phone = |raw: &str, region: &str| super::super::phone::normalize(raw, region).unwrap();
+        let fr = phone("+33612345678", "FR");
+        let ny = phone("+12122345678", "US");
+        let ak = phone("+19072345678", "US");
+        let ru = phone("+79161234567", "RU");
+        let de = phone("+4915123460216", "DE");
+        let z = |cart_zone, country, p: Option<&super::super::phone::Phone>, all| {
+            recipient_zone(cart_zone, country, p, msk, all).label()
+        };
+        assert_eq!(z(Some(paris), Some("US"), Some(&ny), true), "Europe/Paris");
+        assert_eq!(z(None, Some("FR"), Some(&ny), true), "Europe/Paris");
+        assert_eq!(z(None, None, Some(&fr), true), "Europe/Paris");
+        // A New York number is judged in New York, not in all 29 US zones.
+        assert_eq!(z(None, None, Some(&ny), true), "America/New_York");
+        assert_eq!(z(None, None, Some(&ny), false), "America/New_York");
+        // Alaska: both zones its prefix names must allow it.
         assert_eq!(
-            recipient_zone(Some(paris), Some("US"), Some("US"), msk, true).label(),
-            "Europe/Paris"
+            z(None, None, Some(&ak), true),
+            "America/Adak|America/Anchorage"
         );
-        assert_eq!(
-            recipient_zone(None, Some("FR"), Some("US"), msk, true).label(),
-            "Europe/Paris"
-        );
-        assert_eq!(
-            recipient_zone(None, None, Some("FR"), msk, true).label(),
-            "Europe/Paris"
-        );
-        assert_eq!(
-            recipient_zone(None, None, Some("US"), msk, true).label(),
-            "US:*"
-        );
-        assert_eq!(
-            recipient_zone(None, Some("RU"), Some("FR"), msk, true).label(),
-            "RU:*"
-        );
-        assert_eq!(
-            recipient_zone(None, None, Some("US"), msk, false).label(),
-            "Europe/Moscow"
-        );
-        assert_eq!(
-            recipient_zone(None, None, None, msk, true).label(),
-            "Europe/Moscow"
-        );
+        // A Russian mobile's prefix says nothing: every zone, or the store's.
+        assert_eq!(z(None, None, Some(&ru), true), "RU:*");
+        assert_eq!(z(None, None, Some(&ru), false), "Europe/Moscow");
+        // A German mobile in Germany's two zones (Berlin, Busingen): Berlin, by its prefix.
+        assert_eq!(z(None, None, Some(&de), false), "Europe/Berlin");
+        // The cart's country wins over the phone's, and a foreign number's prefix is not used.
+        assert_eq!(z(None, Some("RU"), Some(&fr), true), "RU:*");
+        assert_eq!(z(None, Some("US"), None, true), "US:*");
+        assert_eq!(z(None, None, None, true), "Europe/Moscow");
     }
 }

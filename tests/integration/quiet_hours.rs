@@ -81,18 +81,29 @@ fn paris_across_both_changes_and_sundays_and_holidays() {
 }
 
 #[test]
-fn us_number_without_zone_needs_every_us_zone_to_allow_it() {
-    let us = |now| allowed("", "", NY, "USD", now);
-    // 14:00Z: 09:00 in New York but 04:00 in Honolulu.
-    assert!(!us("2026-11-23T14:00:00Z"));
-    // 18:00Z: 08:00 in Honolulu and Adak, 13:00 in New York.
-    assert!(us("2026-11-23T18:00:00Z"));
+fn a_us_number_without_zone_is_judged_where_its_area_code_is() {
+    // A New York area code: 09:00 in New York is allowed, though it is 04:00 in Honolulu.
+    let ny = |now| allowed("", "", NY, "USD", now);
+    assert!(ny("2026-11-23T14:00:00Z"));
+    assert!(!ny("2026-11-23T12:59:00Z"));
     // 01:59Z: 20:59 in New York, still allowed; 02:00Z is 21:00 there.
-    assert!(us("2026-11-24T01:59:00Z"));
-    assert!(!us("2026-11-24T02:00:00Z"));
-    // The same number with a zone column is judged in that zone only.
+    assert!(ny("2026-11-24T01:59:00Z"));
+    assert!(!ny("2026-11-24T02:00:00Z"));
+    // An Alaska number (907) must fit both zones its prefix names, Anchorage and Adak:
+    // 18:00Z is 09:00 in Anchorage but 08:00 in Adak, both allowed; 17:30Z is 07:30 in Adak.
+    let ak = |now| allowed("", "", "+19072345678", "USD", now);
+    assert!(ak("2026-11-23T18:00:00Z"));
+    assert!(!ak("2026-11-23T17:30:00Z"));
+    // A zone column always wins over the prefix.
     assert!(allowed(
-        "America/New_York",
+        "America/Los_Angeles",
+        "",
+        NY,
+        "USD",
+        "2026-11-23T17:00:00Z"
+    ));
+    assert!(!allowed(
+        "America/Los_Angeles",
         "",
         NY,
         "USD",
