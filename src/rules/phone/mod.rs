@@ -3,6 +3,10 @@
 //! `8XXXXXXXXXX` and bare 10-digit forms become +7. A number libphonenumber calls invalid, or a
 //! landline, toll-free or premium number, cannot receive a reminder.
 
+mod country;
+
+pub use country::iso_country;
+
 use crate::model::E164;
 use phonenumber::{Mode, Type, country::Id};
 
