@@ -1,69 +1,143 @@
-//! Phone normalization to E.164 with libphonenumber's metadata (the `phonenumber` crate): a number
-//! without a country code is read in the cart's country, else the store's default region; Russian
-//! `8XXXXXXXXXX` and bare 10-digit forms become +7. A number libphonenumber calls invalid, or a
-//! landline, toll-free or premium number, cannot receive a reminder.
+//! Phone normalization to E.164, exactly as Google's libphonenumber reads a number (the
+//! `rlibphonenumber` port, checked row by row against libphonenumber itself on the corpus in
+//! `fixtures/reference/phones.csv`, see `scripts/reference/phones.py`).
+//!
+//! A number written with `+` or the region's own international prefix carries its own country
+//! code; anything else is national to the cart's country, else the store's default region
+//! (`8 912 …` and `912 …` are Russian in RU). An extension (`доб. 5`, `ext. 12`, `;ext=12`,
+//! `x123`) is dropped; digits of any script (`８`, `٨`) count. A number is sendable when it has no
+//! letters outside its extension, libphonenumber calls it valid, and its type can receive a text:
+//! landline, toll-free, premium-rate, shared-cost, UAN and voicemail numbers are refused.
 
 mod country;
+#[cfg(test)]
+mod reference;
+mod text;
 
 pub use country::iso_country;
 
 use crate::model::E164;
-use phonenumber::{Mode, Type, country::Id};
+use rlibphonenumber::{
+    PHONE_NUMBER_UTIL, ParseError, PhoneNumber, PhoneNumberFormat, PhoneNumberType, enums::Region,
+};
 
 /// A valid number and the region it belongs to ("US", "RU", "CA", ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phone {
     pub e164: E164,
+    /// None for numbers of no country (+800, +882, ...).
     pub region: Option<String>,
     /// NANP area code, for US state rules.
     pub area_code: Option<u16>,
 }
 
+/// `raw` as an E.164 number that can receive a reminder, reading a number without a country code
+/// in `region` (a cart's country or the store's default region; `UK`, `Russia` and the like are
+/// understood, see [`iso_country`]).
 pub fn normalize(raw: &str, region: &str) -> Result<Phone, String> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
+    let t = raw.trim();
+    if t.is_empty() {
         return Err("no phone number".into());
     }
-    let digits: String = trimmed.chars().filter(|c| c.is_ascii_digit()).collect();
-    let has_plus = trimmed.starts_with('+') || trimmed.starts_with("00");
-    let mut text = trimmed.to_string();
-    if trimmed.starts_with("00") {
-        text = format!("+{}", &digits[2..]);
+    if text::letters_outside_extension(t) {
+        return Err(format!(
+            "`{t}` has letters in it; a phone number is digits, with at most an extension \
+             such as `ext. 12` or `доб. 5`"
+        ));
     }
-    let id: Option<Id> = region.parse().ok();
-    // Russian 11-digit numbers written with the country code but no plus ("79123456789").
-    if !has_plus && region == "RU" && digits.len() == 11 && digits.starts_with('7') {
-        text = format!("+{digits}");
+    let home = home_region(region);
+    let number = read(raw, home).map_err(|e| parse_error(t, region, home, e))?;
+    let e164 = number.format_as(PhoneNumberFormat::E164).into_owned();
+    if !number.is_valid() {
+        // "0033 6 …" in RU, which dials abroad with 810: libphonenumber reads a Russian number.
+        let national = home.and_then(|h| PHONE_NUMBER_UTIL.get_country_code_for_region(h))
+            == Some(number.country_code);
+        let hint = match home {
+            Some(h) if national && t.starts_with("00") => {
+                format!("; in {h} a number from abroad needs `+` and its country code")
+            }
+            _ => String::new(),
+        };
+        return Err(format!(
+            "`{t}` is not a valid number (read as {e164}){hint}"
+        ));
     }
-    let number = phonenumber::parse(id, &text)
-        .map_err(|e| format!("`{trimmed}` is not a phone number ({e})"))?;
-    if !phonenumber::is_valid(&number) {
-        return Err(format!("`{trimmed}` is not a valid number for its region"));
+    if let Some(what) = refused(number.get_type()) {
+        return Err(format!(
+            "`{t}` is a {what} number, not a mobile; reminders go to mobile numbers only"
+        ));
     }
-    let kind = number.number_type(&phonenumber::metadata::DATABASE);
-    if matches!(
-        kind,
-        Type::FixedLine
-            | Type::TollFree
-            | Type::PremiumRate
-            | Type::SharedCost
-            | Type::Uan
-            | Type::Voicemail
-    ) {
-        return Err(format!("`{trimmed}` is a {kind:?} number, not a mobile"));
-    }
-    let e164 = number.format().mode(Mode::E164).to_string();
-    let region = number.country().id().map(|i| i.as_ref().to_string());
-    let area_code = if e164.starts_with("+1") && e164.len() == 12 {
+    let area_code = if number.country_code == 1 && e164.len() == 12 {
         e164[2..5].parse().ok()
     } else {
         None
     };
     Ok(Phone {
+        region: number_region(&number),
         e164: E164::from_normalized(e164),
-        region,
         area_code,
     })
+}
+
+/// The region a national number is read in, when `region` names one.
+fn home_region(region: &str) -> Option<Region> {
+    iso_country(region)
+        .ok()
+        .and_then(|c| Region::from_code(c).ok())
+}
+
+/// libphonenumber's reading of `raw`, extension and all.
+fn read(raw: &str, home: Option<Region>) -> Result<PhoneNumber, ParseError> {
+    PHONE_NUMBER_UTIL.parse(raw, home)
+}
+
+/// The country a number belongs to; None for numbers of no country.
+fn number_region(number: &PhoneNumber) -> Option<String> {
+    number
+        .get_region_code()
+        .filter(|r| *r != Region::World)
+        .map(|r| r.to_string())
+}
+
+/// What a number of this type is called when it cannot get a reminder; None when it can.
+fn refused(kind: PhoneNumberType) -> Option<&'static str> {
+    match kind {
+        PhoneNumberType::FixedLine => Some("landline (fixed-line)"),
+        PhoneNumberType::TollFree => Some("toll-free"),
+        PhoneNumberType::PremiumRate => Some("premium-rate"),
+        PhoneNumberType::SharedCost => Some("shared-cost"),
+        PhoneNumberType::UAN => Some("universal access (UAN)"),
+        PhoneNumberType::VoiceMail => Some("voicemail access"),
+        PhoneNumberType::Mobile
+        | PhoneNumberType::FixedLineOrMobile
+        | PhoneNumberType::VoIP
+        | PhoneNumberType::PersonalNumber
+        | PhoneNumberType::Pager
+        | PhoneNumberType::Unknown => None,
+    }
+}
+
+fn parse_error(t: &str, region: &str, home: Option<Region>, e: ParseError) -> String {
+    match e {
+        ParseError::InvalidCountryCode if home.is_none() && !t.starts_with(['+', '＋']) => {
+            format!(
+                "`{t}` has no country code, and the region to read it in, `{region}`, \
+                 is not a country ({})",
+                iso_country(region).err().unwrap_or_default()
+            )
+        }
+        ParseError::InvalidCountryCode if t.starts_with(['+', '＋']) => {
+            format!("`{t}` starts with an unknown country code")
+        }
+        ParseError::InvalidCountryCode => format!(
+            "`{t}` has no country code libphonenumber knows, and `{region}` has no numbering plan"
+        ),
+        ParseError::TooShortAfterIdd | ParseError::TooShortNsn => {
+            format!("`{t}` is too short for a phone number")
+        }
+        ParseError::TooLongNsn => format!("`{t}` is too long for a phone number"),
+        ParseError::NotANumber(_) => format!("`{t}` is not a phone number"),
+    }
 }
 
 /// The US state of a NANP area code, for the states whose rules are stricter than federal.
@@ -96,6 +170,11 @@ mod tests {
         assert_eq!(e("9123456789", "RU").unwrap(), "+79123456789");
         assert_eq!(e("79123456789", "RU").unwrap(), "+79123456789");
         assert_eq!(e("+7 912 345 67 89", "US").unwrap(), "+79123456789");
+        assert_eq!(e("+7 8 912 345 67 89", "US").unwrap(), "+79123456789");
+        assert_eq!(
+            e("８ ９１２ ３４５ ６７ ８９", "RU").unwrap(),
+            "+79123456789"
+        );
         assert_eq!(
             normalize("+79123456789", "RU").unwrap().region.as_deref(),
             Some("RU")
@@ -106,19 +185,68 @@ mod tests {
     fn other_regions() {
         assert_eq!(e("(415) 555-2671", "US").unwrap(), "+14155552671");
         assert_eq!(e("06 12 34 56 78", "FR").unwrap(), "+33612345678");
-        assert_eq!(e("0033 6 12 34 56 78", "RU").unwrap(), "+33612345678");
+        assert_eq!(e("0033 6 12 34 56 78", "DE").unwrap(), "+33612345678");
+        assert_eq!(e("810 33 6 12 34 56 78", "RU").unwrap(), "+33612345678");
         assert_eq!(
             normalize("+1 416 555 0199", "US").map(|p| p.region),
             Ok(Some("CA".into()))
         );
+        assert_eq!(e("7012345678", "KZ").unwrap(), "+77012345678");
+        assert_eq!(e("٠٥٠١٢٣٤٥٦٧", "AE").unwrap(), "+971501234567");
     }
 
     #[test]
-    fn rejects_invalid_and_landlines() {
+    fn own_country_code_wins_over_the_region() {
+        assert_eq!(e("+4915123460216", "US").unwrap(), "+4915123460216");
+        assert_eq!(e("+44 (0)7911 123456", "US").unwrap(), "+447911123456");
+        assert_eq!(e("+49 (0)151 23460216", "RU").unwrap(), "+4915123460216");
+        let err = e("+91-1800-313-430-2", "US").unwrap_err();
+        assert!(err.contains("is a toll-free number, not a mobile"), "{err}");
+    }
+
+    #[test]
+    fn extensions_are_dropped() {
+        assert_eq!(e("8 912 345-67-89 доб. 5", "RU").unwrap(), "+79123456789");
+        assert_eq!(e("+1 415 555 2671 ext. 12", "RU").unwrap(), "+14155552671");
+        assert_eq!(e("+1 415 555 2671;ext=12", "RU").unwrap(), "+14155552671");
+        assert_eq!(e("(415) 555-2671 x123", "US").unwrap(), "+14155552671");
+    }
+
+    #[test]
+    fn international_prefix_of_another_region_is_national() {
+        // libphonenumber: Russia dials abroad with 810, so 0033… is a (non-existent) Russian number.
+        let err = e("0033 6 12 34 56 78", "RU").unwrap_err();
+        assert!(
+            err.contains("in RU a number from abroad needs `+`"),
+            "{err}"
+        );
+        assert!(e("0018602371636 доб. 5", "RU").is_err());
+    }
+
+    #[test]
+    fn rejects_invalid_landlines_and_letters() {
         assert!(e("12345", "RU").is_err());
-        assert!(e("", "RU").is_err());
-        assert!(e("not a phone", "US").is_err());
-        assert!(e("+33 1 42 68 53 00", "FR").is_err(), "Paris landline");
+        assert_eq!(e("", "RU"), Err("no phone number".into()));
+        assert!(e("not a phone", "US").unwrap_err().contains("letters"));
+        assert!(e("77783abc151961", "KZ").unwrap_err().contains("letters"));
+        assert!(e("1-800-FLOWERS", "US").unwrap_err().contains("letters"));
+        assert!(e("+7 912 34a 67 89", "RU").unwrap_err().contains("letters"));
+        let err = e("+33 1 42 68 53 00", "FR").unwrap_err();
+        assert!(err.contains("landline"), "Paris landline: {err}");
+        assert!(
+            e("+999 123 456 789", "US")
+                .unwrap_err()
+                .contains("unknown country code")
+        );
+    }
+
+    #[test]
+    fn region_aliases() {
+        assert_eq!(e("07911 123456", "UK").unwrap(), "+447911123456");
+        assert_eq!(e("8 912 345 67 89", "Россия").unwrap(), "+79123456789");
+        assert_eq!(e("+7 912 345 67 89", "Atlantis").unwrap(), "+79123456789");
+        let err = e("07911 123456", "Atlantis").unwrap_err();
+        assert!(err.contains("`Atlantis`"), "{err}");
     }
 
     #[test]
@@ -129,5 +257,11 @@ mod tests {
             normalize("+13055550123", "US").unwrap().area_code,
             Some(305)
         );
+    }
+
+    #[test]
+    fn numbers_of_no_country() {
+        let p = normalize("+882 34 21234", "RU");
+        assert!(matches!(&p, Ok(Phone { region: None, .. })), "{p:?}");
     }
 }
