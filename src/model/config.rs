@@ -33,12 +33,11 @@ pub fn parse_tz(s: &str) -> Result<Tz> {
     })
 }
 
+/// An ISO 3166 alpha-2 region; well-known aliases (`UK`, `EL`, `USA`, `Russia`) are mapped.
 pub fn parse_region(s: &str) -> Result<String> {
-    let r = s.trim().to_ascii_uppercase();
-    if r.len() != 2 || !r.chars().all(|c| c.is_ascii_alphabetic()) {
-        bail!("`{s}` is not an ISO 3166 alpha-2 region (e.g. RU, US)");
-    }
-    Ok(r)
+    super::iso_country(s)
+        .map(str::to_string)
+        .map_err(|e| anyhow!(e))
 }
 
 /// "90m", "48h", "7d", "10s", "500ms", or combinations like "1h30m".

@@ -4,11 +4,13 @@
 //! return `String` errors that callers wrap with the file, line and field they came from.
 
 mod config;
+mod country;
 mod money;
 mod outcome;
 mod phone;
 
 pub use config::*;
+pub use country::iso_country;
 pub use money::*;
 pub use outcome::*;
 pub use phone::*;

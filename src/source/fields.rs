@@ -154,12 +154,9 @@ pub fn cart(raw: &RawRow, opts: &ParseOpts) -> Result<Cart, RowError> {
     let country = row
         .get("country")
         .map(|c| {
-            let c = c.to_ascii_uppercase();
-            if c.len() == 2 && c.chars().all(|x| x.is_ascii_alphabetic()) {
-                Ok(c)
-            } else {
-                Err(row.err("country", format!("`{c}` is not an ISO 3166 alpha-2 code")))
-            }
+            crate::model::iso_country(c)
+                .map(str::to_string)
+                .map_err(|e| row.err("country", e))
         })
         .transpose()?;
     Ok(Cart {
