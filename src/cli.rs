@@ -56,3 +56,39 @@ fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
         .map(|t| t.with_timezone(&chrono::Utc))
         .map_err(|e| format!("`{s}` is not RFC 3339 (e.g. 2026-11-22T15:00:00Z): {e}"))
 }
+
+/// `--version`: the version, the optional features built in, and the tz data in use.
+pub fn long_version() -> String {
+    let mut features = Vec::new();
+    if cfg!(feature = "mysql") {
+        features.push("mysql");
+    }
+    if cfg!(feature = "postgres") {
+        features.push("postgres");
+    }
+    format!(
+        "{}\nfeatures: {}\ntzdata: {}",
+        env!("CARGO_PKG_VERSION"),
+        if features.is_empty() {
+            "none".to_string()
+        } else {
+            features.join(", ")
+        },
+        crate::tzdb::db().describe()
+    )
+}
+
+/// Parses the command line, with the runtime facts in `--version`.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    // Computed once per process; clap wants a 'static string.
+    let version: &'static str = Box::leak(long_version().into_boxed_str());
+    let matches = Cli::command()
+        .version(version)
+        .long_version(version)
+        .get_matches();
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    }
+}

@@ -18,6 +18,7 @@ pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod source;
+pub mod tzdb;
 
 use cmd::Global;
 

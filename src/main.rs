@@ -1,8 +1,7 @@
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cartnudge::cli::Cli::parse();
+    let cli = cartnudge::cli::parse();
     let quiet = cli.quiet;
     let code = match cartnudge::run(cli) {
         Ok(code) => code,

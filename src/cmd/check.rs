@@ -40,6 +40,7 @@ pub fn run(_args: &Args, g: &Global) -> Result<Exit> {
         quiet: g.quiet,
     };
     r.ok("config", g.config_file().display().to_string());
+    r.ok("tzdata", crate::tzdb::db().describe());
     check_carts(&settings, &mut r);
     if let Some(o) = &settings.orders {
         check_orders(o, &mut r);

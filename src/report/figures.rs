@@ -117,7 +117,7 @@ impl Report {
                     }
                     if matches!(n.status.as_str(), "sent" | "unknown") {
                         let d = daily
-                            .entry(n.claimed_at.with_timezone(&tz).date_naive())
+                            .entry(crate::tzdb::db().at(tz, n.claimed_at).date_naive())
                             .or_default();
                         d.0 += 1;
                         if let Some(r) = n
@@ -155,7 +155,7 @@ impl Report {
 }
 
 fn group_key(n: &NudgeRow, by: By, tz: Tz) -> String {
-    let local = n.claimed_at.with_timezone(&tz);
+    let local = crate::tzdb::db().at(tz, n.claimed_at);
     match by {
         By::Day => local.format("%Y-%m-%d").to_string(),
         By::Week => local.format("%G-W%V").to_string(),

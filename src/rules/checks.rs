@@ -270,7 +270,7 @@ fn allowed_in(
     rule: Option<&CountryRule>,
     country: Option<&str>,
 ) -> (String, Option<String>) {
-    let local = now.with_timezone(&zone);
+    let local = crate::tzdb::db().at(zone, now);
     let stamp = local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let date = local.date_naive();
     let Some(hours) = window(local.weekday()) else {
@@ -341,7 +341,7 @@ fn every_zone(
 
 /// The window that applies now in `zone`, for messages.
 fn window_of(window: &dyn Fn(Weekday) -> Option<Hours>, zone: Tz, now: DateTime<Utc>) -> String {
-    match window(now.with_timezone(&zone).weekday()) {
+    match window(crate::tzdb::db().at(zone, now).weekday()) {
         Some(h) => h.to_string(),
         None => "no window".into(),
     }

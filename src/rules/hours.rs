@@ -133,7 +133,7 @@ pub fn builtin_country_rules() -> BTreeMap<String, CountryRule> {
         ..Default::default()
     };
     // Florida Telephone Solicitation Act: 8 a.m.–8 p.m., at most 3 calls or texts on the same
-    // subject per 24 h (Fla. Stat. § 501.059(8)(a), (b)).
+    // subject per 24 h (Fla. Stat. § 501.059(8), and § 501.616(6) of the Telemarketing Act).
     m.insert("US-FL".into(), state("08:00-20:00", Some(3)));
     // Oklahoma Telephone Solicitation Act of 2022: same window and cap (Okla. Stat. tit. 15,
     // § 775C.4).

@@ -5,7 +5,7 @@
 use super::{RawRow, RowError};
 use crate::model::{Cart, Currency, Money, Order};
 use crate::source::Config;
-use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
 #[derive(Debug, Clone)]
@@ -61,24 +61,10 @@ pub fn parse_time(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     ))
 }
 
-/// A wall-clock time in `tz` as an instant, resolving DST gaps forward and overlaps to the earlier.
+/// A wall-clock time in `tz` as an instant, resolving DST gaps forward and overlaps to the
+/// earlier, with the tz database in use (the host's when it is newer, `crate::tzdb`).
 pub fn local_to_utc(naive: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
-    match tz.from_local_datetime(&naive) {
-        LocalResult::Single(t) => t.with_timezone(&Utc),
-        LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
-        LocalResult::None => {
-            // In a gap the clock jumped over this time. Reading it with the offset in force before
-            // the gap moves it forward by the gap: 02:30 on a 02:00 → 03:00 night is 03:30.
-            let before = naive - chrono::Duration::hours(3);
-            let offset = match tz.offset_from_local_datetime(&before) {
-                LocalResult::Single(o) | LocalResult::Ambiguous(o, _) => {
-                    chrono::Offset::fix(&o).local_minus_utc()
-                }
-                LocalResult::None => 0,
-            };
-            (naive - chrono::Duration::seconds(offset as i64)).and_utc()
-        }
-    }
+    crate::tzdb::db().to_utc(tz, naive)
 }
 
 pub fn parse_bool(text: &str) -> Result<bool, String> {

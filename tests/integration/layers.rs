@@ -167,9 +167,9 @@ fn module_graph_has_no_cycle() {
 }
 
 #[test]
-fn model_and_net_are_leaves() {
+fn model_net_tzdb_and_fsutil_are_leaves() {
     let (g, _) = graph();
-    for leaf in ["model", "net"] {
+    for leaf in ["model", "net", "tzdb", "fsutil"] {
         assert!(
             g[leaf].is_empty(),
             "`{leaf}` must import nothing from the crate, but uses {:?}",

@@ -149,3 +149,41 @@ fn per_weekday_windows_can_be_configured() {
     );
     assert_eq!(shop.decision_of("2026-11-21T12:00:00Z", "fr").0, "deferred");
 }
+
+#[test]
+fn a_newer_host_tz_database_is_used_for_local_time() {
+    let vancouver = cart("bc")
+        .set("phone", "+16045550123")
+        .set("timezone", "America/Vancouver")
+        .set("currency", "USD")
+        .set("total", "100")
+        .set("updated_at", "2026-11-23T12:00:00Z");
+    let mut shop = Shop::new(&[vancouver]);
+    // tzdata 2026f (the fixture): Vancouver stays on UTC-7, so 16:30Z is 09:30 there.
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zoneinfo");
+    shop.env.var("TZDIR", fixture.to_str().unwrap());
+    let r = shop.run("2026-11-23T16:30:00Z", &["scan", "--format", "json"]);
+    assert!(
+        r.stdout()
+            .contains("\"recipient_local_time\":\"2026-11-23T09:30:00-07:00\""),
+        "{}",
+        r.show()
+    );
+    let r = shop.run("2026-11-23T16:30:00Z", &["check"]);
+    assert!(
+        r.stdout().contains("tzdata     2026f (host"),
+        "{}",
+        r.show()
+    );
+    // An older host database is ignored: the compiled data says 08:30 PST, outside 09:00-20:00.
+    let old = tempfile::tempdir().unwrap();
+    std::fs::write(old.path().join("tzdata.zi"), "# version 2019a\n").unwrap();
+    shop.env.var("TZDIR", old.path().to_str().unwrap());
+    let r = shop.run("2026-11-23T16:30:00Z", &["scan", "--format", "json"]);
+    assert!(
+        r.stdout()
+            .contains("\"recipient_local_time\":\"2026-11-23T08:30:00-08:00\""),
+        "{}",
+        r.show()
+    );
+}
