@@ -224,4 +224,41 @@ mod tests {
             }
         }
     }
+
+    /// Python's zoneinfo with the same tz release (tzdata 2025b, scripts/reference/
+    /// gen_local_times.py) on local times around every DST change of 2025-2027 in 31 zones, and
+    /// on wall-clock times read back (gaps forward, overlaps earlier).
+    #[test]
+    fn agrees_with_python_zoneinfo() {
+        let corpus = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/reference/local_times.csv"
+        ));
+        let db = Db::choose(None);
+        let (mut n, mut wrong) = (0, Vec::new());
+        for line in corpus.lines().filter(|l| !l.starts_with('#')) {
+            let f: Vec<&str> = line.split(',').collect();
+            let zone: Tz = f[1].parse().unwrap();
+            let got = match f[0] {
+                "at" => db.at(zone, utc(f[2])).to_rfc3339(),
+                _ => {
+                    let naive = NaiveDateTime::parse_from_str(f[2], "%Y-%m-%d %H:%M").unwrap();
+                    db.to_utc(zone, naive)
+                        .format("%Y-%m-%dT%H:%M:%SZ")
+                        .to_string()
+                }
+            };
+            if got != f[3] {
+                wrong.push(format!("{line}: ours {got}"));
+            }
+            n += 1;
+        }
+        assert!(n > 4000, "{n}");
+        assert!(
+            wrong.is_empty(),
+            "{} of {n} disagree: {:#?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(20)]
+        );
+    }
 }
