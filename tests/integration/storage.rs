@@ -136,3 +136,84 @@ fn two_paths_to_one_ledger_share_one_lock() {
     );
     shop.run(NOW, &["send"]).expect_code(75);
 }
+
+/// Mounts a tmpfs of `size` at `dir`; None (and a printed SKIP) where mounting is not allowed.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &std::path::Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIP: cannot mount a tmpfs (needs root) for the full-disk test"
+            );
+        }
+        ok.then(|| Tmpfs(dir.to_path_buf()))
+    }
+
+    fn resize(&self, size: &str) {
+        let ok = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_audit_disk_after_a_send_exits_4_and_the_row_is_written_when_space_returns() {
+    // One eligible cart and enough skipped ones that their rows overflow a 12 KiB disk.
+    let mut carts = vec![cart("send-me").set("phone", "+79120000001")];
+    for i in 0..150 {
+        carts.push(
+            cart(&format!("no-consent-{i:03}-{}", "x".repeat(60)))
+                .set("consent", "0")
+                .set("phone", &format!("+7912100{i:04}")),
+        );
+    }
+    let shop = Shop::new(&carts);
+    let Some(disk) = Tmpfs::mount(&shop.env.path("audit"), "12k") else {
+        return;
+    };
+    let r = shop.run(NOW, &["send"]);
+    r.expect_code(4);
+    assert!(
+        r.stderr().contains("stopped partway: 1 sent, 0 failed, 0 unknown")
+            && r.stderr().contains("audit/2026-11-22.csv"),
+        "{}",
+        r.show()
+    );
+    assert_eq!(shop.called_carts(), vec!["send-me"]);
+    assert_eq!(
+        shop.ledger("SELECT cart_id, status, audited FROM nudges"),
+        vec![vec!["send-me".to_string(), "sent".into(), "0".into()]]
+    );
+    let exit: Vec<Vec<String>> = shop.ledger("SELECT exit_code FROM runs ORDER BY id DESC LIMIT 1");
+    assert_eq!(exit, vec![vec!["4".to_string()]]);
+    // Space returns: the next run writes the missing row first and sends nothing again.
+    disk.resize("4m");
+    let r = shop.run("2026-11-22T12:10:00Z", &["send"]);
+    r.expect_code(0);
+    assert_eq!(shop.called_carts(), vec!["send-me"]);
+    let rows: Vec<Vec<String>> = shop
+        .audit("2026-11-22")
+        .into_iter()
+        .filter(|r| r[3] == "send-me" && r[6] == "sent")
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(shop.audit("2026-11-22").iter().all(|r| r.len() == 19));
+}
