@@ -108,6 +108,9 @@ pub enum Body<'a> {
 pub struct Http {
     agent: ureq::Agent,
     scrub: Scrubber,
+    timeout: Duration,
+    /// The run's deadline: no request may outlive it (set per message by `bound`).
+    deadline: std::cell::Cell<Option<std::time::Instant>>,
 }
 
 impl Http {
@@ -129,11 +132,38 @@ impl Http {
         Http {
             agent: config.into(),
             scrub,
+            timeout: cfg.timeout,
+            deadline: std::cell::Cell::new(None),
         }
     }
 
     pub fn scrub(&self, text: &str) -> String {
         self.scrub.scrub(text)
+    }
+
+    /// Bounds the next requests by the run's deadline (`Sms::deadline`).
+    pub fn bound(&self, deadline: Option<std::time::Instant>) {
+        self.deadline.set(deadline);
+    }
+
+    /// The whole-request timeout: `gateway.timeout`, cut to what is left of the deadline.
+    /// None when the deadline has passed: the request is not made (nothing sent).
+    fn request_timeout(&self) -> Option<Duration> {
+        match self.deadline.get() {
+            None => Some(self.timeout),
+            Some(d) => {
+                let left = d.saturating_duration_since(std::time::Instant::now());
+                (!left.is_zero()).then(|| self.timeout.min(left))
+            }
+        }
+    }
+
+    fn deadline_passed(what: &str) -> GatewayError {
+        GatewayError::transient(
+            "deadline",
+            format!("{what}: the run's deadline passed before the request (nothing was sent)"),
+            None,
+        )
     }
 
     /// GETs `url` and reads the whole answer. `what` names the call in errors ("twilio status").
@@ -143,7 +173,15 @@ impl Http {
         url: &str,
         headers: &[(&str, &str)],
     ) -> Result<Reply, GatewayError> {
-        let mut req = self.agent.get(url);
+        let Some(timeout) = self.request_timeout() else {
+            return Err(Http::deadline_passed(what));
+        };
+        let mut req = self
+            .agent
+            .get(url)
+            .config()
+            .timeout_global(Some(timeout))
+            .build();
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -158,7 +196,15 @@ impl Http {
         headers: &[(&str, &str)],
         body: Body<'_>,
     ) -> Result<Reply, GatewayError> {
-        let mut req = self.agent.post(url);
+        let Some(timeout) = self.request_timeout() else {
+            return Err(Http::deadline_passed(what));
+        };
+        let mut req = self
+            .agent
+            .post(url)
+            .config()
+            .timeout_global(Some(timeout))
+            .build();
         for (k, v) in headers {
             req = req.header(*k, *v);
         }

@@ -63,6 +63,7 @@ impl Gateway for MessageBird {
     }
 
     fn send(&mut self, sms: &Sms<'_>) -> Result<Receipt, GatewayError> {
+        self.http.bound(sms.deadline);
         let mut body = json!({
             "originator": self.originator,
             "recipients": [sms.to.digits()],

@@ -66,6 +66,7 @@ impl Gateway for Smsc {
     }
 
     fn send(&mut self, sms: &Sms<'_>) -> Result<Receipt, GatewayError> {
+        self.http.bound(sms.deadline);
         let mut fields: Vec<(&str, &str)> = vec![
             ("login", &self.login),
             ("psw", &self.password),

@@ -55,6 +55,7 @@ impl Gateway for SmsRu {
     }
 
     fn send(&mut self, sms: &Sms<'_>) -> Result<Receipt, GatewayError> {
+        self.http.bound(sms.deadline);
         let to = sms.to.digits();
         let mut fields: Vec<(&str, &str)> = vec![
             ("api_id", &self.api_id),

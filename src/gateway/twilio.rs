@@ -116,6 +116,7 @@ impl Gateway for Twilio {
     }
 
     fn send(&mut self, sms: &Sms<'_>) -> Result<Receipt, GatewayError> {
+        self.http.bound(sms.deadline);
         let mut fields: Vec<(&str, &str)> = vec![("To", sms.to.as_str()), ("Body", sms.text)];
         match &self.sender {
             Sender::From(n) => fields.push(("From", n)),

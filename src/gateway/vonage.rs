@@ -73,6 +73,7 @@ impl Gateway for Vonage {
     }
 
     fn send(&mut self, sms: &Sms<'_>) -> Result<Receipt, GatewayError> {
+        self.http.bound(sms.deadline);
         let mut fields: Vec<(&str, &str)> = vec![
             ("api_key", &self.api_key),
             ("api_secret", &self.api_secret),

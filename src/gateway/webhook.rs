@@ -71,6 +71,7 @@ impl Gateway for Webhook {
     }
 
     fn send(&mut self, sms: &Sms<'_>) -> Result<Receipt, GatewayError> {
+        self.http.bound(sms.deadline);
         let body = serde_json::to_vec(&serde_json::json!({
             "to": sms.to.as_str(),
             "text": sms.text,

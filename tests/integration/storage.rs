@@ -192,7 +192,8 @@ fn a_full_audit_disk_after_a_send_exits_4_and_the_row_is_written_when_space_retu
     let r = shop.run(NOW, &["send"]);
     r.expect_code(4);
     assert!(
-        r.stderr().contains("stopped partway: 1 sent, 0 failed, 0 unknown")
+        r.stderr()
+            .contains("stopped partway: 1 sent, 0 failed, 0 unknown")
             && r.stderr().contains("audit/2026-11-22.csv"),
         "{}",
         r.show()

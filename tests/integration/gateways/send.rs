@@ -509,3 +509,25 @@ fn an_unresolvable_gateway_host_defers_every_cart_and_burns_none() {
         run.show()
     );
 }
+
+#[test]
+fn the_deadline_bounds_a_request_in_flight() {
+    let one_cart: String = CARTS.lines().take(2).map(|l| format!("{l}\n")).collect();
+    let server = Server::start(vec![Act::Slow(
+        Duration::from_secs(6),
+        201,
+        r#"{"sid":"SMslow"}"#.into(),
+    )]);
+    // The gateway would wait 10 s for an answer; the run's deadline is 2 s.
+    let env = twilio_env(&server, "10s", &one_cart);
+    let started = Instant::now();
+    let run = env.run(&["--now", NOW, "send", "--deadline", "2s"]);
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(3500),
+        "the request outlived the deadline: {took:?}"
+    );
+    // It was sent and not answered in time: unknown, never resent.
+    run.expect_code(1);
+    assert_eq!(nudges(&env), vec![row(&["c-1", "unknown", ""])]);
+}
