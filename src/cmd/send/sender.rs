@@ -159,8 +159,9 @@ impl Sender<'_> {
             deadline: Some(self.deadline),
         };
         self.requests += 1;
-        self.last_call = Some(Instant::now());
         let answer = self.gateway.send(&sms);
+        // Spacing counts from the answer, so requests never arrive closer than the rate allows.
+        self.last_call = Some(Instant::now());
         match answer {
             Ok(receipt) => self.accepted(c, id, &receipt)?,
             Err(GatewayError::Transient {
