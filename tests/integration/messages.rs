@@ -72,3 +72,39 @@ fn control_characters_are_removed_before_the_gateway() {
         "{row:?}"
     );
 }
+
+#[test]
+fn absurd_config_values_are_config_errors_never_panics() {
+    for (rules, gateway, extra, expect) in [
+        ("min_delay = \"99999999d\"", "", "", "longer than ten years"),
+        ("cooldown = \"99999999d\"", "", "", "longer than ten years"),
+        ("", "max_tries = 0", "", "max_tries = 0"),
+        ("", "", "", "negative"),
+    ] {
+        let shop = crate::shop::Shop::with(&[cart("a")], rules, gateway, extra);
+        if expect == "negative" {
+            let config = shop
+                .env
+                .read("cartnudge.toml")
+                .replace("USD = \"60\"", "USD = \"-5\"");
+            shop.env.write("cartnudge.toml", config);
+        }
+        for cmd in ["send", "check", "scan"] {
+            let r = shop.run(NOW, &[cmd]);
+            r.expect_code(2);
+            assert!(r.stderr().contains(expect), "{cmd}: {}", r.show());
+        }
+    }
+    let shop = crate::shop::Shop::new(&[cart("a")]);
+    shop.env.write(
+        "cartnudge.toml",
+        shop.env
+            .read("cartnudge.toml")
+            .replace("default_region = \"RU\"", "default_region = \"ZZ\""),
+    );
+    let r = shop.run(NOW, &["check"]);
+    r.expect_code(2);
+    assert!(r.stderr().contains("store.default_region"), "{}", r.show());
+    let r = shop.run(NOW, &["send", "--deadline", "99999999d"]);
+    r.expect_code(2);
+}
