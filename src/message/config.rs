@@ -106,6 +106,7 @@ mod tests {
             loc: Location {
                 source: "t".into(),
                 line: 1,
+                record: None,
             },
             cart_id: "12345678".into(),
             customer_id: None,

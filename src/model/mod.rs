@@ -24,11 +24,16 @@ use std::fmt;
 pub struct Location {
     pub source: String,
     pub line: u64,
+    /// The element's index in a JSON array (1-based), where lines say little (one-line arrays).
+    pub record: Option<u64>,
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.source, self.line)
+        match self.record {
+            Some(n) => write!(f, "{}: record {n} (line {})", self.source, self.line),
+            None => write!(f, "{}:{}", self.source, self.line),
+        }
     }
 }
 

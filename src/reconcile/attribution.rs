@@ -267,6 +267,7 @@ mod tests {
             loc: crate::model::Location {
                 source: "o.csv".into(),
                 line: 2,
+                record: None,
             },
             order_id: "O".into(),
             cart_id: cart.map(Into::into),

@@ -10,15 +10,27 @@ use std::io::Read;
 
 pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let (input, name) = super::open_input(s, "a CSV file")?;
+    let lines = Lines::default();
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(s.delimiter)
         .flexible(true)
         .has_headers(true)
-        .from_reader(std::io::BufReader::with_capacity(256 * 1024, input));
+        .from_reader(CrLf::new(
+            std::io::BufReader::with_capacity(256 * 1024, input),
+            lines.clone(),
+        ));
     let header = reader
         .byte_headers()
         .with_context(|| format!("cannot read the header line of {name}"))?
         .clone();
+    if header.as_slice().contains(&0)
+        || header.as_slice().starts_with(b"\xff\xfe")
+        || header.as_slice().starts_with(b"\xfe\xff")
+    {
+        bail!(
+            "{name} looks like UTF-16 (its header has zero bytes); save the export as UTF-8 (in Excel: Save As, \"CSV UTF-8\")"
+        );
+    }
     let mut headers = Vec::with_capacity(header.len());
     for (i, h) in header.iter().enumerate() {
         let text = std::str::from_utf8(h).with_context(|| {
@@ -37,9 +49,21 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
     if headers.iter().all(|h| h.is_empty()) {
         bail!("{name} has an empty header line; the first line must name the columns");
     }
+    if headers.len() == 1 && s.delimiter != b';' && headers[0].contains(';') {
+        bail!(
+            "{name}: the header is one column `{}`; the file looks `;`-separated, so set source.delimiter = \";\"",
+            headers[0]
+        );
+    }
+    if headers.len() == 1 && s.delimiter != b'\t' && headers[0].contains('\t') {
+        bail!(
+            "{name}: the header is one column; the file looks tab-separated, so set source.delimiter = \"tab\""
+        );
+    }
     let map = resolve_columns(&headers, s, fields, required, &name)?;
     Ok(Box::new(CsvRows {
         reader,
+        lines,
         map,
         name,
         width: headers.len(),
@@ -50,6 +74,7 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
 
 struct CsvRows<R: Read> {
     reader: ::csv::Reader<R>,
+    lines: Lines,
     map: ColumnMap,
     name: String,
     width: usize,
@@ -71,10 +96,12 @@ impl<R: Read> Iterator for CsvRows<R> {
                     return None;
                 }
                 Ok(true) => {
-                    let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+                    let at = self.record.position().map(|p| p.byte()).unwrap_or(0);
+                    let line = self.lines.line_at(at);
                     let loc = Location {
                         source: self.name.clone(),
                         line,
+                        record: None,
                     };
                     if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.is_empty()) {
                         continue; // blank line
@@ -82,10 +109,14 @@ impl<R: Read> Iterator for CsvRows<R> {
                     return Some(self.row(loc));
                 }
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = match e.position() {
+                        Some(p) => self.lines.line_at(p.byte()),
+                        None => 0,
+                    };
                     let loc = Location {
                         source: self.name.clone(),
                         line,
+                        record: None,
                     };
                     if matches!(e.kind(), ::csv::ErrorKind::Io(_)) {
                         self.done = true;
@@ -131,5 +162,161 @@ impl<R: Read> CsvRows<R> {
             values.push(value);
         }
         Ok(RawRow { loc, values })
+    }
+}
+
+/// Line numbers by byte offset, counted as the bytes stream by: the CSV reader's own count skips
+/// blank lines and miscounts CR LF. Only the newlines not yet passed are kept.
+#[derive(Clone, Default)]
+struct Lines(std::sync::Arc<std::sync::Mutex<LineState>>);
+
+#[derive(Default)]
+struct LineState {
+    /// Offsets (in the stream the CSV reader sees) of newlines after the last record asked about.
+    pending: std::collections::VecDeque<u64>,
+    /// Newlines before the last record asked about.
+    passed: u64,
+    /// Bytes handed to the CSV reader so far.
+    offset: u64,
+}
+
+impl Lines {
+    fn saw(&self, bytes: &[u8]) {
+        let mut st = self.0.lock().expect("line state");
+        let base = st.offset;
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b'\n' {
+                st.pending.push_back(base + i as u64);
+            }
+        }
+        st.offset += bytes.len() as u64;
+    }
+
+    /// The 1-based line of a record starting at byte `at` (records are asked about in order).
+    /// The reader's record start includes blank lines skipped before it; they are passed too.
+    fn line_at(&self, mut at: u64) -> u64 {
+        let mut st = self.0.lock().expect("line state");
+        while let Some(&nl) = st.pending.front() {
+            if nl > at {
+                break;
+            }
+            if nl == at {
+                at += 1; // a blank line before the record
+            }
+            st.pending.pop_front();
+            st.passed += 1;
+        }
+        st.passed + 1
+    }
+}
+
+/// Reads CR LF line ends as LF (a lone CR is kept) and counts lines for `Lines`.
+struct CrLf<R> {
+    inner: R,
+    /// A CR at the end of the last chunk, not yet known to precede an LF.
+    held_cr: bool,
+    lines: Lines,
+}
+
+impl<R: Read> CrLf<R> {
+    fn new(inner: R, lines: Lines) -> CrLf<R> {
+        CrLf {
+            inner,
+            held_cr: false,
+            lines,
+        }
+    }
+
+    fn pass(&mut self, buf: &[u8], n: usize) -> std::io::Result<usize> {
+        self.lines.saw(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<R: Read> Read for CrLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.len() < 2 {
+            if self.held_cr && !buf.is_empty() {
+                self.held_cr = false;
+                buf[0] = b'\r';
+                return self.pass(buf, 1);
+            }
+            let n = self.inner.read(buf)?;
+            return self.pass(buf, n);
+        }
+        loop {
+            let start = usize::from(self.held_cr);
+            if self.held_cr {
+                buf[0] = b'\r';
+            }
+            let n = self.inner.read(&mut buf[start..])?;
+            if n == 0 {
+                // The end: a held CR was a lone one.
+                let held = std::mem::take(&mut self.held_cr);
+                return self.pass(buf, usize::from(held));
+            }
+            self.held_cr = false;
+            let w = self.squeeze(buf, start + n);
+            if w > 0 {
+                return self.pass(buf, w);
+            }
+            // Only a CR so far: read on to learn whether an LF follows.
+        }
+    }
+}
+
+impl<R> CrLf<R> {
+    /// Drops every CR that precedes an LF in `buf[..n]`; holds back a trailing CR.
+    fn squeeze(&mut self, buf: &mut [u8], n: usize) -> usize {
+        let mut w = 0;
+        for r in 0..n {
+            let b = buf[r];
+            if b == b'\r' {
+                if r + 1 == n {
+                    self.held_cr = true;
+                    continue;
+                }
+                if buf[r + 1] == b'\n' {
+                    continue;
+                }
+            }
+            buf[w] = b;
+            w += 1;
+        }
+        w
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn through(input: &[u8], chunk: usize) -> Vec<u8> {
+        struct Chunks<'a>(&'a [u8], usize);
+        impl Read for Chunks<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(self.1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut out = Vec::new();
+        CrLf::new(Chunks(input, chunk), Lines::default())
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn crlf_becomes_lf_across_chunk_boundaries() {
+        let input = b"a,b\r\nc\rd,e\r\n\r\nf\r";
+        for chunk in 1..=input.len() {
+            assert_eq!(
+                through(input, chunk),
+                b"a,b\nc\rd,e\n\nf\r",
+                "chunk {chunk}"
+            );
+        }
     }
 }

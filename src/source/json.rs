@@ -18,9 +18,16 @@ use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
 
-type Item = Result<(u64, Value), RowError>;
-/// Row errors met before the first good record, and that record (line, document).
-type Start = (Vec<RowError>, Option<(u64, Value)>);
+/// Where a record is: the line it ends on, and its index in an array.
+#[derive(Clone, Copy)]
+struct Pos {
+    line: u64,
+    record: Option<u64>,
+}
+
+type Item = Result<(Pos, Value), RowError>;
+/// Row errors met before the first good record, and that record (position, document).
+type Start = (Vec<RowError>, Option<(Pos, Value)>);
 
 /// Errors before the first good record are held back at most this many; past it the file is
 /// clearly not what the config says.
@@ -54,11 +61,12 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
     };
     let head = leading.into_iter().map(Err).chain(first.map(Ok));
     let rows = head.chain(records).map(move |item| {
-        let (line, doc) = item?;
+        let (pos, doc) = item?;
         map.row(
             Location {
                 source: name.clone(),
-                line,
+                line: pos.line,
+                record: pos.record,
             },
             &doc,
         )
@@ -123,7 +131,7 @@ impl<R: Read> Iterator for Lines<R> {
                 Ok(_) if self.buf.iter().all(u8::is_ascii_whitespace) => {}
                 Ok(_) => {
                     return Some(match serde_json::from_slice::<Value>(&self.buf) {
-                        Ok(v) if v.is_object() => Ok((line, v)),
+                        Ok(v) if v.is_object() => Ok((Pos { line, record: None }, v)),
                         Ok(_) => Err(row_err(name, line, "is not a JSON object".into())),
                         Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
                             let msg = if std::str::from_utf8(&self.buf).is_err() {
@@ -143,10 +151,15 @@ impl<R: Read> Iterator for Lines<R> {
 }
 
 fn row_err(name: &str, line: u64, message: String) -> RowError {
+    row_err_at(name, Pos { line, record: None }, message)
+}
+
+fn row_err_at(name: &str, pos: Pos, message: String) -> RowError {
     RowError {
         loc: Location {
             source: name.to_string(),
-            line,
+            line: pos.line,
+            record: pos.record,
         },
         column: None,
         message,
@@ -209,14 +222,19 @@ impl<'de> Visitor<'de> for Records<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
         while let Some(v) = seq.next_element::<Value>()? {
-            let line = self.newlines.get() + 1;
+            index += 1;
+            let pos = Pos {
+                line: self.newlines.get() + 1,
+                record: Some(index),
+            };
             let item = if v.is_object() {
-                Ok((line, v))
+                Ok((pos, v))
             } else {
-                Err(row_err(
+                Err(row_err_at(
                     self.name,
-                    line,
+                    pos,
                     "array element is not a JSON object".into(),
                 ))
             };

@@ -79,6 +79,14 @@ pub fn resolve_columns(
             .position(|h| h == name)
             .or_else(|| headers.iter().position(|h| h.eq_ignore_ascii_case(name)))
     };
+    // A column the mapping uses must be there once: two `phone` columns leave it to chance.
+    let twice = |i: usize| {
+        headers
+            .iter()
+            .enumerate()
+            .find(|(j, h)| *j != i && h.eq_ignore_ascii_case(&headers[i]))
+            .map(|(j, _)| j)
+    };
     for field in fields {
         let table = s.table.trim_matches(|c| c == '[' || c == ']');
         match s.columns.get(*field) {
@@ -103,6 +111,16 @@ pub fn resolve_columns(
                 index.push(i);
                 names.push(i.map(|_| field.to_string()));
             }
+        }
+        if let Some(Some(i)) = index.last()
+            && let Some(j) = twice(*i)
+        {
+            bail!(
+                "column `{}` (for field `{field}`) appears twice in {what}, as columns {} and {}; rename or remove one, or map the field to another column",
+                headers[*i],
+                (*i).min(j) + 1,
+                (*i).max(j) + 1
+            );
         }
     }
     Ok(ColumnMap { index, names })

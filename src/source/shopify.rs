@@ -97,6 +97,7 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
                     loc: Location {
                         source: label.into(),
                         line: n + 1,
+                        record: None,
                     },
                     column: None,
                     message: e,
@@ -108,6 +109,7 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
             Location {
                 source: label.into(),
                 line: n,
+                record: None,
             },
             &doc,
         ))

@@ -97,6 +97,7 @@ pub fn stream(
         let loc = Location {
             source: label.clone(),
             line,
+            record: None,
         };
         match r {
             Ok(cells) => map.row(loc, &cells),

@@ -51,6 +51,7 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
                 loc: Location {
                     source: label.clone(),
                     line,
+                    record: None,
                 },
                 column: None,
                 message,
@@ -84,6 +85,7 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
             let loc = Location {
                 source: label.clone(),
                 line,
+                record: None,
             };
             let mut values = Vec::with_capacity(map.index.len());
             let mut bad = None;

@@ -371,3 +371,84 @@ fn init_writes_a_config_that_check_accepts() {
         again.show()
     );
 }
+
+#[test]
+fn crlf_exports_report_the_right_line_numbers() {
+    let shop = Shop::new(&[]);
+    let good = cart("good").set("phone", "+79120000001").line();
+    let bad = cart("bad")
+        .set("phone", "+79120000002")
+        .set("updated_at", "yesterday")
+        .line();
+    // header, good, bad, blank, bad: lines 1-5.
+    let text = format!("{HEADER}\r\n{good}\r\n{bad}\r\n\r\n{bad}\r\n");
+    shop.env.write("carts.csv", text);
+    shop.env.write(
+        "cartnudge.toml",
+        shop.env.read("cartnudge.toml").replace(
+            "path = \"carts.csv\"",
+            "path = \"carts.csv\"\nmax_invalid = \"100%\"",
+        ),
+    );
+    let r = shop.run(NOW, &["scan"]);
+    r.expect_code(0);
+    assert!(
+        r.stderr().contains("carts.csv:3: column `updated_at`")
+            && r.stderr().contains("carts.csv:5: column `updated_at`"),
+        "{}",
+        r.show()
+    );
+}
+
+#[test]
+fn a_duplicated_mapped_column_is_an_error_naming_both_positions() {
+    let shop = Shop::new(&[]);
+    let header = HEADER.replace(",email,", ",phone,");
+    let row = cart("a").set("phone", "+79120000001").line();
+    shop.env.write("carts.csv", format!("{header}\n{row}\n"));
+    let r = shop.run(NOW, &["send"]);
+    r.expect_code(2);
+    assert!(
+        r.stderr()
+            .contains("column `phone` (for field `phone`) appears twice")
+            && r.stderr().contains("columns 4 and 5"),
+        "{}",
+        r.show()
+    );
+}
+
+#[test]
+fn a_utf16_export_is_reported_as_such() {
+    let shop = Shop::new(&[]);
+    let text = format!("{HEADER}\n{}\n", cart("a").line());
+    // UTF-16 little-endian without a BOM, as some spreadsheet exports write.
+    let bytes: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    shop.env.write("carts.csv", bytes);
+    let r = shop.run(NOW, &["scan"]);
+    r.expect_code(2);
+    assert!(
+        r.stderr().contains("looks like UTF-16") && r.stderr().contains("save the export as UTF-8"),
+        "{}",
+        r.show()
+    );
+    assert!(
+        !r.stderr().contains("\\x00") && !r.stderr().contains('\0'),
+        "{}",
+        r.show()
+    );
+}
+
+#[test]
+fn a_semicolon_export_read_with_commas_gets_a_delimiter_hint() {
+    let shop = Shop::new(&[]);
+    shop.env
+        .write("carts.csv", format!("{}\n", HEADER.replace(',', ";")));
+    let r = shop.run(NOW, &["check"]);
+    r.expect_code(2);
+    assert!(
+        r.stderr().contains("source.delimiter = \";\"")
+            || r.stdout().contains("source.delimiter = \";\""),
+        "{}",
+        r.show()
+    );
+}

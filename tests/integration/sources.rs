@@ -144,9 +144,11 @@ fn json_array_with_dotted_paths() {
     let r = scan(&env);
     r.expect_code(0);
     expect(&r, JSON_EXPECTED);
-    // j7's amount is a row error naming the file, the line its record ends on, and the field.
+    // j7's amount is a row error naming the file, the record's index, the line it ends on, and
+    // the field.
     assert!(
-        r.stderr().contains("carts.json:16") && r.stderr().contains("five thousand"),
+        r.stderr().contains("carts.json: record 7 (line 16)")
+            && r.stderr().contains("five thousand"),
         "{}",
         r.show()
     );
@@ -477,4 +479,24 @@ fn mariadb_tls_verify_identity() {
     let r = scan(&env);
     r.expect_code(2);
     assert!(r.stderr().contains("cannot connect"), "{}", r.show());
+}
+
+#[test]
+fn a_one_line_json_array_names_each_bad_record_by_its_index() {
+    let env = env_with(&format!(
+        "[source]\nkind = \"json\"\npath = \"carts.json\"\nmax_invalid = \"100%\"\n{JSON_COLUMNS}"
+    ));
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources/carts.json"),
+    )
+    .unwrap();
+    let one_line: String = text.lines().map(str::trim).collect();
+    env.write("carts.json", one_line);
+    let r = scan(&env);
+    r.expect_code(0);
+    assert!(
+        r.stderr().contains("carts.json: record 7 (line 1)"),
+        "{}",
+        r.show()
+    );
 }
