@@ -49,6 +49,10 @@ pub enum Command {
     Report(crate::cmd::report::Args),
     /// Look after the ledger: list rows, show a cart, re-queue, edit opt-outs.
     Ledger(crate::cmd::ledger::Args),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish).
+    Completions(crate::cmd::shell::CompletionsArgs),
+    /// Print the man page (roff).
+    Man(crate::cmd::shell::ManArgs),
 }
 
 fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {

@@ -7,6 +7,7 @@ pub mod reconcile;
 pub mod report;
 pub mod scan;
 pub mod send;
+pub mod shell;
 
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};

@@ -174,3 +174,26 @@ fn check_renders_the_carts_and_says_how_many_messages_are_too_long() {
         r.show()
     );
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_command_definitions() {
+    let env = crate::util::Env::new();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let r = env.run(&["completions", shell]);
+        r.expect_code(0);
+        for word in ["cartnudge", "send", "reconcile", "requeue", "--dry-run"] {
+            assert!(r.stdout().contains(word), "{shell}: no `{word}`");
+        }
+    }
+    let r = env.run(&["man"]);
+    r.expect_code(0);
+    assert!(r.stdout().starts_with(".ie") && r.stdout().contains(".TH cartnudge 1"));
+    assert!(r.stdout().contains("send"));
+    let r = env.run(&["--version"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout().contains("features: mysql, postgres") && r.stdout().contains("tzdata: "),
+        "{}",
+        r.show()
+    );
+}

@@ -1,0 +1,38 @@
+//! `cartnudge completions SHELL` and `cartnudge man`: shell completions and a man page, generated
+//! from the same definitions as `--help`, so they never fall out of date. Print to stdout.
+
+use crate::model::Exit;
+use anyhow::Result;
+
+#[derive(clap::Args, Debug)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, powershell or elvish.
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ManArgs {}
+
+pub fn completions(args: &CompletionsArgs) -> Result<Exit> {
+    use clap::CommandFactory;
+    let mut cmd = crate::cli::Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "cartnudge", &mut out);
+    write_stdout(&out)
+}
+
+pub fn man(_args: &ManArgs) -> Result<Exit> {
+    use clap::CommandFactory;
+    let cmd = crate::cli::Cli::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut out)?;
+    write_stdout(&out)
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<Exit> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(bytes)?;
+    stdout.flush()?;
+    Ok(Exit::Ok)
+}
