@@ -22,6 +22,20 @@ pub mod tzdb;
 
 use cmd::Global;
 
+impl cli::Cli {
+    /// Whether the command was asked for JSON output, so an error is printed as JSON too.
+    pub fn wants_json(&self) -> bool {
+        use output::Format::Json;
+        match &self.command {
+            cli::Command::Check(a) => a.format == Json,
+            cli::Command::Scan(a) => a.format == Json,
+            cli::Command::Send(a) => a.format == Json,
+            cli::Command::Reconcile(a) => a.format == Json,
+            _ => false,
+        }
+    }
+}
+
 /// Runs one command and returns its exit code; errors are printed once by `main`.
 pub fn run(cli: cli::Cli) -> anyhow::Result<model::Exit> {
     let g = Global {

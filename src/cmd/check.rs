@@ -11,33 +11,53 @@ use anyhow::Result;
 use std::collections::BTreeMap;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// `table` prints one line per check; `json` one object with every check, for wrappers.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::output::Format,
+}
 
 struct Report {
     problems: u32,
     quiet: bool,
+    json: bool,
+    /// (status, what, text) of every check, for --format json.
+    checks: Vec<(&'static str, String, String)>,
 }
 
 impl Report {
-    fn ok(&self, what: &str, text: impl AsRef<str>) {
-        if !self.quiet {
-            let _ = crate::outln!("ok    {what:<10} {}", text.as_ref());
+    fn line(&mut self, status: &'static str, what: &str, text: &str) {
+        if self.json {
+            self.checks
+                .push((status, what.to_string(), text.to_string()));
+        } else if status != "ok" || !self.quiet {
+            let word = match status {
+                "ok" => "ok  ",
+                "warn" => "warn",
+                _ => "FAIL",
+            };
+            let _ = crate::outln!("{word}  {what:<10} {text}");
         }
     }
-    fn warn(&self, what: &str, text: impl AsRef<str>) {
-        let _ = crate::outln!("warn  {what:<10} {}", text.as_ref());
+    fn ok(&mut self, what: &str, text: impl AsRef<str>) {
+        self.line("ok", what, text.as_ref());
+    }
+    fn warn(&mut self, what: &str, text: impl AsRef<str>) {
+        self.line("warn", what, text.as_ref());
     }
     fn fail(&mut self, what: &str, text: impl AsRef<str>) {
         self.problems += 1;
-        let _ = crate::outln!("FAIL  {what:<10} {}", text.as_ref());
+        self.line("fail", what, text.as_ref());
     }
 }
 
-pub fn run(_args: &Args, g: &Global) -> Result<Exit> {
+pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let settings = g.settings()?;
     let mut r = Report {
         problems: 0,
         quiet: g.quiet,
+        json: args.format == crate::output::Format::Json,
+        checks: Vec::new(),
     };
     r.ok("config", g.config_file().display().to_string());
     r.ok("tzdata", crate::tzdb::db().describe());
@@ -68,12 +88,24 @@ pub fn run(_args: &Args, g: &Global) -> Result<Exit> {
         ),
         Err(e) => r.fail("ledger", format!("{e:#}")),
     }
-    if r.problems > 0 {
+    if r.json {
+        let checks: Vec<serde_json::Value> = r
+            .checks
+            .iter()
+            .map(|(status, what, text)| serde_json::json!({"check": what, "status": status, "text": text}))
+            .collect();
+        crate::outln!(
+            "{}",
+            serde_json::json!({"ok": r.problems == 0, "problems": r.problems, "checks": checks})
+        )?;
+    } else if r.problems > 0 {
         crate::outln!("{} problem(s); nothing was sent", r.problems)?;
-        Ok(Exit::Input)
-    } else {
-        Ok(Exit::Ok)
     }
+    Ok(if r.problems > 0 {
+        Exit::Input
+    } else {
+        Exit::Ok
+    })
 }
 
 /// "carts.csv (csv)" for files; SQL and API sources already say their kind.

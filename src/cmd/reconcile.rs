@@ -32,6 +32,10 @@ pub struct Args {
     /// Ask about sends no older than this.
     #[arg(long, value_name = "DURATION", default_value = "7d")]
     pub delivery_max_age: String,
+
+    /// The summary as a line of text, or one JSON object for wrappers.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::output::Format,
 }
 
 /// Order statuses that never count as a purchase.
@@ -130,11 +134,13 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     if let Some((mut gw, pending)) = lookups {
         code = poll_delivery(&ledger, gw.as_mut(), &pending, &settings, g, &mut summary)?;
     }
-    if !g.quiet {
-        crate::outln!("{}", summary_line(&summary))?;
-    }
     if code == Exit::Ok && summary.problems > 0 {
         code = Exit::SomeFailed;
+    }
+    if args.format == crate::output::Format::Json {
+        crate::outln!("{}", summary_json(&summary, code))?;
+    } else if !g.quiet {
+        crate::outln!("{}", summary_line(&summary))?;
     }
     Ok(code)
 }
@@ -265,4 +271,29 @@ fn summary_line(s: &Summary) -> String {
         line.push_str(&format!(", problems {} (see above)", s.problems));
     }
     line
+}
+
+/// The summary for `--format json`: counts, revenue per currency as decimal strings, the exit code.
+fn summary_json(s: &Summary, code: Exit) -> serde_json::Value {
+    let revenue: serde_json::Map<String, serde_json::Value> = s
+        .revenue
+        .iter()
+        .map(|(c, minor)| {
+            (
+                c.to_string(),
+                Money::new(*minor, *c).decimal_string().into(),
+            )
+        })
+        .collect();
+    serde_json::json!({
+        "recovered": s.recovered,
+        "recovered_revenue": revenue,
+        "converted_before": s.converted_before,
+        "holdout_conversions": s.holdout_conversions,
+        "delivery_updated": s.delivery_updated,
+        "optouts_added": s.optouts_added,
+        "claims_recovered": s.claims_recovered,
+        "problems": s.problems,
+        "exit_code": code.code(),
+    })
 }

@@ -197,3 +197,47 @@ fn completions_and_man_page_come_from_the_command_definitions() {
         r.show()
     );
 }
+
+#[test]
+fn send_check_and_reconcile_summaries_as_json_and_errors_too() {
+    let shop = Shop::new(&[cart("a").set("phone", "+79120000001")]);
+    let r = shop.run(NOW, &["send", "--format", "json"]);
+    r.expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(r.stdout().trim()).expect("one JSON object");
+    assert_eq!(
+        (v["sent"].as_u64(), v["exit_code"].as_i64()),
+        (Some(1), Some(0)),
+        "{v}"
+    );
+    assert!(
+        v["run_id"].as_str().is_some() && v["error"].is_null(),
+        "{v}"
+    );
+
+    let r = shop.run(NOW, &["check", "--format", "json"]);
+    r.expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(r.stdout().trim()).expect("one JSON object");
+    assert_eq!(v["ok"], true, "{v}");
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["check"] == "gateway")
+    );
+
+    let r = shop.run(NOW, &["reconcile", "--format", "json", "--no-delivery"]);
+    r.expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(r.stdout().trim()).expect("one JSON object");
+    assert_eq!(v["recovered"], 0, "{v}");
+
+    // An error under --format json is one JSON object on stderr.
+    let r = shop.run(
+        NOW,
+        &["--config", "missing.toml", "send", "--format", "json"],
+    );
+    r.expect_code(2);
+    let v: serde_json::Value = serde_json::from_str(r.stderr().trim()).expect("JSON error");
+    assert_eq!(v["exit_code"], 2);
+    assert!(v["error"].as_str().unwrap().contains("missing.toml"), "{v}");
+}

@@ -29,7 +29,8 @@ pub struct Args {
     /// Render and audit (`would_send`) without touching the ledger or the gateway.
     #[arg(long)]
     pub dry_run: bool,
-    /// Preview format for --dry-run.
+    /// The --dry-run preview's format; for a live run, `json` prints the summary as one JSON
+    /// object (counts, reasons, exit code) for wrappers.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
     /// Stop sending after this long (e.g. "5m"; default gateway.deadline, 10m); unsent carts are
@@ -137,6 +138,7 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
             finished?;
         }
     }
+    let json = args.format == Format::Json;
     report(
         g,
         &counts,
@@ -144,6 +146,8 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         aborted.as_ref(),
         outcome,
         code,
+        json,
+        &run_id,
     )
 }
 
@@ -199,6 +203,7 @@ fn send_batch(sender: &mut Sender<'_>, batch: &Batch, g: &Global) -> Result<()> 
 
 /// Prints the summary and what a person must act on, and turns a failure after requests may
 /// have left into "stopped partway" (never exit 2 once something may have been sent).
+#[allow(clippy::too_many_arguments)]
 fn report(
     g: &Global,
     counts: &RunCounts,
@@ -206,7 +211,20 @@ fn report(
     aborted: Option<&gateway::GatewayError>,
     outcome: Result<()>,
     code: Exit,
+    json: bool,
+    run_id: &str,
 ) -> Result<Exit> {
+    if json {
+        let error = match &outcome {
+            Err(e) => Some(format!("{e:#}")),
+            Ok(()) => aborted.map(|e| format!("batch aborted by the gateway: {e}")),
+        };
+        crate::outln!("{}", summary_json(counts, run_id, code, error.as_deref()))?;
+        return match outcome {
+            Err(e) if code != Exit::Partial => Err(e),
+            _ => Ok(code),
+        };
+    }
     if !live && !g.quiet {
         crate::outln!("gateway test: nothing was sent or recorded")?;
     }
@@ -243,4 +261,23 @@ fn report(
 fn needs_a_person(c: &RunCounts) -> bool {
     let retried = c.reasons.get("gateway_retry").copied().unwrap_or(0);
     c.failed > 0 || c.unknown > 0 || (retried > 0 && c.sent == 0)
+}
+
+/// A run's summary for `--format json`.
+fn summary_json(c: &RunCounts, run_id: &str, code: Exit, error: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
+        "run_id": run_id,
+        "sent": c.sent,
+        "failed": c.failed,
+        "unknown": c.unknown,
+        "would_send": c.would_send,
+        "holdout": c.holdout,
+        "deferred": c.deferred,
+        "skipped": c.skipped,
+        "carts_read": c.carts_read,
+        "invalid": c.invalid,
+        "reasons": c.reasons,
+        "exit_code": code.code(),
+        "error": error,
+    })
 }
