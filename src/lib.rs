@@ -52,8 +52,10 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<model::Exit> {
         cli::Command::Reconcile(a) => cmd::reconcile::run(a, &g),
         cli::Command::Report(a) => cmd::report::run(a, &g),
         cli::Command::Ledger(a) => cmd::ledger::run(a, &g),
-        cli::Command::Completions(a) => cmd::shell::completions(a),
-        cli::Command::Man(a) => cmd::shell::man(a),
+        cli::Command::Completions(a) => {
+            cmd::shell::completions(a, <cli::Cli as clap::CommandFactory>::command())
+        }
+        cli::Command::Man(a) => cmd::shell::man(a, <cli::Cli as clap::CommandFactory>::command()),
     }
 }
 

@@ -13,17 +13,14 @@ pub struct CompletionsArgs {
 #[derive(clap::Args, Debug)]
 pub struct ManArgs {}
 
-pub fn completions(args: &CompletionsArgs) -> Result<Exit> {
-    use clap::CommandFactory;
-    let mut cmd = crate::cli::Cli::command();
+/// `cmd` is the whole command line's definition (`Cli::command()`), passed down by `lib.rs`.
+pub fn completions(args: &CompletionsArgs, mut cmd: clap::Command) -> Result<Exit> {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "cartnudge", &mut out);
     write_stdout(&out)
 }
 
-pub fn man(_args: &ManArgs) -> Result<Exit> {
-    use clap::CommandFactory;
-    let cmd = crate::cli::Cli::command();
+pub fn man(_args: &ManArgs, cmd: clap::Command) -> Result<Exit> {
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd).render(&mut out)?;
     write_stdout(&out)
