@@ -12,8 +12,14 @@ impl Progress {
         }
         let bar = ProgressBar::new_spinner();
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {pos} carts read ({per_sec})")
-                .expect("template"),
+            ProgressStyle::with_template("{spinner} reading carts: {human_pos} read, {rate}")
+                .expect("template")
+                .with_key(
+                    "rate",
+                    |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{} carts/s", indicatif::HumanCount(s.per_sec() as u64));
+                    },
+                ),
         );
         Progress(Some(bar))
     }
@@ -23,7 +29,10 @@ impl Progress {
             return Progress(None);
         }
         let bar = ProgressBar::new(total);
-        bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} sent").expect("template"));
+        bar.set_style(
+            ProgressStyle::with_template("sending {pos} of {len} (limit) {bar:30} {elapsed}")
+                .expect("template"),
+        );
         Progress(Some(bar))
     }
 

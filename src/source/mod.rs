@@ -87,41 +87,64 @@ pub fn resolve_columns(
             .find(|(j, h)| *j != i && h.eq_ignore_ascii_case(&headers[i]))
             .map(|(j, _)| j)
     };
+    // Every problem at once: a wrong header should take one run to fix, not one per column.
+    let mut problems = Vec::new();
+    let table = s.table.trim_matches(|c| c == '[' || c == ']');
     for field in fields {
-        let table = s.table.trim_matches(|c| c == '[' || c == ']');
-        match s.columns.get(*field) {
-            Some(col) => match find(col) {
-                Some(i) => {
-                    index.push(Some(i));
-                    names.push(Some(col.clone()));
+        let i = match s.columns.get(*field) {
+            Some(col) => {
+                let i = find(col);
+                if i.is_none() {
+                    problems.push(format!(
+                        "column `{col}` (for field `{field}`) not found; fix {table}.columns.{field}"
+                    ));
                 }
-                None => bail!(
-                    "column `{col}` (for field `{field}`) not found in {what} (columns: {}); fix {table}.columns.{field}",
-                    headers.join(", ")
-                ),
-            },
+                names.push(i.map(|_| col.clone()));
+                i
+            }
             None => {
                 let i = find(field);
                 if i.is_none() && required.contains(field) {
-                    bail!(
-                        "{what} has no column for field `{field}` (columns: {}); set {table}.columns.{field} = \"<column>\"",
-                        headers.join(", ")
-                    );
+                    problems.push(format!(
+                        "no column for field `{field}`; set {table}.columns.{field} = \"<column>\""
+                    ));
                 }
-                index.push(i);
                 names.push(i.map(|_| field.to_string()));
+                i
             }
-        }
-        if let Some(Some(i)) = index.last()
-            && let Some(j) = twice(*i)
+        };
+        index.push(i);
+        if let Some(i) = i
+            && let Some(j) = twice(i)
         {
-            bail!(
-                "column `{}` (for field `{field}`) appears twice in {what}, as columns {} and {}; rename or remove one, or map the field to another column",
-                headers[*i],
-                (*i).min(j) + 1,
-                (*i).max(j) + 1
-            );
+            problems.push(format!(
+                "column `{}` (for field `{field}`) appears twice, as columns {} and {}; rename or remove one, or map the field to another column",
+                headers[i],
+                i.min(j) + 1,
+                i.max(j) + 1
+            ));
         }
+    }
+    if !problems.is_empty() {
+        let hint = match (problems.len(), headers) {
+            (_, [one]) if one.contains(';') || one.contains('\t') => {
+                "; the header is one column: is source.delimiter right?"
+            }
+            _ => "",
+        };
+        let currency_hint =
+            if problems.iter().any(|p| p.contains("field `currency`")) && s.table == "[orders]" {
+                " (or set orders.currency when every order is in one currency)"
+            } else if problems.iter().any(|p| p.contains("field `currency`")) {
+                " (or set source.currency when every cart is in one currency)"
+            } else {
+                ""
+            };
+        bail!(
+            "{what}: {} (columns: {}){hint}{currency_hint}",
+            problems.join("; "),
+            headers.join(", ")
+        );
     }
     Ok(ColumnMap { index, names })
 }

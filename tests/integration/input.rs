@@ -131,7 +131,7 @@ fn missing_mapped_column_exits_2_with_the_fix() {
     r.expect_code(2);
     assert!(
         r.stderr()
-            .contains("column `sms_opt_in` (for field `consent`) not found in"),
+            .contains("carts.csv: column `sms_opt_in` (for field `consent`) not found"),
         "{}",
         r.show()
     );
@@ -448,6 +448,38 @@ fn a_semicolon_export_read_with_commas_gets_a_delimiter_hint() {
     assert!(
         r.stderr().contains("source.delimiter = \";\"")
             || r.stdout().contains("source.delimiter = \";\""),
+        "{}",
+        r.show()
+    );
+}
+
+#[test]
+fn a_wrong_header_is_reported_whole_in_one_run() {
+    let shop = Shop::new(&[]);
+    // An export whose columns are all named differently: every required field is named at once.
+    shop.env.write(
+        "carts.csv",
+        "id,tel,sum,cur,changed,ok\n1,+79120000001,5000,RUB,2026-11-22T09:00:00Z,1\n",
+    );
+    let r = shop.run(NOW, &["check"]);
+    r.expect_code(2);
+    for field in [
+        "cart_id",
+        "phone",
+        "total",
+        "currency",
+        "updated_at",
+        "consent",
+    ] {
+        assert!(
+            r.stderr()
+                .contains(&format!("no column for field `{field}`")),
+            "{field}: {}",
+            r.show()
+        );
+    }
+    assert!(
+        r.stderr().contains("or set source.currency"),
         "{}",
         r.show()
     );
