@@ -472,14 +472,14 @@ fn a_wrong_header_is_reported_whole_in_one_run() {
         "consent",
     ] {
         assert!(
-            r.stderr()
+            r.stdout()
                 .contains(&format!("no column for field `{field}`")),
             "{field}: {}",
             r.show()
         );
     }
     assert!(
-        r.stderr().contains("or set source.currency"),
+        r.stdout().contains("or set source.currency"),
         "{}",
         r.show()
     );
