@@ -156,7 +156,7 @@ fn missing_mapped_column_exits_2_with_the_fix() {
     let r = shop.run(NOW, &["check"]);
     r.expect_code(2);
     assert!(
-        r.stdout().contains("has no column for field `consent`")
+        r.stdout().contains("no column for field `consent`")
             && r.stdout().contains("set source.columns.consent"),
         "{}",
         r.show()
