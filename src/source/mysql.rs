@@ -18,6 +18,12 @@ use std::time::Duration;
 
 pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let (var, url) = sql::url_from_env(s, "mysql://cartnudge:secret@127.0.0.1:3306/shop")?;
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        anyhow::bail!(
+            "{var} holds a PostgreSQL URL, but {} reads MySQL/MariaDB; set kind = \"postgres\" (presets translate their SQL)",
+            s.table
+        );
+    }
     let query = sql::query(s)?;
     let opts = options(&url, s.query_timeout)
         .map_err(|e| anyhow!("the URL in {var} is not a usable MySQL URL: {e}"))?;
@@ -31,7 +37,7 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
 fn run(opts: Opts, query: &str, timeout_ms: u64, feed: &mut Feed) {
     let mut conn = match Conn::new(opts) {
         Ok(c) => c,
-        Err(e) => return feed.headers(Err(format!("cannot connect: {}", scrub(&e.to_string())))),
+        Err(e) => return feed.headers(Err(format!("cannot connect: {}", scrub(&readable(&e))))),
     };
     if let Err(e) = session(&mut conn, timeout_ms) {
         return feed.headers(Err(e));
@@ -39,7 +45,7 @@ fn run(opts: Opts, query: &str, timeout_ms: u64, feed: &mut Feed) {
     {
         let mut result = match conn.query_iter(query) {
             Ok(r) => r,
-            Err(e) => return feed.headers(Err(format!("the query failed: {e}"))),
+            Err(e) => return feed.headers(Err(format!("the query failed: {}", readable(&e)))),
         };
         let headers: Vec<String> = result
             .columns()
@@ -52,13 +58,13 @@ fn run(opts: Opts, query: &str, timeout_ms: u64, feed: &mut Feed) {
         // an empty source.
         let first = result.next();
         if let Some(Err(e)) = &first {
-            return feed.headers(Err(format!("the query failed: {e}")));
+            return feed.headers(Err(format!("the query failed: {}", readable(e))));
         }
         feed.headers(Ok(headers));
         for row in first.into_iter().chain(result.by_ref()) {
             let item = match row {
                 Ok(row) => cells(row.unwrap()),
-                Err(e) => Err(format!("reading the result failed: {e}")),
+                Err(e) => Err(format!("reading the result failed: {}", readable(&e))),
             };
             let stop = item.is_err();
             if !feed.row(item) || stop {
@@ -217,5 +223,16 @@ mod tests {
             scrub("bad url mysql://user:hunter2@db:3306/x here"),
             "bad url mysql://***@db:3306/x here"
         );
+    }
+}
+
+/// A server error as a person reads it ("MySQL error 1045 (28000): Access denied …"), not the
+/// driver's `MySqlError { ERROR 1045 … }` debug shape.
+fn readable(e: &mysql::Error) -> String {
+    match e {
+        mysql::Error::MySqlError(m) => {
+            format!("MySQL error {} ({}): {}", m.code, m.state, m.message)
+        }
+        other => other.to_string(),
     }
 }

@@ -500,3 +500,19 @@ fn a_one_line_json_array_names_each_bad_record_by_its_index() {
         r.show()
     );
 }
+
+#[test]
+fn a_postgres_url_on_a_mysql_source_says_to_set_kind_postgres() {
+    let mut env = env_with(
+        "[source]\npreset = \"magento2\"\nurl_env = \"SHOP_DB\"\nconsent_column = \"quote.sms\"",
+    );
+    env.var("SHOP_DB", "postgresql://ro:pw@127.0.0.1:1/shop");
+    let r = scan(&env);
+    r.expect_code(2);
+    assert!(
+        r.stderr().contains("holds a PostgreSQL URL") && r.stderr().contains("set kind ="),
+        "{}",
+        r.show()
+    );
+    assert!(!r.stderr().contains("pw@"), "the URL leaked: {}", r.show());
+}
