@@ -191,6 +191,17 @@ fn scrub(msg: &str) -> String {
     out
 }
 
+/// A server error as a person reads it ("MySQL error 1045 (28000): Access denied …"), not the
+/// driver's `MySqlError { ERROR 1045 … }` debug shape.
+fn readable(e: &mysql::Error) -> String {
+    match e {
+        mysql::Error::MySqlError(m) => {
+            format!("MySQL error {} ({}): {}", m.code, m.state, m.message)
+        }
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,16 +234,5 @@ mod tests {
             scrub("bad url mysql://user:hunter2@db:3306/x here"),
             "bad url mysql://***@db:3306/x here"
         );
-    }
-}
-
-/// A server error as a person reads it ("MySQL error 1045 (28000): Access denied …"), not the
-/// driver's `MySqlError { ERROR 1045 … }` debug shape.
-fn readable(e: &mysql::Error) -> String {
-    match e {
-        mysql::Error::MySqlError(m) => {
-            format!("MySQL error {} ({}): {}", m.code, m.state, m.message)
-        }
-        other => other.to_string(),
     }
 }
