@@ -3,7 +3,7 @@
 //! network. `evaluate` stops at the first failing rule, cheapest first, so phone parsing and message
 //! rendering happen only for carts that survive the cheap checks; `explain` runs every rule.
 
-pub mod checks;
+pub mod check;
 pub mod config;
 pub use config::Config;
 pub mod holidays;
@@ -11,6 +11,9 @@ pub mod hours;
 pub mod orders;
 pub mod phone;
 pub mod phone_zones;
+#[cfg(test)]
+pub mod testing;
+pub mod why;
 pub mod zones;
 
 use crate::ledger::LedgerView;
@@ -20,6 +23,7 @@ pub use crate::model::{Decision, Reason};
 use chrono::{DateTime, Utc};
 pub use orders::OrderIndex;
 use phone::Phone;
+pub use why::Why;
 use zones::RecipientZone;
 
 /// The order rules run in. Cheap checks first; the reason of a cart is its first failure.
@@ -41,12 +45,22 @@ pub const ORDER: &[Reason] = &[
     Reason::Holdout,
 ];
 
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Verdict::Pass(w) => write!(f, "pass: {w}"),
+            Verdict::Fail(w) => write!(f, "fail: {w}"),
+            Verdict::NotApplicable(w) => write!(f, "n/a: {w}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
-    Pass(String),
-    Fail(String),
+    Pass(Why),
+    Fail(Why),
     /// The rule could not be judged because an earlier fact is missing (e.g. no valid phone).
-    NotApplicable(String),
+    NotApplicable(Why),
 }
 
 /// Everything a rule may look at besides the cart.
@@ -80,7 +94,8 @@ impl Facts {
 pub struct Evaluation {
     pub decision: Decision,
     pub reason: Option<Reason>,
-    pub detail: String,
+    /// Formatted only when printed or audited.
+    pub detail: Why,
     pub facts: Facts,
 }
 
@@ -88,7 +103,7 @@ pub fn evaluate(cart: &Cart, ctx: &Ctx<'_>) -> Evaluation {
     let mut facts = Facts::default();
     for &rule in ORDER {
         if let Verdict::Fail(detail) | Verdict::NotApplicable(detail) =
-            checks::check(rule, cart, ctx, &mut facts)
+            check::check(rule, cart, ctx, &mut facts)
         {
             let decision = match rule {
                 Reason::Holdout => Decision::Holdout,
@@ -106,7 +121,7 @@ pub fn evaluate(cart: &Cart, ctx: &Ctx<'_>) -> Evaluation {
     Evaluation {
         decision: Decision::WouldSend,
         reason: None,
-        detail: String::new(),
+        detail: Why::Text(""),
         facts,
     }
 }
@@ -116,7 +131,7 @@ pub fn explain(cart: &Cart, ctx: &Ctx<'_>) -> (Vec<(Reason, Verdict)>, Facts) {
     let mut facts = Facts::default();
     let verdicts = ORDER
         .iter()
-        .map(|&rule| (rule, checks::check(rule, cart, ctx, &mut facts)))
+        .map(|&rule| (rule, check::check(rule, cart, ctx, &mut facts)))
         .collect();
     (verdicts, facts)
 }
