@@ -3,8 +3,8 @@
 //! network. `evaluate` stops at the first failing rule, cheapest first, so phone parsing and message
 //! rendering happen only for carts that survive the cheap checks; `explain` runs every rule.
 
-pub mod check;
 pub mod config;
+pub mod judge;
 pub use config::Config;
 pub mod holidays;
 pub mod hours;
@@ -103,7 +103,7 @@ pub fn evaluate(cart: &Cart, ctx: &Ctx<'_>) -> Evaluation {
     let mut facts = Facts::default();
     for &rule in ORDER {
         if let Verdict::Fail(detail) | Verdict::NotApplicable(detail) =
-            check::check(rule, cart, ctx, &mut facts)
+            judge::judge(rule, cart, ctx, &mut facts)
         {
             let decision = match rule {
                 Reason::Holdout => Decision::Holdout,
@@ -131,7 +131,7 @@ pub fn explain(cart: &Cart, ctx: &Ctx<'_>) -> (Vec<(Reason, Verdict)>, Facts) {
     let mut facts = Facts::default();
     let verdicts = ORDER
         .iter()
-        .map(|&rule| (rule, check::check(rule, cart, ctx, &mut facts)))
+        .map(|&rule| (rule, judge::judge(rule, cart, ctx, &mut facts)))
         .collect();
     (verdicts, facts)
 }

@@ -2,7 +2,7 @@
 //! store in Moscow, an empty ledger and no orders, with setters for what a test changes, and a
 //! cart builder. No files, no binary.
 
-use super::{Ctx, Facts, OrderIndex, Verdict, check::check};
+use super::{Ctx, Facts, OrderIndex, Verdict, judge::judge};
 use crate::ledger::LedgerView;
 use crate::model::{Cart, Currency, Location, Money, Reason, Store};
 use chrono::{DateTime, Duration, Utc};
@@ -63,9 +63,9 @@ impl World {
             if r == rule {
                 break;
             }
-            check(r, cart, &ctx, &mut facts);
+            judge(r, cart, &ctx, &mut facts);
         }
-        check(rule, cart, &ctx, &mut facts)
+        judge(rule, cart, &ctx, &mut facts)
     }
 
     pub fn passes(&self, rule: Reason, cart: &Cart) -> bool {

@@ -280,7 +280,7 @@ fn holdout_is_deterministic_and_recorded_not_sent() {
     let ids: Vec<String> = (0..40).map(|i| format!("h{i}")).collect();
     let in_group: Vec<&String> = ids
         .iter()
-        .filter(|id| cartnudge::rules::check::holdout_bucket("salt-1", id) < 2000)
+        .filter(|id| cartnudge::rules::judge::holdout_bucket("salt-1", id) < 2000)
         .collect();
     assert!(!in_group.is_empty() && in_group.len() < ids.len());
     let carts: Vec<_> = ids

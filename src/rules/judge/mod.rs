@@ -1,5 +1,5 @@
 //! The rules, one file each, in the order of `super::ORDER`. Each is a pure function of the cart
-//! and the `Ctx`; `check` dispatches by reason.
+//! and the `Ctx`; `judge` dispatches by reason. (`cmd::check` is the command that checks a config.)
 
 mod already_nudged;
 mod bad_phone;
@@ -25,7 +25,7 @@ pub(crate) use super::why::human;
 use super::{Ctx, Facts, Reason, Verdict};
 use crate::model::Cart;
 
-pub fn check(rule: Reason, cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
+pub fn judge(rule: Reason, cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     match rule {
         Reason::NotAbandoned => not_abandoned::not_abandoned(cart),
         Reason::TooOld => too_old::too_old(cart, ctx),
