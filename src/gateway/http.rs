@@ -8,9 +8,10 @@
 //! path, a provider echoing our credentials) never reaches a log, the audit or the ledger.
 
 use super::GatewayError;
+pub use super::scrub::Scrubber;
+use super::transport::{describe, lookup_fails, written_nothing};
 use crate::gateway::Config;
 use crate::model::{Currency, Price};
-use std::io;
 use std::time::Duration;
 
 /// An answer that arrived in full, whatever its status.
@@ -44,59 +45,6 @@ impl Reply {
             .collect();
         one_line.trim().to_string()
     }
-}
-
-/// Removes secret values from text in every encoding the program itself produces: raw,
-/// percent-encoded, base64 (standard and URL-safe, with and without padding; pass `user:secret`
-/// pairs to cover Basic credentials) and hex (HMAC keys). A provider that echoes the
-/// `Authorization` header back in an error body leaks nothing.
-#[derive(Clone, Default)]
-pub struct Scrubber {
-    secrets: Vec<String>,
-}
-
-impl Scrubber {
-    pub fn new(secrets: &[&str]) -> Scrubber {
-        let mut all = Vec::new();
-        for s in secrets.iter().filter(|s| !s.is_empty()) {
-            all.extend(encodings(s));
-        }
-        all.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        all.dedup();
-        // Longest first, so a secret containing another is removed whole.
-        Scrubber { secrets: all }
-    }
-
-    pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in &self.secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), "[redacted]");
-            }
-        }
-        out
-    }
-}
-
-/// Every form of `secret` that could appear in a request or an echo of it.
-pub fn encodings(secret: &str) -> Vec<String> {
-    let b64 = crate::net::base64(secret.as_bytes());
-    let url_safe = b64.replace('+', "-").replace('/', "_");
-    let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
-    let mut out = vec![
-        secret.to_string(),
-        crate::net::encode(secret),
-        secret.replace(' ', "+"),
-        b64.trim_end_matches('=').to_string(),
-        url_safe.trim_end_matches('=').to_string(),
-        b64,
-        url_safe,
-        hex.to_uppercase(),
-        hex,
-    ];
-    // Encodings too short to be specific would redact innocent text.
-    out.retain(|e| e.len() >= 4 || e == secret);
-    out
 }
 
 pub enum Body<'a> {
@@ -312,87 +260,6 @@ impl Http {
     }
 }
 
-/// Whether the URL's host does not resolve now: a DNS failure, so nothing was sent.
-fn lookup_fails(url: &str) -> bool {
-    use std::net::ToSocketAddrs;
-    let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit('@').next().unwrap_or("");
-    if host_port.is_empty() {
-        return false;
-    }
-    let with_port = if host_port.starts_with('[') {
-        if host_port.contains("]:") {
-            host_port.to_string()
-        } else {
-            format!("{host_port}:443")
-        }
-    } else if host_port.contains(':') {
-        host_port.to_string()
-    } else {
-        format!("{host_port}:443")
-    };
-    with_port.to_socket_addrs().is_err()
-}
-
-/// Errors raised before a single byte of the request reached the provider: no connection, or a
-/// TLS handshake that failed (the request is written only after it).
-fn written_nothing(e: &ureq::Error) -> bool {
-    use ureq::Timeout;
-    match e {
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
-        ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => true,
-        ureq::Error::Tls(_) | ureq::Error::TlsRequired => true,
-        ureq::Error::Rustls(r) => handshake_error(r),
-        ureq::Error::Io(io)
-            if io
-                .get_ref()
-                .and_then(|i| i.downcast_ref::<rustls::Error>())
-                .is_some_and(handshake_error) =>
-        {
-            true
-        }
-        ureq::Error::Io(io) => matches!(
-            io.kind(),
-            io::ErrorKind::ConnectionRefused
-                | io::ErrorKind::HostUnreachable
-                | io::ErrorKind::NetworkUnreachable
-                | io::ErrorKind::NetworkDown
-                | io::ErrorKind::AddrNotAvailable
-        ),
-        _ => false,
-    }
-}
-
-/// Rustls errors that only a handshake produces: certificate, version and cipher trouble.
-fn handshake_error(e: &rustls::Error) -> bool {
-    use rustls::Error as R;
-    matches!(
-        e,
-        R::InvalidCertificate(_)
-            | R::NoCertificatesPresented
-            | R::UnsupportedNameType
-            | R::PeerIncompatible(_)
-            | R::InappropriateHandshakeMessage { .. }
-            | R::AlertReceived(rustls::AlertDescription::HandshakeFailure)
-            | R::AlertReceived(rustls::AlertDescription::ProtocolVersion)
-            | R::AlertReceived(rustls::AlertDescription::UnknownCA)
-            | R::AlertReceived(rustls::AlertDescription::BadCertificate)
-    )
-}
-
-fn describe(e: &ureq::Error) -> String {
-    match e {
-        ureq::Error::Timeout(t) => format!("timed out ({t})"),
-        ureq::Error::HostNotFound => "host not found".into(),
-        ureq::Error::ConnectionFailed => "connection failed".into(),
-        ureq::Error::Io(io) => format!("connection error: {io}"),
-        other => other.to_string(),
-    }
-}
-
 /// A price written as a JSON string or number, `None` when absent, null or unreadable.
 pub fn json_price(v: Option<&serde_json::Value>, currency: Currency) -> Option<Price> {
     let text = match v? {
@@ -459,47 +326,4 @@ pub fn secret(
             "environment variable {var} (gateway.{cfg_key}) is not set; it must hold {hint}"
         )
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scrubber_removes_basic_credentials_in_every_encoding() {
-        let s = Scrubber::new(&["AC0123", "tok/s3cr3t+x", "AC0123:tok/s3cr3t+x"]);
-        let b64 = crate::net::base64(b"AC0123:tok/s3cr3t+x");
-        let url_safe = b64.replace('+', "-").replace('/', "_");
-        let hex: String = b"tok/s3cr3t+x".iter().map(|b| format!("{b:02x}")).collect();
-        for leak in [
-            b64.clone(),
-            b64.trim_end_matches('=').to_string(),
-            url_safe.clone(),
-            url_safe.trim_end_matches('=').to_string(),
-            hex.clone(),
-            hex.to_uppercase(),
-            "tok%2Fs3cr3t%2Bx".to_string(),
-        ] {
-            let out = s.scrub(&format!("{{\"echo\":\"Basic {leak}\"}}"));
-            assert!(!out.contains(&leak), "{leak} survived: {out}");
-            assert!(out.contains("[redacted]"), "{out}");
-        }
-    }
-
-    #[test]
-    fn an_unresolvable_host_is_a_dns_failure_and_a_resolvable_one_is_not() {
-        assert!(lookup_fails("https://cartnudge-test.invalid/2010-04-01"));
-        assert!(!lookup_fails("http://127.0.0.1:9/x"));
-        assert!(!lookup_fails("http://[::1]:9/x"));
-        assert!(!lookup_fails("not a url"));
-    }
-
-    #[test]
-    fn scrubber_removes_raw_and_encoded_secrets() {
-        let s = Scrubber::new(&["k3y/+=", "AC123"]);
-        assert_eq!(
-            s.scrub("url ?api_id=k3y%2F%2B%3D&x /Accounts/AC123/ k3y/+="),
-            "url ?api_id=[redacted]&x /Accounts/[redacted]/ [redacted]"
-        );
-    }
 }
