@@ -3,6 +3,12 @@
 //! everything else is reported to a `Sink` as it streams by. Memory grows with the number of
 //! eligible carts in the rules' window, never with the size of the export.
 
+mod errors;
+mod inputs;
+
+pub use errors::{DataError, data_error, missing_threshold_error};
+pub use inputs::{load_orders, read_only_view};
+
 use crate::ledger::{LedgerView, RunCounts};
 use crate::model::{Cart, Currency, Decision, Reason};
 use crate::rules::config::OrderBy;
@@ -81,59 +87,6 @@ pub struct Batch {
     pub invalid_examples: Vec<String>,
 }
 
-/// The source has rows but none readable, or more malformed rows than `source.max_invalid`: the
-/// export (or the mapping) is broken, so the run stops before sending (exit 65).
-#[derive(Debug)]
-pub struct DataError {
-    pub source: String,
-    pub readable: u64,
-    pub invalid: u64,
-    pub examples: Vec<String>,
-}
-
-impl std::fmt::Display for DataError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: {} of {} rows are malformed, more than source.max_invalid allows; nothing was sent. First: {}",
-            self.source,
-            self.invalid,
-            self.readable + self.invalid,
-            self.examples.join("; ")
-        )
-    }
-}
-
-impl std::error::Error for DataError {}
-
-impl Batch {
-    /// The data error this stream amounts to, if any.
-    pub fn data_error(&self, source: &crate::source::Config) -> Option<DataError> {
-        data_error(
-            source,
-            self.counts.carts_read,
-            self.counts.invalid,
-            &self.invalid_examples,
-        )
-    }
-}
-
-/// `readable` and `invalid` rows of `source` against its `max_invalid`.
-pub fn data_error(
-    source: &crate::source::Config,
-    readable: u64,
-    invalid: u64,
-    examples: &[String],
-) -> Option<DataError> {
-    let none_readable = readable == 0 && invalid > 0;
-    (none_readable || source.max_invalid.exceeded(readable, invalid)).then(|| DataError {
-        source: crate::source::display_name(source),
-        readable,
-        invalid,
-        examples: examples.to_vec(),
-    })
-}
-
 impl Batch {
     /// Shows the batch as a preview does: the holdout group, then the carts that would be sent,
     /// best first; and counts them.
@@ -160,46 +113,6 @@ impl Batch {
         self.counts.holdout = self.holdout.len() as u64;
         Ok(())
     }
-}
-
-/// The ledger's view without writing: no ledger file means an empty history.
-pub fn read_only_view(
-    settings: &Settings,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<LedgerView> {
-    match crate::ledger::Ledger::open_read_only(&settings.ledger_path)? {
-        Some(l) => l.view(settings.rules.history_since(now)),
-        None => Ok(LedgerView::default()),
-    }
-}
-
-/// Loads the orders index for `ordered_since` (empty without an `[orders]` source). Only orders
-/// placed in the last `max_age` can matter (a cart in the rules' window was active since then), so
-/// only those are indexed: memory follows two days of orders, not the shop's order history.
-pub fn load_orders(settings: &Settings, now: DateTime<Utc>, quiet: bool) -> Result<OrderIndex> {
-    let mut index = OrderIndex::default();
-    let Some(src) = &settings.orders else {
-        return Ok(index);
-    };
-    let mut bad = 0u64;
-    for order in crate::source::orders(src).context("cannot read orders")? {
-        match order {
-            Ok(o) if o.created_at >= now - settings.rules.max_age && o.created_at <= now => {
-                index.add(&o, &settings.store.default_region)
-            }
-            Ok(_) => index.len += 1,
-            Err(e) => {
-                bad += 1;
-                if !quiet && bad <= 20 {
-                    eprintln!("cartnudge: skipped order {e}");
-                }
-            }
-        }
-    }
-    if bad > 20 && !quiet {
-        eprintln!("cartnudge: skipped {bad} malformed order rows in all");
-    }
-    Ok(index)
 }
 
 pub struct Options {
@@ -396,20 +309,4 @@ impl State<'_> {
         }
         Ok(())
     }
-}
-
-/// Distinct currencies with no threshold, as a config error message.
-pub fn missing_threshold_error(missing: &BTreeMap<Currency, u64>) -> Option<anyhow::Error> {
-    if missing.is_empty() {
-        return None;
-    }
-    let list: Vec<String> = missing
-        .iter()
-        .map(|(c, n)| format!("{c} ({n} carts)"))
-        .collect();
-    let first = missing.keys().next().expect("non-empty");
-    Some(anyhow::anyhow!(
-        "no minimum cart value for {}; add e.g. `{first} = \"50\"` under [rules.min_cart_value] (nothing was sent)",
-        list.join(", ")
-    ))
 }
