@@ -11,15 +11,19 @@
 //! "completed"; `abandoned_checkout_url` as the link — under the field names, so no column mapping
 //! is needed, and any other value is reachable with a dotted path in `columns`.
 
-use super::pick::{PathMap, lookup};
+use super::pick::PathMap;
 use super::{RowError, Rows};
 use crate::model::Location;
 use crate::model::parse_std_duration;
 use crate::source::Config;
 use anyhow::{Context, Result, anyhow, bail};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::time::Duration;
+
+mod derive;
+
+use derive::derive;
 
 pub const DEFAULT_API_VERSION: &str = "2025-01";
 const PAGE_LIMIT: usize = 250;
@@ -272,156 +276,6 @@ fn rebase(url: &str, base: &str) -> String {
         None => url,
     };
     format!("{base}{path}")
-}
-
-fn text(v: Option<&Value>) -> Option<Value> {
-    match v? {
-        Value::String(s) if s.trim().is_empty() => None,
-        Value::Null => None,
-        Value::Number(n) => Some(Value::String(n.to_string())),
-        other => Some(other.clone()),
-    }
-}
-
-fn first(doc: &Value, paths: &[&str]) -> Value {
-    paths
-        .iter()
-        .find_map(|p| text(lookup(doc, p)))
-        .unwrap_or(Value::Null)
-}
-
-/// A record with the cart or order fields added under their names (existing keys are replaced).
-fn derive(doc: &Value, orders: bool) -> Value {
-    let mut out = match doc {
-        Value::Object(m) => m.clone(),
-        _ => Map::new(),
-    };
-    let phones = [
-        "phone",
-        "sms_marketing_phone",
-        "shipping_address.phone",
-        "billing_address.phone",
-        "customer.phone",
-    ];
-    let mut set = |k: &str, v: Value| {
-        out.insert(k.to_string(), v);
-    };
-    if orders {
-        set("order_id", first(doc, &["id"]));
-        set("cart_id", first(doc, &["checkout_id"]));
-        set("customer_id", first(doc, &["customer.id"]));
-        set(
-            "phone",
-            first(
-                doc,
-                &[
-                    "phone",
-                    "billing_address.phone",
-                    "shipping_address.phone",
-                    "customer.phone",
-                ],
-            ),
-        );
-        set(
-            "email",
-            first(doc, &["email", "contact_email", "customer.email"]),
-        );
-        set(
-            "total",
-            first(
-                doc,
-                &["total_price_set.presentment_money.amount", "total_price"],
-            ),
-        );
-        set(
-            "currency",
-            first(
-                doc,
-                &[
-                    "total_price_set.presentment_money.currency_code",
-                    "presentment_currency",
-                    "currency",
-                ],
-            ),
-        );
-        set("created_at", first(doc, &["created_at"]));
-        let status = if text(lookup(doc, "cancelled_at")).is_some() {
-            Value::from("cancelled")
-        } else {
-            first(doc, &["financial_status"])
-        };
-        set("status", status);
-        return Value::Object(out);
-    }
-    let sms = lookup(doc, "customer.sms_marketing_consent");
-    let subscribed = sms.and_then(|c| c.get("state")).and_then(Value::as_str) == Some("subscribed");
-    let buyer = lookup(doc, "buyer_accepts_sms_marketing").and_then(Value::as_bool) == Some(true);
-    let items: i64 = lookup(doc, "line_items")
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .map(|i| i.get("quantity").and_then(Value::as_i64).unwrap_or(1))
-                .sum()
-        })
-        .unwrap_or(0);
-    set("cart_id", first(doc, &["id", "token"]));
-    set("customer_id", first(doc, &["customer.id"]));
-    set(
-        "name",
-        first(
-            doc,
-            &[
-                "customer.first_name",
-                "billing_address.first_name",
-                "shipping_address.first_name",
-            ],
-        ),
-    );
-    set("email", first(doc, &["email", "customer.email"]));
-    set("phone", first(doc, &phones));
-    set("total", first(doc, &["total_price"]));
-    set(
-        "currency",
-        first(doc, &["presentment_currency", "currency"]),
-    );
-    set(
-        "items_count",
-        if lookup(doc, "line_items").is_some() {
-            Value::from(items)
-        } else {
-            Value::Null
-        },
-    );
-    set("updated_at", first(doc, &["updated_at", "created_at"]));
-    set("consent", Value::Bool(subscribed || buyer));
-    set(
-        "consent_at",
-        if subscribed {
-            first(doc, &["customer.sms_marketing_consent.consent_updated_at"])
-        } else {
-            Value::Null
-        },
-    );
-    set(
-        "country",
-        first(
-            doc,
-            &[
-                "shipping_address.country_code",
-                "billing_address.country_code",
-            ],
-        ),
-    );
-    set(
-        "status",
-        if text(lookup(doc, "completed_at")).is_some() {
-            Value::from("completed")
-        } else {
-            Value::from("abandoned")
-        },
-    );
-    set("link", first(doc, &["abandoned_checkout_url"]));
-    Value::Object(out)
 }
 
 #[cfg(test)]
