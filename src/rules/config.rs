@@ -116,8 +116,40 @@ pub fn from_raw(raw: RawRules) -> Result<Config> {
     if raw.max_segments == 0 {
         bail!("max_segments must be at least 1");
     }
+    let country = country_rules(raw.country)?;
+    Ok(Config {
+        min_delay: parse_duration(&raw.min_delay).context("min_delay")?,
+        max_age: parse_duration(&raw.max_age).context("max_age")?,
+        cooldown: parse_duration(&raw.cooldown).context("cooldown")?,
+        hours: Hours::parse(&raw.allowed_hours).context("allowed_hours")?,
+        max_segments: raw.max_segments,
+        holdout_percent: raw.holdout_percent,
+        holdout_salt: raw.holdout_salt,
+        order_by: match raw.order_by.as_str() {
+            "value" => OrderBy::Value,
+            "oldest" => OrderBy::Oldest,
+            o => bail!("order_by = \"{o}\"; use \"value\" or \"oldest\""),
+        },
+        email_first: match raw.email_first.trim() {
+            "" => None,
+            d => Some(parse_duration(d).context("email_first")?),
+        },
+        multi_zone: match raw.multi_zone.as_str() {
+            "all" => MultiZone::All,
+            "store" => MultiZone::Store,
+            o => bail!("multi_zone = \"{o}\"; use \"all\" or \"store\""),
+        },
+        min_cart_value,
+        country,
+    })
+}
+
+/// The built-in country and US-state rules with `[rules.country.XX]` applied key by key.
+fn country_rules(
+    raw_rules: BTreeMap<String, RawCountryRule>,
+) -> Result<BTreeMap<String, CountryRule>> {
     let mut country = super::hours::builtin_country_rules();
-    for (key, r) in raw.country {
+    for (key, r) in raw_rules {
         let key = key.to_ascii_uppercase();
         let valid = key.len() == 2 || (key.len() == 5 && key.as_bytes()[2] == b'-');
         if !valid || !key.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
@@ -176,29 +208,5 @@ pub fn from_raw(raw: RawRules) -> Result<Config> {
             );
         }
     }
-    Ok(Config {
-        min_delay: parse_duration(&raw.min_delay).context("min_delay")?,
-        max_age: parse_duration(&raw.max_age).context("max_age")?,
-        cooldown: parse_duration(&raw.cooldown).context("cooldown")?,
-        hours: Hours::parse(&raw.allowed_hours).context("allowed_hours")?,
-        max_segments: raw.max_segments,
-        holdout_percent: raw.holdout_percent,
-        holdout_salt: raw.holdout_salt,
-        order_by: match raw.order_by.as_str() {
-            "value" => OrderBy::Value,
-            "oldest" => OrderBy::Oldest,
-            o => bail!("order_by = \"{o}\"; use \"value\" or \"oldest\""),
-        },
-        email_first: match raw.email_first.trim() {
-            "" => None,
-            d => Some(parse_duration(d).context("email_first")?),
-        },
-        multi_zone: match raw.multi_zone.as_str() {
-            "all" => MultiZone::All,
-            "store" => MultiZone::Store,
-            o => bail!("multi_zone = \"{o}\"; use \"all\" or \"store\""),
-        },
-        min_cart_value,
-        country,
-    })
+    Ok(country)
 }

@@ -55,19 +55,7 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         return dry_run::dry_run(args, &settings, g, limit);
     }
     let _lock = ledger::lock(&settings.ledger_path)?;
-    // A --gateway-test run asks the provider to validate, sends nothing, and so records nothing.
-    let ledger = match args.gateway_test {
-        true => None,
-        false => Some(Ledger::open(&settings.ledger_path)?),
-    };
-    if let Some(l) = &ledger {
-        let recovered = l.recover_claims(g.now)?;
-        if recovered > 0 {
-            eprintln!(
-                "cartnudge: {recovered} claim(s) left by an interrupted run are now `unknown` and will not be resent"
-            );
-        }
-    }
+    let ledger = open_ledger(&settings, args.gateway_test, g)?;
     // Built before any cart is read: a missing secret stops the run before anything is sent.
     if let Some(missing) = gateway::missing_env(&settings.gateway, &gateway::process_env) {
         anyhow::bail!(
@@ -125,13 +113,7 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let requests = sender.requests;
     let aborted = sender.aborted.take();
     drop(sender);
-    let code = match (&outcome, &aborted) {
-        (Err(_), _) if requests > 0 => Exit::Partial,
-        (Err(_), _) => Exit::Input,
-        (Ok(()), Some(_)) => Exit::FatalGateway,
-        _ if counts.failed > 0 || counts.unknown > 0 => Exit::SomeFailed,
-        _ => Exit::Ok,
-    };
+    let code = exit_code(&outcome, requests, aborted.is_some(), &counts);
     if let Some(l) = &ledger {
         let finished = l.finish_run(&run_id, &counts, code);
         if outcome.is_ok() {
@@ -149,6 +131,33 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         json,
         &run_id,
     )
+}
+
+/// The ledger, with claims left by a crashed run turned into `unknown`; None for a
+/// --gateway-test run, which asks the provider to validate, sends nothing and records nothing.
+fn open_ledger(settings: &Settings, gateway_test: bool, g: &Global) -> Result<Option<Ledger>> {
+    if gateway_test {
+        return Ok(None);
+    }
+    let l = Ledger::open(&settings.ledger_path)?;
+    let recovered = l.recover_claims(g.now)?;
+    if recovered > 0 {
+        eprintln!(
+            "cartnudge: {recovered} claim(s) left by an interrupted run are now `unknown` and will not be resent"
+        );
+    }
+    Ok(Some(l))
+}
+
+/// The exit code of a run: never 2 once a request may have left.
+fn exit_code(outcome: &Result<()>, requests: u64, aborted: bool, counts: &RunCounts) -> Exit {
+    match outcome {
+        Err(_) if requests > 0 => Exit::Partial,
+        Err(_) => Exit::Input,
+        Ok(()) if aborted => Exit::FatalGateway,
+        Ok(()) if counts.failed > 0 || counts.unknown > 0 => Exit::SomeFailed,
+        Ok(()) => Exit::Ok,
+    }
 }
 
 /// Streams the carts through the rules, auditing every decision outside the batch, and checks
