@@ -42,6 +42,7 @@ later=2026-11-25T07:30:00Z
 run() { (cd "$work" && "$bin" --config cartnudge.toml "$@"); }
 dump() { sqlite3 "$work/cartnudge.db" .dump | grep -v -E "INSERT INTO (runs|schema_version)" > "$1"; }
 run --now $now scan --format json > "$out/scan.jsonl"
+run --now $now scan --all --format json > "$out/scan-all.jsonl"
 run --now $now scan --format csv > "$out/scan.csv"
 run --now $now send --dry-run --limit 50 --format json > "$out/dry-run.jsonl" 2> "$out/dry-run.stderr" || true
 cat "$work"/audit/*.csv > "$out/dry-run-audit.csv"; rm -rf "$work/audit"

@@ -157,8 +157,32 @@ pub const PREVIEW_COLUMNS: &[&str] = &[
     "message",
 ];
 
+/// Which carts a preview lists: by default those inside the rules' window (the audit's rule:
+/// active within `max_age` and not `not_abandoned`); `--all` lists every cart; `--decision`
+/// keeps only the decisions named. Carts not listed are still counted in the summary.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub all: bool,
+    pub decisions: Vec<Decision>,
+}
+
+impl Filter {
+    pub fn wants(&self, decision: Decision, reason: Option<Reason>) -> bool {
+        (self.all || !reason.is_some_and(|r| r.is_out_of_window()))
+            && (self.decisions.is_empty() || self.decisions.contains(&decision))
+    }
+}
+
+/// `--decision would_send,deferred`: a decision name, for clap.
+pub fn parse_decision(s: &str) -> Result<Decision, String> {
+    Decision::parse(s.trim()).ok_or_else(|| {
+        format!("`{s}` is not a decision; use would_send, skipped, deferred or holdout")
+    })
+}
+
 /// Writes the preview to stdout in the chosen format, one cart at a time.
 pub struct Printer {
+    pub filter: Filter,
     format: Format,
     out: std::io::BufWriter<std::io::Stdout>,
     csv: Option<csv::Writer<std::io::Stdout>>,
@@ -168,6 +192,7 @@ pub struct Printer {
 impl Printer {
     pub fn new(format: Format) -> Printer {
         Printer {
+            filter: Filter::default(),
             format,
             out: std::io::BufWriter::new(std::io::stdout()),
             csv: None,
@@ -221,7 +246,7 @@ impl Printer {
                 writeln!(
                     self.out,
                     "{:<16} {:<10} {:<16} {:<16} {:<25} {:>3}  {}",
-                    clip(&line.cart_id, 16),
+                    line.cart_id, // never shortened: it is what --explain takes
                     line.decision,
                     line.reason_text().as_deref().unwrap_or("-"),
                     line.phone_e164.as_deref().unwrap_or("-"),
@@ -282,7 +307,9 @@ pub struct Outputs<'a> {
 
 impl Outputs<'_> {
     pub fn line(&mut self, line: &Line) -> Result<()> {
-        if let Some(p) = self.printer.as_deref_mut() {
+        if let Some(p) = self.printer.as_deref_mut()
+            && p.filter.wants(line.decision, line.reason)
+        {
             p.print(line)?;
         }
         let out_of_window = line.reason.is_some_and(|r| r.is_out_of_window());
@@ -297,9 +324,14 @@ impl Outputs<'_> {
 
 impl Sink for Outputs<'_> {
     fn decided(&mut self, d: &Decided<'_>) -> Result<()> {
-        // Carts outside the rules' window are only counted unless a preview prints them: no
-        // line is built for them (two thirds of a typical export).
-        if self.printer.is_none() && d.reason.is_some_and(|r| r.is_out_of_window()) {
+        // A cart neither printed nor audited is only counted: no line is built for it (carts
+        // outside the rules' window are two thirds of a typical export).
+        let printed = self
+            .printer
+            .as_ref()
+            .is_some_and(|p| p.filter.wants(d.decision, d.reason));
+        let audited = self.audit.is_some() && !d.reason.is_some_and(|r| r.is_out_of_window());
+        if !printed && !audited {
             return Ok(());
         }
         self.line(&Line::from(d))

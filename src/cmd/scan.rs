@@ -23,6 +23,13 @@ pub struct Args {
     /// Batch size to preview (default: gateway.limit from config).
     #[arg(long)]
     pub limit: Option<usize>,
+    /// List every cart, also those outside the rules' window (too old, not abandoned).
+    #[arg(long)]
+    pub all: bool,
+    /// List only these decisions (would_send, skipped, deferred, holdout); repeatable or
+    /// comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = crate::output::parse_decision)]
+    pub decision: Vec<crate::model::Decision>,
 }
 
 pub fn run(args: &Args, g: &Global) -> Result<Exit> {
@@ -33,6 +40,10 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         return explain(&settings, &view, &orders, id, g);
     }
     let mut printer = Printer::new(args.format);
+    printer.filter = crate::output::Filter {
+        all: args.all,
+        decisions: args.decision.clone(),
+    };
     let opts = pipeline::Options {
         now: g.now,
         limit: args.limit.unwrap_or(settings.gateway.limit),

@@ -241,3 +241,61 @@ fn send_check_and_reconcile_summaries_as_json_and_errors_too() {
     assert_eq!(v["exit_code"], 2);
     assert!(v["error"].as_str().unwrap().contains("missing.toml"), "{v}");
 }
+
+#[test]
+fn previews_list_the_carts_inside_the_window_unless_asked_for_all() {
+    let shop = Shop::new(&[
+        cart("fresh-enough").set("phone", "+79120000001"),
+        cart("long-gone")
+            .set("phone", "+79120000002")
+            .set("updated_at", "2026-10-01T09:00:00Z"),
+        cart("ordered")
+            .set("phone", "+79120000003")
+            .set("status", "completed"),
+        cart("no-consent")
+            .set("phone", "+79120000004")
+            .set("consent", "0"),
+    ]);
+    let ids = |args: &[&str]| -> Vec<String> {
+        let r = shop.run(NOW, args);
+        r.expect_code(0);
+        r.stdout()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["cart_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        ids(&["scan", "--format", "json"]),
+        vec!["no-consent", "fresh-enough"]
+    );
+    assert_eq!(ids(&["scan", "--all", "--format", "json"]).len(), 4);
+    assert_eq!(
+        ids(&["scan", "--format", "json", "--decision", "would_send"]),
+        vec!["fresh-enough"]
+    );
+    assert_eq!(
+        ids(&[
+            "send",
+            "--dry-run",
+            "--format",
+            "json",
+            "--decision",
+            "skipped,would_send"
+        ]),
+        vec!["no-consent", "fresh-enough"]
+    );
+    // The summary still counts every cart.
+    let r = shop.run(NOW, &["scan"]);
+    assert!(
+        r.stdout().contains("not_abandoned 1") && r.stdout().contains("too_old 1"),
+        "{}",
+        r.show()
+    );
+    let r = shop.run(NOW, &["scan", "--decision", "maybe"]);
+    r.expect_code(2);
+}

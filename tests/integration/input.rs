@@ -192,7 +192,10 @@ fn bitrix_style_export_semicolons_bom_decimal_comma_and_local_dates() {
     shop.env.write("carts.csv", csv);
     // No zone column: a Russian number must be inside the hours of all eleven Russian zones,
     // which happens 07:00-08:00Z; 09:00 Moscow = 06:00Z is 90 minutes before.
-    let r = shop.run("2026-11-22T07:30:00Z", &["scan", "--format", "json"]);
+    let r = shop.run(
+        "2026-11-22T07:30:00Z",
+        &["scan", "--all", "--format", "json"],
+    );
     r.expect_code(0);
     let rows: Vec<serde_json::Value> = r
         .stdout()

@@ -138,7 +138,7 @@ impl Shop {
 
     /// `scan --format json` → (cart_id, decision, reason) per cart, in output order.
     pub fn scan(&self, now: &str) -> Vec<(String, String, String)> {
-        let r = self.run(now, &["scan", "--format", "json"]);
+        let r = self.run(now, &["scan", "--all", "--format", "json"]);
         r.expect_code(0);
         self.decisions(&r)
     }

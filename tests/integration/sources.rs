@@ -37,7 +37,7 @@ pub fn env_with(source: &str) -> Env {
 }
 
 pub fn scan(env: &Env) -> Run {
-    env.run(&["--now", NOW, "scan", "--format", "json"])
+    env.run(&["--now", NOW, "scan", "--all", "--format", "json"])
 }
 
 /// cart_id → "decision reason" (or just "would_send").
@@ -186,7 +186,10 @@ fn json_from_stdin() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources/carts.jsonl"),
     )
     .unwrap();
-    let r = env.run_stdin(&["--now", NOW, "scan", "--format", "json"], Some(&input));
+    let r = env.run_stdin(
+        &["--now", NOW, "scan", "--all", "--format", "json"],
+        Some(&input),
+    );
     r.expect_code(0);
     expect(&r, JSON_EXPECTED);
 }

@@ -24,6 +24,10 @@ pub(super) fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize
         settings.mask_phones,
     )?;
     let mut printer = Printer::new(args.format);
+    printer.filter = crate::output::Filter {
+        all: args.all,
+        decisions: args.decision.clone(),
+    };
     let opts = pipeline::Options {
         now: g.now,
         limit,

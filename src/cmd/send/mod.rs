@@ -40,6 +40,12 @@ pub struct Args {
     /// Ask the provider to validate without sending, where it can (SMS.ru `test=1`).
     #[arg(long)]
     pub gateway_test: bool,
+    /// --dry-run: list every cart, also those outside the rules' window.
+    #[arg(long)]
+    pub all: bool,
+    /// --dry-run: list only these decisions; repeatable or comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = crate::output::parse_decision)]
+    pub decision: Vec<crate::model::Decision>,
 }
 
 fn parse_deadline(s: &str) -> Result<Duration, String> {
