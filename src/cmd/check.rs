@@ -67,14 +67,15 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     }
     check_gateway(&settings, &mut r);
     match crate::ledger::Ledger::open_read_only(&settings.ledger_path) {
-        Ok(Some(l)) => match l.view(settings.rules.history_since(g.now)) {
-            Ok(v) => r.ok(
+        Ok(Some(l)) => match l
+            .view(settings.rules.history_since(g.now))
+            .and_then(|v| v.counts())
+        {
+            Ok((carts, optouts)) => r.ok(
                 "ledger",
                 format!(
-                    "{}: {} carts, {} opt-outs",
+                    "{}: {carts} carts, {optouts} opt-outs",
                     settings.ledger_path.display(),
-                    v.nudged_carts.len(),
-                    v.optouts.len()
                 ),
             ),
             Err(e) => r.fail("ledger", format!("{e:#}")),

@@ -82,7 +82,7 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
             settings.ledger_path.display()
         );
     }
-    let ledger = Ledger::open(&settings.ledger_path)?;
+    let ledger = Ledger::open_locked(&settings.ledger_path, &_lock)?;
     match &args.action {
         Action::List { status, since } => list(&ledger, &settings, *status, *since),
         Action::Show { cart_id } => show(&ledger, cart_id),

@@ -64,8 +64,8 @@ struct Summary {
 pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let settings = g.settings()?;
     let max_age = parse_duration(&args.delivery_max_age).context("--delivery-max-age")?;
-    let _lock = ledger::lock(&settings.ledger_path)?;
-    let ledger = Ledger::open(&settings.ledger_path)?;
+    let lock = ledger::lock(&settings.ledger_path)?;
+    let ledger = Ledger::open_locked(&settings.ledger_path, &lock)?;
     // Under the lock, a claim can only be a crashed run's: it may have gone out (DESIGN.md §6).
     let mut summary = Summary {
         claims_recovered: ledger.recover_claims(g.now)?,
@@ -137,6 +137,8 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     if code == Exit::Ok && summary.problems > 0 {
         code = Exit::SomeFailed;
     }
+    drop(ledger);
+    lock.seal(&settings.ledger_path);
     if args.format == crate::output::Format::Json {
         crate::outln!("{}", summary_json(&summary, code))?;
     } else if !g.quiet {

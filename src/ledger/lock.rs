@@ -6,9 +6,54 @@ use anyhow::{Context, Result};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-/// Held for the whole run; dropping it releases the OS lock.
+/// Held for the whole run; dropping it releases the OS lock. The lock file also keeps the
+/// ledger's stamp (sizes and modification times of the database and its WAL) as the last run
+/// left them: when nothing else touched the ledger since, the next run skips SQLite's full
+/// quick_check, so a run's time does not grow with the ledger; any other change (a restore, a
+/// truncation, damage) gets the full check.
 pub struct RunLock {
-    _file: File,
+    file: File,
+}
+
+impl RunLock {
+    /// The stamp the last run that finished left, if any.
+    pub fn stamp(&self) -> Option<String> {
+        use std::io::{Read, Seek};
+        let mut f = &self.file;
+        let mut s = String::new();
+        f.seek(std::io::SeekFrom::Start(0)).ok()?;
+        f.read_to_string(&mut s).ok()?;
+        let s = s.trim().to_string();
+        (!s.is_empty()).then_some(s)
+    }
+
+    /// Records the ledger's stamp as this run leaves it (call after the ledger is closed).
+    pub fn seal(&self, ledger: &Path) {
+        use std::io::{Seek, Write};
+        let mut f = &self.file;
+        let _ = f.set_len(0);
+        let _ = f.seek(std::io::SeekFrom::Start(0));
+        let _ = f.write_all(stamp(ledger).as_bytes());
+    }
+}
+
+/// Sizes and modification times of the ledger and its WAL, as one string.
+pub fn stamp(ledger: &Path) -> String {
+    let one = |p: &Path| match std::fs::metadata(p) {
+        Ok(m) => {
+            let t = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            format!("{}:{t}", m.len())
+        }
+        Err(_) => "-".into(),
+    };
+    let mut wal = ledger.as_os_str().to_owned();
+    wal.push("-wal");
+    format!("{} {}", one(ledger), one(Path::new(&wal)))
 }
 
 #[derive(Debug)]
@@ -62,14 +107,39 @@ pub fn lock(ledger: &Path) -> Result<RunLock> {
     let file = crate::fsutil::private_options()
         .create(true)
         .truncate(false)
+        .read(true)
         .write(true)
         .open(&path)
         .with_context(|| format!("cannot open lock file {}", path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(RunLock { _file: file }),
+        Ok(()) => Ok(RunLock { file }),
         Err(std::fs::TryLockError::WouldBlock) => Err(Locked(path).into()),
         Err(std::fs::TryLockError::Error(e)) => {
             Err(e).with_context(|| format!("cannot lock {}", path.display()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seal_matches_an_untouched_ledger_and_not_a_changed_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("l.db");
+        drop(crate::ledger::Ledger::open(&db).unwrap());
+        let l = lock(&db).unwrap();
+        assert_eq!(l.stamp(), None);
+        l.seal(&db);
+        assert_eq!(l.stamp().as_deref(), Some(stamp(&db).as_str()));
+        // Any change outside a run (a restore, a truncation) breaks the match.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&db)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        assert_ne!(l.stamp().as_deref(), Some(stamp(&db).as_str()));
     }
 }

@@ -49,7 +49,7 @@ pub struct NewNudge<'a> {
 }
 
 /// An existing ledger must hold cartnudge's schema and pass SQLite's quick check.
-fn check_existing(conn: &Connection, path: &Path) -> Result<()> {
+fn check_existing(conn: &Connection, path: &Path, quick_check: bool) -> Result<()> {
     let bad = |what: &str| {
         anyhow::anyhow!(
             "ledger {} {what}; nothing was sent. Restore it from a backup; delete it only if no reminder was ever sent with it (a new ledger would resend every cart)",
@@ -72,6 +72,9 @@ fn check_existing(conn: &Connection, path: &Path) -> Result<()> {
             "exists but holds no cartnudge schema ({size} bytes: emptied or truncated?)"
         )));
     }
+    if !quick_check {
+        return Ok(());
+    }
     let check: String = conn
         .query_row("PRAGMA quick_check", [], |r| r.get(0))
         .map_err(|e| bad(&format!("is damaged ({e})")))?;
@@ -87,6 +90,17 @@ impl Ledger {
     /// database) or with damaged pages is refused before anything is sent, because starting over
     /// would resend every cart the lost ledger remembered.
     pub fn open(path: &Path) -> Result<Ledger> {
+        Ledger::open_checked(path, None)
+    }
+
+    /// `open` under the run lock: when the ledger is exactly as the last finished run left it
+    /// (the lock file's stamp), SQLite's quick_check is skipped.
+    pub fn open_locked(path: &Path, lock: &RunLock) -> Result<Ledger> {
+        Ledger::open_checked(path, lock.stamp())
+    }
+
+    fn open_checked(path: &Path, stamp: Option<String>) -> Result<Ledger> {
+        let unchanged = stamp.is_some_and(|s| s == lock::stamp(path));
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create ledger folder {}", dir.display()))?;
@@ -102,7 +116,7 @@ impl Ledger {
         let conn = Connection::open(path)
             .with_context(|| format!("cannot open ledger {}", path.display()))?;
         if existed {
-            check_existing(&conn, path)?;
+            check_existing(&conn, path, !unchanged)?;
         }
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -67,7 +67,13 @@ fn claims_left_behind_become_unknown_and_a_cart_has_one_row() {
     l.release(id).unwrap();
     assert_eq!(l.nudge_status("c1").unwrap().as_deref(), Some("unknown"));
     let view = l.view(now - chrono::Duration::days(7)).unwrap();
-    assert_eq!(view.phone_sends["+79120000001"], vec![now]);
+    assert_eq!(view.phone_sends("+79120000001", now), vec![now]);
+    assert_eq!(view.nudge_status("c1").as_deref(), Some("unknown"));
+    assert_eq!(view.nudge_status("c2"), None);
+    assert!(!view.is_opted_out("+79120000001"));
+    // Sends before the horizon do not count.
+    let later = l.view(now + chrono::Duration::seconds(1)).unwrap();
+    assert!(later.phone_sends("+79120000001", now).is_empty());
 }
 
 #[test]

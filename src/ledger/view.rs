@@ -1,51 +1,152 @@
-//! The rules' view of the ledger: carts ever claimed, opt-outs, and the phones messaged within
-//! the cooldown (older sends cannot matter).
+//! The rules' view of the ledger: whether a cart was ever claimed, whether a phone opted out, and
+//! when a phone was messaged within the cooldown. Answered by indexed lookups on a read-only
+//! connection for the carts that reach those rules, so a run's time and memory do not grow with
+//! the ledger (a million past reminders used to be loaded into memory on every cron run). A view
+//! without a ledger, or built by a test, answers from memory.
 
 use super::{Ledger, parse_utc};
 use crate::model::utc_string;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
-/// What the rules need to know from the ledger, loaded once per run. It grows with the number of
-/// reminders ever sent, never with the size of the cart export.
+/// What the rules need to know from the ledger.
 #[derive(Default, Debug)]
 pub struct LedgerView {
-    /// cart_id → status of its nudge row.
-    pub nudged_carts: HashMap<String, String>,
-    /// phone → times it was messaged (sent or unknown, or claimed), newest last.
-    pub phone_sends: HashMap<String, Vec<DateTime<Utc>>>,
-    pub optouts: HashSet<String>,
+    db: Option<Db>,
+    mem: Mem,
+}
+
+#[derive(Debug)]
+struct Db {
+    conn: Connection,
+    /// Sends before this cannot matter (the longer of the cooldown and a day).
+    since: String,
+}
+
+#[derive(Default, Debug)]
+struct Mem {
+    nudged: HashMap<String, String>,
+    phone_sends: HashMap<String, Vec<DateTime<Utc>>>,
+    optouts: HashSet<String>,
+}
+
+/// A lookup that failed: the rules treat it as the answer that sends nothing.
+const UNREADABLE: &str = "unreadable";
+
+impl LedgerView {
+    /// A view answering from the ledger file at `path` (opened read-only).
+    pub fn open(path: &Path, since: DateTime<Utc>) -> Result<LedgerView> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open ledger {} read-only", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(LedgerView {
+            db: Some(Db {
+                conn,
+                since: utc_string(since),
+            }),
+            mem: Mem::default(),
+        })
+    }
+
+    /// The status of the cart's ledger row, if it has one. A failed lookup reads as a row
+    /// ("unreadable"), so the cart is skipped rather than risked.
+    pub fn nudge_status(&self, cart_id: &str) -> Option<String> {
+        if let Some(s) = self.mem.nudged.get(cart_id) {
+            return Some(s.clone());
+        }
+        let db = self.db.as_ref()?;
+        let found = db
+            .conn
+            .prepare_cached("SELECT status FROM nudges WHERE cart_id = ?1")
+            .and_then(|mut s| s.query_row(params![cart_id], |r| r.get(0)).optional());
+        found.unwrap_or_else(|_| Some(UNREADABLE.into()))
+    }
+
+    /// Whether the phone is on the opt-out list (a failed lookup reads as yes).
+    pub fn is_opted_out(&self, phone: &str) -> bool {
+        if self.mem.optouts.contains(phone) {
+            return true;
+        }
+        let Some(db) = &self.db else { return false };
+        db.conn
+            .prepare_cached("SELECT 1 FROM optouts WHERE phone = ?1")
+            .and_then(|mut s| s.exists(params![phone]))
+            .unwrap_or(true)
+    }
+
+    /// When the phone was messaged (sent, unknown or claimed) since the view's horizon, oldest
+    /// first. A failed lookup reads as a message just now.
+    pub fn phone_sends(&self, phone: &str, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+        let mut out = self.mem.phone_sends.get(phone).cloned().unwrap_or_default();
+        if let Some(db) = &self.db {
+            match db.sends(phone) {
+                Ok(mut v) => out.append(&mut v),
+                Err(_) => out.push(now),
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Records a cart row in memory (a view with no ledger file, and tests).
+    pub fn insert_nudged(&mut self, cart_id: &str, status: &str) {
+        self.mem.nudged.insert(cart_id.into(), status.into());
+    }
+
+    pub fn insert_optout(&mut self, phone: &str) {
+        self.mem.optouts.insert(phone.into());
+    }
+
+    pub fn insert_send(&mut self, phone: &str, at: DateTime<Utc>) {
+        self.mem
+            .phone_sends
+            .entry(phone.into())
+            .or_default()
+            .push(at);
+    }
+
+    /// (carts recorded, opt-outs), for `check`.
+    pub fn counts(&self) -> Result<(u64, u64)> {
+        let Some(db) = &self.db else {
+            return Ok((self.mem.nudged.len() as u64, self.mem.optouts.len() as u64));
+        };
+        let n = |sql: &str| db.conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+        Ok((
+            n("SELECT COUNT(*) FROM nudges")? as u64,
+            n("SELECT COUNT(*) FROM optouts")? as u64,
+        ))
+    }
+}
+
+impl Db {
+    fn sends(&self, phone: &str) -> Result<Vec<DateTime<Utc>>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT claimed_at FROM nudges WHERE phone = ?1 AND claimed_at >= ?2 \
+             AND status NOT IN ('holdout', 'failed') ORDER BY claimed_at",
+        )?;
+        let rows = stmt.query_map(params![phone, self.since], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for at in rows {
+            let at = at?;
+            out.push(
+                parse_utc(&at)
+                    .with_context(|| format!("ledger nudge for {phone}: bad claimed_at"))?,
+            );
+        }
+        Ok(out)
+    }
 }
 
 impl Ledger {
-    /// The rules' view: every cart ever recorded, opt-outs, and the phones messaged since `since`
-    /// (the longer of the cooldown and a day: older sends cannot matter).
+    /// The rules' view of this ledger, answering from its file: phones messaged since `since`
+    /// (the longer of the cooldown and a day) matter, older sends cannot.
     pub fn view(&self, since: DateTime<Utc>) -> Result<LedgerView> {
-        let mut view = LedgerView::default();
-        let mut stmt = self.conn.prepare("SELECT cart_id, status FROM nudges")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            view.nudged_carts.insert(r.get(0)?, r.get(1)?);
-        }
-        let mut stmt = self.conn.prepare(
-            "SELECT phone, claimed_at FROM nudges WHERE status NOT IN ('holdout', 'failed') AND claimed_at >= ?1 \
-             ORDER BY claimed_at",
-        )?;
-        let mut rows = stmt.query(params![utc_string(since)])?;
-        while let Some(r) = rows.next()? {
-            let phone: String = r.get(0)?;
-            let at: String = r.get(1)?;
-            let t = parse_utc(&at)
-                .with_context(|| format!("ledger nudge for {phone}: bad claimed_at"))?;
-            view.phone_sends.entry(phone).or_default().push(t);
-        }
-        let mut stmt = self.conn.prepare("SELECT phone FROM optouts")?;
-        let phones = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        for p in phones {
-            view.optouts.insert(p?);
-        }
-        Ok(view)
+        LedgerView::open(&self.path, since)
     }
 }

@@ -60,8 +60,8 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     if args.dry_run {
         return dry_run::dry_run(args, &settings, g, limit);
     }
-    let _lock = ledger::lock(&settings.ledger_path)?;
-    let ledger = open_ledger(&settings, args.gateway_test, g)?;
+    let lock = ledger::lock(&settings.ledger_path)?;
+    let ledger = open_ledger(&settings, args.gateway_test, &lock, g)?;
     // Built before any cart is read: a missing secret stops the run before anything is sent.
     if let Some(missing) = gateway::missing_env(&settings.gateway, &gateway::process_env) {
         anyhow::bail!(
@@ -126,11 +126,16 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
             finished?;
         }
     }
+    let live = ledger.is_some();
+    drop(ledger);
+    if live && outcome.is_ok() {
+        lock.seal(&settings.ledger_path);
+    }
     let json = args.format == Format::Json;
     report(
         g,
         &counts,
-        ledger.is_some(),
+        live,
         aborted.as_ref(),
         outcome,
         code,
@@ -141,11 +146,16 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
 
 /// The ledger, with claims left by a crashed run turned into `unknown`; None for a
 /// --gateway-test run, which asks the provider to validate, sends nothing and records nothing.
-fn open_ledger(settings: &Settings, gateway_test: bool, g: &Global) -> Result<Option<Ledger>> {
+fn open_ledger(
+    settings: &Settings,
+    gateway_test: bool,
+    lock: &ledger::RunLock,
+    g: &Global,
+) -> Result<Option<Ledger>> {
     if gateway_test {
         return Ok(None);
     }
-    let l = Ledger::open(&settings.ledger_path)?;
+    let l = Ledger::open_locked(&settings.ledger_path, lock)?;
     let recovered = l.recover_claims(g.now)?;
     if recovered > 0 {
         eprintln!(

@@ -9,12 +9,7 @@ pub(crate) fn phone_cooldown(ctx: &Ctx<'_>, facts: &Facts) -> Verdict {
     let Some(p) = facts.valid_phone() else {
         return Verdict::NotApplicable("no valid phone".into());
     };
-    let sends = ctx
-        .ledger
-        .phone_sends
-        .get(p.e164.as_str())
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
+    let sends = ctx.ledger.phone_sends(p.e164.as_str(), ctx.now);
     let cooldown = ctx.rules.cooldown;
     if let Some(last) = sends.iter().filter(|t| **t <= ctx.now).max()
         && ctx.now - *last < cooldown
@@ -50,12 +45,10 @@ mod tests {
         let mut w = World::new("2026-11-22T12:00:00Z", "cooldown = \"7d\"");
         let phone = "+79123456789".to_string();
         w.ledger
-            .phone_sends
-            .insert(phone.clone(), vec![w.now - chrono::Duration::days(7)]);
+            .insert_send(&phone, w.now - chrono::Duration::days(7));
         assert!(w.passes(Reason::PhoneCooldown, &cart("a")));
         w.ledger
-            .phone_sends
-            .insert(phone, vec![w.now - chrono::Duration::days(7) + minutes(1)]);
+            .insert_send(&phone, w.now - chrono::Duration::days(7) + minutes(1));
         assert!(!w.passes(Reason::PhoneCooldown, &cart("a")));
     }
 
@@ -69,11 +62,11 @@ mod tests {
         let sends: Vec<_> = (1..=3)
             .map(|h| w.now - chrono::Duration::hours(h))
             .collect();
-        w.ledger
-            .phone_sends
-            .insert("+13055550123".into(), sends[..2].to_vec());
+        for t in &sends[..2] {
+            w.ledger.insert_send("+13055550123", *t);
+        }
         assert!(w.passes(Reason::PhoneCooldown, &c));
-        w.ledger.phone_sends.insert("+13055550123".into(), sends);
+        w.ledger.insert_send("+13055550123", sends[2]);
         assert!(!w.passes(Reason::PhoneCooldown, &c));
     }
 }
