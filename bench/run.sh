@@ -4,7 +4,7 @@
 # Prints one line per command and size: wall seconds, carts per second, peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet --bin cartnudge --example gen_carts
+cargo build --release --quiet --bin cartnudge --example gen_carts --example csv_floor
 bin=target/release/cartnudge
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -32,6 +32,9 @@ for n in ${sizes[@]}; do
   size=$(du -h "$work/carts.csv" | cut -f1)
   target/release/examples/gen_carts "$n" orders > "$work/orders.csv"
   target/release/examples/gen_carts "$n" json > "$work/carts.json"
+  /usr/bin/time -f "%e %M" -o "$work/time" target/release/examples/csv_floor "$work/carts.csv" > /dev/null
+  read -r floor kb < "$work/time"
+  printf '%-9s %-6s %-34s %7ss %10s             peak RSS %6.1f MiB\n' "$n" "$size" "csv floor (csv crate, ByteRecord)" "$floor" "" "$(awk -v k="$kb" 'BEGIN{print k/1024}')"
   sed '1d;$d;s/},$/}/' "$work/carts.json" > "$work/carts.jsonl"
   for cmd in "scan --format csv" "send --dry-run -q" "send -q --limit 20" "send -q --limit 20 +orders" "send -q --limit 20 +json" "send -q --limit 20 +jsonl"; do
     cfg="$work/cartnudge.toml"
@@ -52,6 +55,7 @@ for n in ${sizes[@]}; do
     [[ $cfg == *with-orders* ]] && cmd="$cmd + $n orders"
     [[ $cfg == */json.toml ]] && cmd="$cmd (JSON array)"
     [[ $cfg == */jsonl.toml ]] && cmd="$cmd (JSON Lines)"
-    printf '%-9s %-6s %-34s %7ss %10s carts/s  peak RSS %6.1f MiB\n' "$n" "$size" "$cmd" "$secs" "$rate" "$(awk -v k="$kb" 'BEGIN{print k/1024}')"
+    ratio=$(awk -v s="$secs" -v f="$floor" 'BEGIN { printf "%.1f", (f > 0 ? s / f : 0) }')
+    printf '%-9s %-6s %-34s %7ss %10s carts/s  %5sx floor  peak RSS %6.1f MiB\n' "$n" "$size" "$cmd" "$secs" "$rate" "$ratio" "$(awk -v k="$kb" 'BEGIN{print k/1024}')"
   done
 done

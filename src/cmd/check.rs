@@ -245,11 +245,12 @@ fn check_gateway(settings: &Settings, r: &mut Report) {
     }
     // HTTP gateways are built (no request is made) so a missing sender or a bad base_url shows
     // here; the file gateway would create its outbox, so it is only checked for a path.
-    if !matches!(g.kind.as_str(), "file" | "stub") {
+    use crate::model::GatewayKind as K;
+    if !matches!(g.kind, K::File | K::Stub) {
         if let Err(e) = crate::gateway::build(g, &crate::gateway::process_env) {
             return r.fail("gateway", format!("{e:#}"));
         }
-    } else if g.kind == "file" && g.path.is_none() {
+    } else if g.kind == K::File && g.path.is_none() {
         return r.fail(
             "gateway",
             "the file gateway needs gateway.path (the outbox file)",

@@ -190,10 +190,10 @@ fn delivery_lookups(
     max_age: chrono::Duration,
 ) -> Result<Option<Lookups>> {
     // The file gateway is an outbox: there is nothing to ask, so it is not even opened.
-    if settings.gateway.kind == "file" {
+    if settings.gateway.kind == crate::model::GatewayKind::File {
         return Ok(None);
     }
-    let pending = ledger.pending_deliveries(&settings.gateway.kind, g.now - max_age)?;
+    let pending = ledger.pending_deliveries(settings.gateway.kind.as_str(), g.now - max_age)?;
     if pending.is_empty() {
         return Ok(None);
     }

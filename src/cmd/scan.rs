@@ -53,7 +53,7 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let mut outputs = Outputs {
         printer: Some(&mut printer),
         audit: None,
-        gateway: settings.gateway.kind.clone(),
+        gateway: settings.gateway.kind.as_str().to_string(),
     };
     let mut batch = pipeline::run(&settings, &view, &orders, &opts, &mut outputs)?;
     batch.preview(&mut outputs)?;

@@ -1,7 +1,7 @@
 //! `[gateway]`: the table as written and the validated `Config` every provider is built from.
 //! Keys that belong to another provider are refused with the kinds they apply to.
 
-use crate::model::{key_applies, parse_std_duration};
+use crate::model::{GatewayKind, key_applies, parse_std_duration};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -56,7 +56,7 @@ pub struct Config {
     /// A send run defers what is left after this long (`--deadline` overrides), so a run never
     /// outlives its cron interval.
     pub deadline: Duration,
-    pub kind: String,
+    pub kind: GatewayKind,
     pub path: Option<PathBuf>,
     pub timeout: Duration,
     pub connect_timeout: Duration,
@@ -69,17 +69,15 @@ pub struct Config {
 }
 
 pub fn from_raw(raw: RawGateway, resolve: &dyn Fn(&str) -> PathBuf) -> Result<Config> {
-    let kind = raw
+    let name = raw
         .kind
         .clone()
         .ok_or_else(|| anyhow!("kind is missing; e.g. kind = \"file\""))?;
-    if !super::KINDS.contains(&kind.as_str()) {
-        bail!(
-            "kind `{kind}` is unknown; use one of: {}",
-            super::KINDS.join(", ")
-        );
-    }
-    check_kind_keys(&raw, &kind)?;
+    let kind = GatewayKind::parse(&name).ok_or_else(|| {
+        let all: Vec<&str> = GatewayKind::ALL.iter().map(|k| k.as_str()).collect();
+        anyhow!("kind `{name}` is unknown; use one of: {}", all.join(", "))
+    })?;
+    check_kind_keys(&raw, kind.as_str())?;
     if let Some(url) = raw.base_url.as_deref().or(raw.url.as_deref()) {
         check_url(url, raw.allow_insecure_http.unwrap_or(false))?;
     }

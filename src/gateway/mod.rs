@@ -95,58 +95,43 @@ pub fn process_env(name: &str) -> Option<String> {
 /// Builds the configured gateway. Missing secrets are a config error (exit 2), raised before any send;
 /// the error names the config key and the env var, never a value.
 pub fn build(cfg: &Config, env: EnvLookup<'_>) -> Result<Box<dyn Gateway>> {
-    let kind = cfg.kind.as_str();
-    let gateway: Box<dyn Gateway> = match kind {
-        "file" => Box::new(file::FileGateway::open(cfg)?),
-        "stub" => Box::new(stub::StubGateway::new(cfg)?),
-        "twilio" => Box::new(twilio::Twilio::new(cfg, env)?),
-        "smsru" => Box::new(smsru::SmsRu::new(cfg, env)?),
-        "smsc" => Box::new(smsc::Smsc::new(cfg, env)?),
-        "messagebird" => Box::new(messagebird::MessageBird::new(cfg, env)?),
-        "vonage" => Box::new(vonage::Vonage::new(cfg, env)?),
-        "webhook" => Box::new(webhook::Webhook::new(cfg, env)?),
-        other => anyhow::bail!(
-            "gateway.kind `{other}` is unknown; use one of: {}",
-            KINDS.join(", ")
-        ),
+    use crate::model::GatewayKind as K;
+    let gateway: Box<dyn Gateway> = match cfg.kind {
+        K::File => Box::new(file::FileGateway::open(cfg)?),
+        K::Stub => Box::new(stub::StubGateway::new(cfg)?),
+        K::Twilio => Box::new(twilio::Twilio::new(cfg, env)?),
+        K::Smsru => Box::new(smsru::SmsRu::new(cfg, env)?),
+        K::Smsc => Box::new(smsc::Smsc::new(cfg, env)?),
+        K::Messagebird => Box::new(messagebird::MessageBird::new(cfg, env)?),
+        K::Vonage => Box::new(vonage::Vonage::new(cfg, env)?),
+        K::Webhook => Box::new(webhook::Webhook::new(cfg, env)?),
     };
     Ok(gateway)
 }
-
-/// Every gateway kind the config accepts.
-pub const KINDS: &[&str] = &[
-    "file",
-    "stub",
-    "twilio",
-    "smsru",
-    "smsc",
-    "messagebird",
-    "vonage",
-    "webhook",
-];
 
 /// Env-var names the configured gateway reads secrets from, as (config key, variable), for `check`
 /// (which says which are missing). A required key left out of the config is `build`'s error.
 pub fn required_env(cfg: &Config) -> Vec<(&'static str, String)> {
     let raw = &cfg.raw;
-    let keys: &[(&'static str, &Option<String>)] = match cfg.kind.as_str() {
-        "twilio" => &[
+    use crate::model::GatewayKind as K;
+    let keys: &[(&'static str, &Option<String>)] = match cfg.kind {
+        K::Twilio => &[
             ("account_sid_env", &raw.account_sid_env),
             ("auth_token_env", &raw.auth_token_env),
             ("api_key_sid_env", &raw.api_key_sid_env),
         ],
-        "smsru" => &[("api_id_env", &raw.api_id_env)],
-        "smsc" => &[
+        K::Smsru => &[("api_id_env", &raw.api_id_env)],
+        K::Smsc => &[
             ("login_env", &raw.login_env),
             ("password_env", &raw.password_env),
         ],
-        "messagebird" => &[("access_key_env", &raw.access_key_env)],
-        "vonage" => &[
+        K::Messagebird => &[("access_key_env", &raw.access_key_env)],
+        K::Vonage => &[
             ("api_key_env", &raw.api_key_env),
             ("api_secret_env", &raw.api_secret_env),
         ],
-        "webhook" => &[("secret_env", &raw.secret_env)],
-        _ => &[],
+        K::Webhook => &[("secret_env", &raw.secret_env)],
+        K::File | K::Stub => &[],
     };
     keys.iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| (*k, v.clone())))

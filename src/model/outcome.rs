@@ -154,6 +154,33 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where carts (or orders) come from (`[source] kind`).
+    SourceKind {
+        Csv => "csv",
+        Json => "json",
+        Jsonl => "jsonl",
+        Sqlite => "sqlite",
+        Mysql => "mysql",
+        Postgres => "postgres",
+        Shopify => "shopify",
+    }
+}
+
+text_enum! {
+    /// Which SMS gateway sends (`[gateway] kind`).
+    GatewayKind {
+        File => "file",
+        Stub => "stub",
+        Twilio => "twilio",
+        Smsru => "smsru",
+        Smsc => "smsc",
+        Messagebird => "messagebird",
+        Vonage => "vonage",
+        Webhook => "webhook",
+    }
+}
+
 /// The process exit codes (DESIGN.md §2, README "Exit codes"), mapped to numbers in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {

@@ -2,7 +2,7 @@
 //! validated `Config` every reader takes. Keys that belong to other source kinds are refused with
 //! the kinds they apply to.
 
-use crate::model::{Currency, key_applies, parse_std_duration, parse_tz};
+use crate::model::{Currency, SourceKind, key_applies, parse_std_duration, parse_tz};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -48,7 +48,7 @@ pub struct RawSource {
 pub struct Config {
     /// "[source]" or "[orders]", for messages.
     pub table: &'static str,
-    pub kind: String,
+    pub kind: SourceKind,
     /// Resolved against the config folder; `-` stays `-` (stdin).
     pub path: Option<PathBuf>,
     pub query: Option<String>,
@@ -96,9 +96,6 @@ pub const ORDER_FIELDS: &[&str] = &[
     "created_at",
     "status",
 ];
-pub const SOURCE_KINDS: &[&str] = &[
-    "csv", "json", "jsonl", "sqlite", "mysql", "postgres", "shopify",
-];
 
 pub fn from_raw(
     raw: RawSource,
@@ -106,13 +103,11 @@ pub fn from_raw(
     fields: &[&str],
     resolve: &dyn Fn(&str) -> PathBuf,
 ) -> Result<Config> {
-    let kind = raw.kind.clone().unwrap_or_else(|| "csv".into());
-    if !SOURCE_KINDS.contains(&kind.as_str()) {
-        bail!(
-            "kind `{kind}` is unknown; use one of: {}",
-            SOURCE_KINDS.join(", ")
-        );
-    }
+    let name = raw.kind.clone().unwrap_or_else(|| "csv".into());
+    let kind = SourceKind::parse(&name).ok_or_else(|| {
+        let all: Vec<&str> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
+        anyhow!("kind `{name}` is unknown; use one of: {}", all.join(", "))
+    })?;
     for key in raw.columns.keys() {
         if !fields.contains(&key.as_str()) {
             bail!(
@@ -160,7 +155,7 @@ pub fn from_raw(
         raw,
     };
     super::presets::expand(&mut settings)?;
-    check_kind_keys(&settings.raw, &settings.kind)?;
+    check_kind_keys(&settings.raw, settings.kind.as_str())?;
     Ok(settings)
 }
 

@@ -35,7 +35,7 @@ const MAX_LEADING_ERRORS: usize = 1000;
 
 pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let (input, name) = super::open_input(s, "a JSON export")?;
-    let lines = s.kind == "jsonl";
+    let lines = s.kind == crate::model::SourceKind::Jsonl;
     let mut reader = BufReader::with_capacity(256 * 1024, input);
     skip_bom(&mut reader);
     // JSON Lines parse line by line right here, as CSV does; an array needs serde's streaming

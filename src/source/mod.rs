@@ -168,15 +168,17 @@ pub fn order_required(s: &Config) -> Vec<&'static str> {
 
 /// Opens a source for the given field list.
 pub fn open_rows(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
-    match s.kind.as_str() {
-        "csv" => csv::open(s, fields, required),
-        "sqlite" => sqlite::open(s, fields, required),
-        "json" | "jsonl" => json::open(s, fields, required),
+    use crate::model::SourceKind as K;
+    match s.kind {
+        K::Csv => csv::open(s, fields, required),
+        K::Sqlite => sqlite::open(s, fields, required),
+        K::Json | K::Jsonl => json::open(s, fields, required),
         #[cfg(feature = "mysql")]
-        "mysql" => mysql::open(s, fields, required),
+        K::Mysql => mysql::open(s, fields, required),
         #[cfg(feature = "postgres")]
-        "postgres" => postgres::open(s, fields, required),
-        "shopify" => shopify::open(s, fields, required),
+        K::Postgres => postgres::open(s, fields, required),
+        K::Shopify => shopify::open(s, fields, required),
+        #[allow(unreachable_patterns)]
         other => bail!(
             "{}: kind `{other}` is not in this build; rebuild with `cargo build --release --features {other}`",
             s.table
@@ -222,7 +224,7 @@ pub fn display_name(s: &Config) -> String {
         None => {
             let what = match &s.raw.preset {
                 Some(p) => format!("{} ({p} preset)", s.kind),
-                None => s.kind.clone(),
+                None => s.kind.to_string(),
             };
             match (&s.raw.url_env, &s.raw.access_token_env) {
                 (Some(env), _) => format!("{what} at ${env}"),

@@ -46,7 +46,7 @@ fn settings(kind: &str, base: &str, set: impl FnOnce(&mut RawGateway)) -> Gatewa
     };
     set(&mut raw);
     GatewaySettings {
-        kind: kind.into(),
+        kind: cartnudge::model::GatewayKind::parse(kind).expect("gateway kind"),
         deadline: Duration::from_secs(600),
         path: None,
         timeout: Duration::from_secs(3),
@@ -158,7 +158,7 @@ fn class_of(cfg: &GatewaySettings, act: Act) -> (String, String, bool, Option<Du
         },
         ..cfg.clone()
     };
-    let cfg = if cfg.kind == "webhook" {
+    let cfg = if cfg.kind == cartnudge::model::GatewayKind::Webhook {
         webhook_cfg(&server.url)
     } else {
         cfg

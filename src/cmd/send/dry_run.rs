@@ -37,7 +37,7 @@ pub(super) fn dry_run(args: &Args, settings: &Settings, g: &Global, limit: usize
     let mut outputs = Outputs {
         printer: (!g.quiet).then_some(&mut printer),
         audit: Some(&mut audit),
-        gateway: settings.gateway.kind.clone(),
+        gateway: settings.gateway.kind.as_str().to_string(),
     };
     let mut batch = pipeline::run(settings, &view, &orders, &opts, &mut outputs)?;
     if let Some(err) = batch.data_error(&settings.source) {

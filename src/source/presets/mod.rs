@@ -9,6 +9,8 @@
 use crate::source::Config;
 use anyhow::{Result, bail};
 
+use crate::model::SourceKind;
+
 mod bitrix;
 mod magento;
 mod woocommerce;
@@ -77,7 +79,7 @@ pub fn expand(s: &mut Config) -> Result<()> {
     match preset.as_str() {
         "shopify" => {
             match s.raw.kind.as_deref() {
-                None | Some("shopify") => s.kind = "shopify".into(),
+                None | Some("shopify") => s.kind = SourceKind::Shopify,
                 Some(k) => bail!(
                     "preset \"shopify\" reads the Shopify Admin API; remove {t}.kind = \"{k}\""
                 ),
@@ -98,11 +100,10 @@ pub fn expand(s: &mut Config) -> Result<()> {
         ),
     };
     s.kind = if dialect == Dialect::MySql {
-        "mysql"
+        SourceKind::Mysql
     } else {
-        "postgres"
-    }
-    .into();
+        SourceKind::Postgres
+    };
     if s.query.is_some() {
         return Ok(()); // the owner's own query; columns map as for any SQL source
     }
