@@ -38,7 +38,7 @@ pub struct Line {
     pub phone_e164: Option<String>,
     pub phone_raw: String,
     pub zone: Option<String>,
-    pub local_time: Option<String>,
+    pub local_time: Option<crate::model::LocalTime>,
     pub encoding: Option<&'static str>,
     pub segments: Option<u32>,
     pub est_cost: Option<crate::model::Price>,
@@ -113,7 +113,11 @@ impl Line {
                 .unwrap_or_default(),
             cart_total: self.cart_total.clone(),
             cart_currency: self.cart_currency.clone(),
-            recipient_local_time: self.local_time.clone().unwrap_or_default(),
+            recipient_local_time: self
+                .local_time
+                .as_ref()
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
             consent_at: self.consent_at.clone(),
             message: self.message.clone().unwrap_or_default(),
         }
@@ -127,7 +131,7 @@ impl Line {
             "detail": self.detail,
             "phone_e164": self.phone_e164,
             "recipient_zone": self.zone,
-            "recipient_local_time": self.local_time,
+            "recipient_local_time": self.local_time.as_ref().map(|t| t.to_string()),
             "segments": self.segments,
             "encoding": self.encoding,
             "message": self.message,
@@ -219,7 +223,10 @@ impl Printer {
                     audit::neutralize(&line.detail),
                     opt(&line.phone_e164),
                     opt(&line.zone),
-                    opt(&line.local_time),
+                    line.local_time
+                        .as_ref()
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
                     line.segments.map(|s| s.to_string()).unwrap_or_default(),
                     line.encoding.unwrap_or_default().to_string(),
                     line.est_cost
@@ -273,19 +280,12 @@ impl Printer {
 /// The local time for the table: RFC 3339 for one zone; "05:46..13:46 US:*" for every zone of a
 /// country, which is too long to show whole.
 fn table_time(line: &Line) -> String {
-    match line.local_time.as_deref() {
-        None => "-".into(),
-        Some(t) => match t.split_once("..") {
-            Some((a, b)) if a.len() >= 16 && b.len() >= 16 => {
-                format!(
-                    "{}..{} {}",
-                    &a[11..16],
-                    &b[11..16],
-                    line.zone.as_deref().unwrap_or("")
-                )
-            }
-            _ => t.to_string(),
-        },
+    match (&line.local_time, &line.zone) {
+        (None, _) => "-".into(),
+        (Some(t @ crate::model::LocalTime::Range(..)), Some(zone)) => {
+            format!("{} {zone}", t.short())
+        }
+        (Some(t), _) => t.to_string(),
     }
 }
 

@@ -73,6 +73,45 @@ pub struct Order {
     pub status: Option<String>,
 }
 
+/// The recipient's local time: one zone's clock, or the earliest and latest of several zones'.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LocalTime {
+    At(DateTime<chrono::FixedOffset>),
+    Range(DateTime<chrono::FixedOffset>, DateTime<chrono::FixedOffset>),
+}
+
+impl LocalTime {
+    /// Several zones' clocks as the range from the earliest to the latest local time.
+    pub fn range(mut times: Vec<DateTime<chrono::FixedOffset>>) -> Option<LocalTime> {
+        times.sort_by_key(|t| t.naive_local());
+        match (times.first(), times.last()) {
+            (Some(a), Some(b)) if times.len() > 1 => Some(LocalTime::Range(*a, *b)),
+            (Some(a), _) => Some(LocalTime::At(*a)),
+            _ => None,
+        }
+    }
+
+    /// For the table: the full time for one zone, "05:46..13:46" for a range.
+    pub fn short(&self) -> String {
+        match self {
+            LocalTime::At(_) => self.to_string(),
+            LocalTime::Range(a, b) => format!("{}..{}", a.format("%H:%M"), b.format("%H:%M")),
+        }
+    }
+}
+
+impl fmt::Display for LocalTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rfc = |t: &DateTime<chrono::FixedOffset>| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        };
+        match self {
+            LocalTime::At(t) => f.write_str(&rfc(t)),
+            LocalTime::Range(a, b) => write!(f, "{}..{}", rfc(a), rfc(b)),
+        }
+    }
+}
+
 /// RFC 3339 in UTC with whole seconds: the one text form of an instant in the ledger and audit.
 pub fn utc_string(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()

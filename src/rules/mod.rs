@@ -78,7 +78,7 @@ pub struct Ctx<'a> {
 pub struct Facts {
     pub phone: Option<Result<Phone, String>>,
     pub zone: Option<RecipientZone>,
-    pub local_time: Option<String>,
+    pub local_time: Option<crate::model::LocalTime>,
     pub message: Option<Rendered>,
     /// The cart's currency has no `min_cart_value`: a config error, not a silent pass.
     pub missing_threshold: Option<Currency>,

@@ -1,13 +1,13 @@
 //! Quiet hours: the recipient's local time must be inside the allowed window, per country, US state and weekday, with Sundays and public holidays (a deferral).
 
 use super::{fail, pass};
-use crate::model::Cart;
+use crate::model::{Cart, LocalTime};
 use crate::rules::config::MultiZone;
 use crate::rules::hours::{CountryRule, Hours, is_holiday, is_sunday, window_on};
 use crate::rules::phone::strict_us_state;
 use crate::rules::zones::{RecipientZone, recipient_zone};
 use crate::rules::{Ctx, Facts, Verdict};
-use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 
 pub(crate) fn country_key(facts: &Facts, cart: &Cart) -> Option<String> {
@@ -45,9 +45,9 @@ pub(crate) fn allowed_in(
     window: &dyn Fn(Weekday) -> Option<Hours>,
     rule: Option<&CountryRule>,
     country: Option<&str>,
-) -> (String, Option<String>) {
+) -> (DateTime<FixedOffset>, Option<String>) {
     let local = crate::tzdb::db().at(zone, now);
-    let stamp = local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    let stamp = local;
     let date = local.date_naive();
     let Some(hours) = window(local.weekday()) else {
         return (
@@ -98,13 +98,11 @@ pub(crate) fn every_zone(
     zones: &[Tz],
     facts: &mut Facts,
 ) -> Result<Verdict, String> {
-    let checks: Vec<(String, Option<String>)> = zones
+    let checks: Vec<(DateTime<FixedOffset>, Option<String>)> = zones
         .iter()
         .map(|z| allowed_in(*z, ctx.now, window, day_rule, Some(country)))
         .collect();
-    let mut stamps: Vec<&String> = checks.iter().map(|(s, _)| s).collect();
-    stamps.sort_by_key(|s| s[..19].to_string());
-    facts.local_time = Some(format!("{}..{}", stamps[0], stamps[stamps.len() - 1]));
+    facts.local_time = LocalTime::range(checks.iter().map(|(t, _)| *t).collect());
     match checks.iter().find_map(|(_, p)| p.clone()) {
         Some(p) => Err(p),
         None => Ok(pass(format!(
@@ -143,11 +141,12 @@ pub(crate) fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verd
     let verdict = match &zone {
         RecipientZone::One { zone: tz, why } => {
             let (stamp, problem) = allowed_in(*tz, ctx.now, &window, day_rule, country.as_deref());
-            facts.local_time = Some(stamp.clone());
+            facts.local_time = Some(LocalTime::At(stamp));
             match problem {
                 Some(p) => fail(format!("{p} ({why})")),
                 None => pass(format!(
-                    "{stamp} in {} is inside {} ({why})",
+                    "{} in {} is inside {} ({why})",
+                    LocalTime::At(stamp),
                     tz.name(),
                     window_of(&window, *tz, ctx.now)
                 )),
