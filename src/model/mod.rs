@@ -112,6 +112,38 @@ impl fmt::Display for LocalTime {
     }
 }
 
+/// One way an order and a cart (or a reminder) belong to the same shopper. Ordered most
+/// specific first (cart, customer, phone, email), which is the order a match is recorded by.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MatchKey {
+    Cart(String),
+    Customer(String),
+    /// E.164.
+    Phone(String),
+    /// Trimmed and lower-cased.
+    Email(String),
+}
+
+impl MatchKey {
+    /// "cart", "customer", "phone" or "email": how a recovery was matched.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MatchKey::Cart(_) => "cart",
+            MatchKey::Customer(_) => "customer",
+            MatchKey::Phone(_) => "phone",
+            MatchKey::Email(_) => "email",
+        }
+    }
+}
+
+impl fmt::Display for MatchKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (MatchKey::Cart(v) | MatchKey::Customer(v) | MatchKey::Phone(v) | MatchKey::Email(v)) =
+            self;
+        write!(f, "{}:{v}", self.kind())
+    }
+}
+
 /// RFC 3339 in UTC with whole seconds: the one text form of an instant in the ledger and audit.
 pub fn utc_string(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()

@@ -7,7 +7,7 @@
 //! order already in the ledger is never attributed again.
 
 pub use crate::ledger::{OpenNudge, Recovery};
-use crate::model::{Money, Order};
+use crate::model::{MatchKey, Money, Order};
 use crate::rules::orders::match_keys;
 use crate::rules::phone;
 use chrono::{DateTime, Duration, Utc};
@@ -19,8 +19,7 @@ pub struct OrderRef {
     pub order_id: String,
     pub total: Money,
     pub created_at: DateTime<Utc>,
-    /// "cart:ID", "customer:ID", "phone:+7…", "email:lower@case".
-    pub keys: Vec<String>,
+    pub keys: Vec<MatchKey>,
 }
 
 impl OrderRef {
@@ -49,7 +48,7 @@ impl OrderRef {
 /// source streams, so memory grows with the reminders waiting, not with the shop's order history,
 /// and only phones whose last digits look familiar pay for libphonenumber.
 pub struct Wanted {
-    keys: HashSet<String>,
+    keys: HashSet<MatchKey>,
     phone_tails: HashSet<String>,
     since: Option<DateTime<Utc>>,
 }
@@ -92,10 +91,7 @@ impl Wanted {
     }
 }
 
-/// Recovery keys in priority order: when one order matches by several, the most specific is recorded.
-const KEY_ORDER: &[&str] = &["cart", "customer", "phone", "email"];
-
-fn nudge_keys(c: &OpenNudge) -> Vec<String> {
+fn nudge_keys(c: &OpenNudge) -> Vec<MatchKey> {
     match_keys(
         Some(&c.cart_id),
         c.customer_id.as_deref(),
@@ -111,10 +107,10 @@ pub fn attribute(
     window: Duration,
     taken: &HashSet<String>,
 ) -> Vec<Recovery> {
-    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_key: HashMap<&MatchKey, Vec<usize>> = HashMap::new();
     for (i, o) in orders.iter().enumerate() {
         for k in &o.keys {
-            by_key.entry(k.as_str()).or_default().push(i);
+            by_key.entry(k).or_default().push(i);
         }
     }
     let mut used: HashSet<&str> = taken.iter().map(String::as_str).collect();
@@ -123,16 +119,12 @@ pub fn attribute(
     let mut out = Vec::new();
     for c in order {
         let keys = nudge_keys(c);
-        // Every order this nudge could claim, with the best key it matches by.
+        // Every order this nudge could claim, with the best key it matches by (the keys come
+        // most specific first).
         let mut found: HashMap<usize, &'static str> = HashMap::new();
         for k in &keys {
-            let kind = KEY_ORDER
-                .iter()
-                .find(|p| k.starts_with(&format!("{p}:")))
-                .copied()
-                .unwrap_or("cart");
-            for &i in by_key.get(k.as_str()).into_iter().flatten() {
-                found.entry(i).or_insert(kind);
+            for &i in by_key.get(k).into_iter().flatten() {
+                found.entry(i).or_insert(k.kind());
             }
         }
         let mut eligible: Vec<(usize, &'static str)> = found
@@ -201,7 +193,16 @@ mod tests {
             order_id: id.into(),
             total: Money::new(8000, usd),
             created_at: t(at),
-            keys: keys.iter().map(|k| k.to_string()).collect(),
+            keys: keys
+                .iter()
+                .map(|k| match k.split_once(':') {
+                    Some(("cart", v)) => MatchKey::Cart(v.into()),
+                    Some(("customer", v)) => MatchKey::Customer(v.into()),
+                    Some(("phone", v)) => MatchKey::Phone(v.into()),
+                    Some(("email", v)) => MatchKey::Email(v.into()),
+                    _ => panic!("test key {k}"),
+                })
+                .collect(),
         }
     }
 

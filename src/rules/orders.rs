@@ -2,7 +2,7 @@
 //! for the `ordered_since` rule. Built once per run from the optional orders source.
 
 use super::phone;
-use crate::model::{E164, Order};
+use crate::model::{E164, MatchKey, Order};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -14,24 +14,24 @@ pub fn match_keys(
     customer_id: Option<&str>,
     phone: Option<&E164>,
     email: Option<&str>,
-) -> Vec<String> {
+) -> Vec<MatchKey> {
     let present = |v: Option<&str>| {
         v.map(str::trim)
             .filter(|v| !v.is_empty())
             .map(str::to_string)
     };
     let mut keys = Vec::with_capacity(4);
-    keys.extend(present(cart_id).map(|c| format!("cart:{c}")));
-    keys.extend(present(customer_id).map(|c| format!("customer:{c}")));
-    keys.extend(phone.map(|p| format!("phone:{p}")));
-    keys.extend(present(email).map(|e| format!("email:{}", e.to_lowercase())));
+    keys.extend(present(cart_id).map(MatchKey::Cart));
+    keys.extend(present(customer_id).map(MatchKey::Customer));
+    keys.extend(phone.map(|p| MatchKey::Phone(p.to_string())));
+    keys.extend(present(email).map(|e| MatchKey::Email(e.to_lowercase())));
     keys
 }
 
 #[derive(Default, Debug)]
 pub struct OrderIndex {
-    /// "cart:ID", "customer:ID", "phone:+7…", "email:lower@case" → order times.
-    by_key: HashMap<String, Vec<DateTime<Utc>>>,
+    /// Each key → the times of its orders.
+    by_key: HashMap<MatchKey, Vec<DateTime<Utc>>>,
     /// Orders read, indexed or not (0: no orders source, or an empty one).
     pub len: usize,
 }
@@ -55,17 +55,17 @@ impl OrderIndex {
     }
 
     /// The first order by any of the keys placed in `[from, until]`, with the key that matched.
-    pub fn first_between<'k>(
+    pub fn first_between(
         &self,
-        keys: &'k [String],
+        keys: &[MatchKey],
         from: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Option<(DateTime<Utc>, &'k str)> {
+    ) -> Option<(DateTime<Utc>, &'static str)> {
         keys.iter()
             .filter_map(|k| {
                 let times = self.by_key.get(k)?;
                 let t = times.iter().filter(|t| **t >= from && **t <= until).min()?;
-                Some((*t, k.split(':').next().unwrap_or("")))
+                Some((*t, k.kind()))
             })
             .min_by_key(|(t, _)| *t)
     }
@@ -85,7 +85,11 @@ mod tests {
                 Some(&phone),
                 Some(" Ann@Example.COM ")
             ),
-            vec!["cart:c1", "phone:+79120000001", "email:ann@example.com"]
+            vec![
+                MatchKey::Cart("c1".into()),
+                MatchKey::Phone("+79120000001".into()),
+                MatchKey::Email("ann@example.com".into())
+            ]
         );
         assert!(match_keys(None, None, None, Some("")).is_empty());
     }
