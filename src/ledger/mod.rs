@@ -5,6 +5,7 @@
 
 mod migrations;
 mod outcomes;
+pub mod report_queries;
 
 pub use outcomes::{NudgeRow, OpenNudge, PendingDelivery, Recovery, RecoveryRow, RunRow};
 
