@@ -3,9 +3,9 @@
 
 use super::Global;
 use crate::ledger::Ledger;
-use crate::model::Exit;
-use crate::report::figures::{By, Report, parse_margin};
-use crate::report::{html, render};
+use crate::model::{Currency, Exit, Price};
+use crate::report::skips::NotMessaged;
+use crate::report::{By, Report, csv_out, html, json, table};
 use crate::source::fields::local_to_utc;
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -32,7 +32,7 @@ pub struct Args {
 
     /// Also break the figures down by this.
     #[arg(long, value_enum)]
-    pub by: Option<By>,
+    pub by: Option<ByArg>,
 
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
@@ -44,6 +44,27 @@ pub struct Args {
     /// Gross margin in percent (e.g. 30): adds profit ROI = (revenue × margin − cost) / cost.
     #[arg(long, value_name = "PERCENT")]
     pub margin: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByArg {
+    Day,
+    Week,
+    Month,
+    Gateway,
+    Country,
+}
+
+impl From<ByArg> for By {
+    fn from(b: ByArg) -> By {
+        match b {
+            ByArg::Day => By::Day,
+            ByArg::Week => By::Week,
+            ByArg::Month => By::Month,
+            ByArg::Gateway => By::Gateway,
+            ByArg::Country => By::Country,
+        }
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,11 +100,27 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         .map(parse_margin)
         .transpose()
         .map_err(|e| anyhow!(e))?;
-    let (nudges, runs) = match Ledger::open_read_only(&settings.ledger_path)? {
-        Some(l) => (
-            l.nudges_between(since, until)?,
-            l.send_runs_between(since, until)?,
-        ),
+    let ctx = crate::report::Context {
+        shop: settings.store.name.clone(),
+        since,
+        until,
+        timezone: tz,
+        margin_bp,
+        rates: settings.report.clone(),
+        orders_source: settings.orders.is_some(),
+        reconciled: Default::default(),
+    };
+    let report = match Ledger::open_read_only(&settings.ledger_path)? {
+        Some(l) => {
+            let runs = l.send_runs_with_ids(since, until)?;
+            let skipped = NotMessaged::from_audit(&settings.audit_dir, &runs)?;
+            let ctx = crate::report::Context {
+                reconciled: l.reconcile_evidence()?,
+                ..ctx
+            };
+            let nudges = l.nudges_between(since, until)?;
+            Report::build(&nudges, &runs, args.by.map(By::from), skipped, ctx)
+        }
         None => {
             if !g.quiet {
                 eprintln!(
@@ -91,17 +128,13 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
                     settings.ledger_path.display()
                 );
             }
-            (Vec::new(), Vec::new())
+            Report::build(&[], &[], None, NotMessaged::per_run(&[], ""), ctx)
         }
     };
-    let report = Report::build(&nudges, &runs, (since, until), tz, args.by, margin_bp);
     let text = match args.format {
-        ReportFormat::Table => render::table(&report, args.roi),
-        ReportFormat::Csv => render::csv(&report)?,
-        ReportFormat::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&render::json(&report))?
-        ),
+        ReportFormat::Table => table::table(&report, args.roi),
+        ReportFormat::Csv => csv_out::csv(&report)?,
+        ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&json::json(&report))?),
         ReportFormat::Html => html::render(&report, args.roi),
     };
     match &args.output {
@@ -145,6 +178,21 @@ pub fn parse_bound(s: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>> {
     ))
 }
 
+/// "30", "30.5", "30%" → hundredths of a percent; 0..=100.
+pub fn parse_margin(s: &str) -> Result<i64, String> {
+    let t = s.trim().trim_end_matches('%');
+    let p = Price::parse(t, Currency::parse("XXX").expect("valid code"))
+        .map_err(|_| format!("--margin `{s}` is not a percentage (e.g. 30 or 27.5)"))?;
+    if p.micros % 10_000 != 0 {
+        return Err(format!("--margin `{s}`: use at most two decimals"));
+    }
+    let bp = p.micros / 10_000;
+    if !(0..=10_000).contains(&bp) {
+        return Err(format!("--margin `{s}` must be between 0 and 100"));
+    }
+    Ok(bp)
+}
+
 fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
     let tmp = path.with_extension("tmp-cartnudge");
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
@@ -173,5 +221,14 @@ mod tests {
             "2026-11-01T07:00:00Z"
         );
         assert!(parse_bound("01.11.2026", msk, false).is_err());
+    }
+
+    #[test]
+    fn margins_are_percentages() {
+        assert_eq!(parse_margin("30").unwrap(), 3000);
+        assert_eq!(parse_margin("27.5%").unwrap(), 2750);
+        assert!(parse_margin("101").is_err());
+        assert!(parse_margin("abc").is_err());
+        assert!(parse_margin("27.555").is_err());
     }
 }
