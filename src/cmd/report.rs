@@ -5,9 +5,10 @@ use super::Global;
 use crate::ledger::Ledger;
 use crate::model::{Currency, Exit, Price};
 use crate::report::skips::NotMessaged;
-use crate::report::{By, Report, csv_out, html, json, table};
+use crate::report::{By, Context, Report, csv_out, html, json, table};
+use crate::settings::Settings;
 use crate::source::fields::local_to_utc;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context as _, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::path::PathBuf;
@@ -77,60 +78,8 @@ pub enum ReportFormat {
 
 pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let settings = g.settings()?;
-    let tz = settings.store.timezone;
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| parse_bound(s, tz, false))
-        .transpose()
-        .context("--since")?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|s| parse_bound(s, tz, true))
-        .transpose()
-        .context("--until")?
-        .unwrap_or(g.now);
-    if since.is_some_and(|s| s >= until) {
-        bail!("--since must be before --until");
-    }
-    let margin_bp = args
-        .margin
-        .as_deref()
-        .map(parse_margin)
-        .transpose()
-        .map_err(|e| anyhow!(e))?;
-    let ctx = crate::report::Context {
-        shop: settings.store.name.clone(),
-        since,
-        until,
-        timezone: tz,
-        margin_bp,
-        rates: settings.report.clone(),
-        orders_source: settings.orders.is_some(),
-        reconciled: Default::default(),
-    };
-    let report = match Ledger::open_read_only(&settings.ledger_path)? {
-        Some(l) => {
-            let runs = l.send_runs_with_ids(since, until)?;
-            let skipped = NotMessaged::from_audit(&settings.audit_dir, &runs)?;
-            let ctx = crate::report::Context {
-                reconciled: l.reconcile_evidence()?,
-                ..ctx
-            };
-            let nudges = l.nudges_between(since, until)?;
-            Report::build(&nudges, &runs, args.by.map(By::from), skipped, ctx)
-        }
-        None => {
-            if !g.quiet {
-                eprintln!(
-                    "cartnudge: no ledger at {} yet; nothing has been sent",
-                    settings.ledger_path.display()
-                );
-            }
-            Report::build(&[], &[], None, NotMessaged::per_run(&[], ""), ctx)
-        }
-    };
+    let ctx = context(args, g, &settings)?;
+    let report = build(args, g, &settings, ctx)?;
     let text = match args.format {
         ReportFormat::Table => table::table(&report, args.roi),
         ReportFormat::Csv => csv_out::csv(&report)?,
@@ -156,6 +105,66 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         }
     }
     Ok(Exit::Ok)
+}
+
+/// The period, margin and settings the report needs besides the ledger rows.
+fn context(args: &Args, g: &Global, settings: &Settings) -> Result<Context> {
+    let tz = settings.store.timezone;
+    let bound = |arg: &Option<String>, end, name| {
+        arg.as_deref()
+            .map(|s| parse_bound(s, tz, end))
+            .transpose()
+            .context(name)
+    };
+    let since = bound(&args.since, false, "--since")?;
+    let until = bound(&args.until, true, "--until")?.unwrap_or(g.now);
+    if since.is_some_and(|s| s >= until) {
+        bail!("--since must be before --until");
+    }
+    let margin_bp = args
+        .margin
+        .as_deref()
+        .map(parse_margin)
+        .transpose()
+        .map_err(|e| anyhow!(e))?;
+    Ok(Context {
+        shop: settings.store.name.clone(),
+        since,
+        until,
+        timezone: tz,
+        margin_bp,
+        rates: settings.report.clone(),
+        orders_source: settings.orders.is_some(),
+        reconciled: Default::default(),
+    })
+}
+
+/// Reads the ledger (read-only) and the audit files of the period's runs.
+fn build(args: &Args, g: &Global, settings: &Settings, ctx: Context) -> Result<Report> {
+    let Some(l) = Ledger::open_read_only(&settings.ledger_path)? else {
+        if !g.quiet {
+            eprintln!(
+                "cartnudge: no ledger at {} yet; nothing has been sent",
+                settings.ledger_path.display()
+            );
+        }
+        let none = NotMessaged::per_run(&[], "");
+        return Ok(Report::build(&[], &[], None, none, ctx));
+    };
+    let runs = l.send_runs_with_ids(ctx.since, ctx.until)?;
+    let skipped = NotMessaged::from_audit(&settings.audit_dir, &runs)?;
+    let nudges = l.nudges_between(ctx.since, ctx.until)?;
+    let ctx = Context {
+        reconciled: l.reconcile_evidence()?,
+        ..ctx
+    };
+    Ok(Report::build(
+        &nudges,
+        &runs,
+        args.by.map(By::from),
+        skipped,
+        ctx,
+    ))
 }
 
 /// "2026-11-01" (a local day in the store's zone: its start, or for `--until` its end) or RFC 3339.

@@ -95,10 +95,8 @@ fn block_json(b: &Block, ctx: &Context) -> Obj {
     v.put("daily", daily)
 }
 
-fn converted_json(r: &Report) -> Value {
-    let Some(t) = convert::total(r) else {
-        return Value::Null;
-    };
+fn converted_json(r: &Report) -> Option<Obj> {
+    let t = convert::total(r)?;
     let amount =
         |m: Option<i64>| m.map(|m| human::to_money(Price::new(m, t.currency)).decimal_string());
     let rates: serde_json::Map<String, Value> = t
@@ -106,17 +104,19 @@ fn converted_json(r: &Report) -> Value {
         .iter()
         .map(|(c, rate)| (c.code().to_string(), Value::String(rate.to_string())))
         .collect();
-    json!({
-        "currency": t.currency.code(),
-        "rates": rates,
-        "missing_rates": t.missing.iter().map(Currency::code).collect::<Vec<_>>(),
-        "messages": t.messages,
-        "recovered_orders": t.recovered_orders,
-        "cost": amount(t.cost),
-        "recovered_revenue": amount(t.revenue),
-        "roi": t.roi,
-        "note": t.title(),
-    })
+    let missing: Vec<&str> = t.missing.iter().map(Currency::code).collect();
+    Some(
+        Obj::new()
+            .put("currency", t.currency.code())
+            .put("rates", rates)
+            .put("missing_rates", missing)
+            .put("messages", t.messages)
+            .put("recovered_orders", t.recovered_orders)
+            .put("cost", amount(t.cost))
+            .put("recovered_revenue", amount(t.revenue))
+            .put("roi", t.roi)
+            .put("note", t.title()),
+    )
 }
 
 pub fn json(r: &Report) -> Obj {
@@ -140,11 +140,14 @@ pub fn json(r: &Report) -> Obj {
         .put("skip_reasons", &r.skip_reasons)
         .put("shop", &ctx.shop)
         .put("period", human::period(ctx.since, ctx.until, ctx.timezone))
-        .put(
+        .obj(
             "not_messaged",
-            json!({"basis": basis, "why_not_distinct": why, "reasons": n.counts,
-                   "outside_window_cart_runs": n.outside_window}),
+            Obj::new()
+                .put("basis", basis)
+                .put("why_not_distinct", why)
+                .put("reasons", &n.counts)
+                .put("outside_window_cart_runs", &n.outside_window),
         )
-        .put("converted", converted_json(r))
+        .opt("converted", converted_json(r))
         .put("warnings", trust::report_warnings(r))
 }

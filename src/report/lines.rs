@@ -46,21 +46,7 @@ fn or_na(v: Option<String>) -> String {
 
 /// Label and value lines for one currency, as the table and the HTML page show them.
 pub fn lines(f: &Figures, c: Currency, ctx: &Context, roi: bool) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = vec![
-        ("texts sent".into(), count(f.sent)),
-        ("delivered".into(), count(f.delivered)),
-        ("undelivered".into(), count(f.undelivered)),
-        ("failed (refused by gateway)".into(), count(f.failed)),
-        ("unknown (may have gone out)".into(), count(f.unknown)),
-        ("segments".into(), count(f.segments)),
-    ];
-    let kind = match (f.cost_estimated, f.cost_actual) {
-        (0, 0) => "",
-        (0, _) => " (actual)",
-        (_, 0) => " (estimate)",
-        _ => " (partly estimated)",
-    };
-    v.push(("cost".into(), format!("{}{kind}", cost_short(f))));
+    let mut v = sending(f);
     if !roi {
         return v;
     }
@@ -71,24 +57,46 @@ pub fn lines(f: &Figures, c: Currency, ctx: &Context, roi: bool) -> Vec<(String,
         ));
         return v;
     }
+    v.extend(results(f, c, ctx));
+    v
+}
+
+/// What went out and what it cost.
+fn sending(f: &Figures) -> Vec<(String, String)> {
+    let kind = match (f.cost_estimated, f.cost_actual) {
+        (0, 0) => "",
+        (0, _) => " (actual)",
+        (_, 0) => " (estimate)",
+        _ => " (partly estimated)",
+    };
+    vec![
+        ("texts sent".into(), count(f.sent)),
+        ("delivered".into(), count(f.delivered)),
+        ("undelivered".into(), count(f.undelivered)),
+        ("failed (refused by gateway)".into(), count(f.failed)),
+        ("unknown (may have gone out)".into(), count(f.unknown)),
+        ("segments".into(), count(f.segments)),
+        ("cost".into(), format!("{}{kind}", cost_short(f))),
+    ]
+}
+
+/// What came back: orders, revenue, ROI.
+fn results(f: &Figures, c: Currency, ctx: &Context) -> Vec<(String, String)> {
     let roi_text = match (f.roi(c), f.roi_converted(c, &ctx.rates)) {
         (Some(x), _) => human::roi(x),
         (None, Some(x)) => format!("{} at your exchange rates", human::roi(x)),
         (None, None) => "n/a".into(),
     };
-    v.extend([
+    let rate = f
+        .recovery_rate()
+        .map(|r| format!("{} of texts", percent(r)));
+    let mut v: Vec<(String, String)> = vec![
         ("recovered orders".into(), count(f.recovered_orders)),
         (
             "converted before reminder".into(),
             count(f.converted_before),
         ),
-        (
-            "recovery rate".into(),
-            or_na(
-                f.recovery_rate()
-                    .map(|r| format!("{} of texts", percent(r))),
-            ),
-        ),
+        ("recovery rate".into(), or_na(rate)),
         ("recovered revenue".into(), human::money(f.revenue(c))),
         ("ROI (revenue − cost) / cost".into(), roi_text),
         (
@@ -99,7 +107,7 @@ pub fn lines(f: &Figures, c: Currency, ctx: &Context, roi: bool) -> Vec<(String,
             "revenue per text".into(),
             or_na(f.revenue_per_message(c).map(human::money)),
         ),
-    ]);
+    ];
     if let Some(m) = ctx.margin_bp {
         v.push((
             format!("profit ROI at {}% margin", m as f64 / 100.0),

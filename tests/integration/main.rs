@@ -10,6 +10,7 @@ mod presets;
 mod quiet_hours;
 mod reconcile;
 mod report;
+mod report_html;
 mod report_trust;
 mod rules;
 mod send;

@@ -15,6 +15,7 @@ use super::table::{OUTSIDE_WINDOW, group_rows, sorted, subtitle, title, waiting}
 use super::trust::{self, revenue_measured};
 use crate::model::{Money, Price};
 use chart::{BarChart, Series};
+use chrono::NaiveDate;
 use std::fmt::Write;
 
 pub fn escape(s: &str) -> String {
@@ -129,51 +130,66 @@ fn block(h: &mut String, b: &Block, r: &Report, roi: bool) {
 fn daily(h: &mut String, b: &Block, r: &Report, roi: bool) {
     let days: Vec<_> = b.daily.iter().map(|d| d.date).collect();
     let x_title = format!("day ({})", r.ctx.timezone.name());
-    let major = |minor: i64| Price::from_money(Money::new(minor, b.currency)).micros as f64 / 1e6;
-    let mut counts = vec![Series {
+    counts_panel(h, b, &days, &x_title, roi);
+    if roi && revenue_measured(&r.ctx) {
+        revenue_panel(h, b, &days, &x_title);
+    }
+    daily_table(h, b, roi);
+}
+
+fn panel(h: &mut String, chart: BarChart<'_>) {
+    let _ = writeln!(
+        h,
+        "<figure class=\"panel\">\n<figcaption>{}</figcaption>",
+        escape(&chart.label)
+    );
+    chart.render(h);
+    h.push_str("</figure>\n");
+}
+
+/// Texts (and recovered orders) per day, on a count scale.
+fn counts_panel(h: &mut String, b: &Block, days: &[NaiveDate], x_title: &str, roi: bool) {
+    let mut series = vec![Series {
         name: "texts".into(),
         color: "#4e79a7",
         values: b.daily.iter().map(|d| d.messages as f64).collect(),
     }];
     if roi {
-        counts.push(Series {
+        series.push(Series {
             name: "recovered orders".into(),
             color: "#59a14f",
             values: b.daily.iter().map(|d| d.recovered as f64).collect(),
         });
     }
-    let caption = if roi {
-        "Texts and recovered orders per day"
-    } else {
-        "Texts per day"
+    let (label, y_title) = match roi {
+        true => ("Texts and recovered orders per day", "texts / orders"),
+        false => ("Texts per day", "texts"),
     };
-    let _ = writeln!(
+    panel(
         h,
-        "<figure class=\"panel\">\n<figcaption>{caption}</figcaption>"
-    );
-    BarChart {
-        label: caption.into(),
-        y_title: if roi { "texts / orders" } else { "texts" }.into(),
-        x_title: x_title.clone(),
-        days: &days,
-        series: counts,
-        format: chart::count_label,
-        whole: true,
-    }
-    .render(h);
-    h.push_str("</figure>\n");
-    if roi && revenue_measured(&r.ctx) {
-        let caption = format!("Recovered revenue per day ({})", b.currency);
-        let _ = writeln!(
-            h,
-            "<figure class=\"panel\">\n<figcaption>{}</figcaption>",
-            escape(&caption)
-        );
         BarChart {
-            label: caption,
-            y_title: format!("revenue ({})", b.currency),
-            x_title,
-            days: &days,
+            label: label.into(),
+            y_title: y_title.into(),
+            x_title: x_title.into(),
+            days,
+            series,
+            format: chart::count_label,
+            whole: true,
+        },
+    );
+}
+
+/// Recovered revenue per day, on its own money scale.
+fn revenue_panel(h: &mut String, b: &Block, days: &[NaiveDate], x_title: &str) {
+    let c = b.currency;
+    let major = |minor: i64| Price::from_money(Money::new(minor, c)).micros as f64 / 1e6;
+    panel(
+        h,
+        BarChart {
+            label: format!("Recovered revenue per day ({c})"),
+            y_title: format!("revenue ({c})"),
+            x_title: x_title.into(),
+            days,
             series: vec![Series {
                 name: "recovered revenue".into(),
                 color: "#e15759",
@@ -181,11 +197,8 @@ fn daily(h: &mut String, b: &Block, r: &Report, roi: bool) {
             }],
             format: chart::money_label,
             whole: false,
-        }
-        .render(h);
-        h.push_str("</figure>\n");
-    }
-    daily_table(h, b, roi);
+        },
+    );
 }
 
 fn daily_table(h: &mut String, b: &Block, roi: bool) {
