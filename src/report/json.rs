@@ -67,7 +67,7 @@ pub fn figures_json(f: &Figures, c: Currency, ctx: &Context) -> Obj {
         .put("incremental_revenue", f.incremental_revenue(c).map(money))
         .put("incremental_roi", f.incremental_roi(c))
         .put("roi_converted", f.roi_converted(c, &ctx.rates))
-        .put("warnings", trust::warnings(f, c, ctx))
+        .put("warnings", trust::warnings(f, c, ctx, true))
 }
 
 fn block_json(b: &Block, ctx: &Context) -> Obj {

@@ -80,7 +80,7 @@ fn block(out: &mut String, b: &Block, r: &Report, roi: bool) {
         let first = g.iter().map(|r| r[0].chars().count()).max().unwrap_or(0);
         out.push_str(&pairs_at(&lift, first));
     }
-    for w in trust::warnings(f, c, &r.ctx) {
+    for w in trust::warnings(f, c, &r.ctx, roi) {
         out.push_str(&warning(&w));
     }
     if !b.groups.is_empty() {
@@ -95,7 +95,17 @@ fn block(out: &mut String, b: &Block, r: &Report, roi: bool) {
 pub fn group_rows(b: &Block, r: &Report, roi: bool) -> Vec<Vec<String>> {
     let mut head = vec!["group", "sent", "delivered", "failed", "unknown", "cost"];
     if roi {
-        head.extend(["recovered", "revenue", "ROI"]);
+        let converted = b.total.cost_in_other_currency(b.currency)
+            && b.total.roi_converted(b.currency, &r.ctx.rates).is_some();
+        head.extend([
+            "recovered",
+            "revenue",
+            if converted {
+                "ROI at your rates"
+            } else {
+                "ROI"
+            },
+        ]);
     }
     let mut rows = vec![head.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
     for g in &b.groups {

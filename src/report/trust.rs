@@ -39,10 +39,11 @@ pub fn report_warnings(r: &Report) -> Vec<String> {
     w
 }
 
-/// Warnings about one currency's figures.
-pub fn warnings(f: &Figures, c: Currency, ctx: &Context) -> Vec<String> {
+/// Warnings about one currency's figures; those about revenue, ROI and lift only when `revenue`
+/// figures are shown (always in JSON, with `--roi` in the table and the page).
+pub fn warnings(f: &Figures, c: Currency, ctx: &Context, revenue: bool) -> Vec<String> {
     let mut w = Vec::new();
-    let measured = revenue_measured(ctx);
+    let measured = revenue && revenue_measured(ctx);
     if measured && f.cost_in_other_currency(c) {
         let billed: Vec<&str> = f.costs.keys().map(Currency::code).collect();
         let billed = billed.join(" and ");

@@ -116,7 +116,7 @@ fn block(h: &mut String, b: &Block, r: &Report, roi: bool) {
         h.push_str("</div>\n");
     }
     h.push_str("</div>\n");
-    warnings(h, &trust::warnings(f, c, &r.ctx));
+    warnings(h, &trust::warnings(f, c, &r.ctx, roi));
     if !b.groups.is_empty() {
         table(h, "groups", Some("By group"), &group_rows(b, r, roi), true);
     }
