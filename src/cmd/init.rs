@@ -46,6 +46,7 @@ mod tests {
             include_str!("../rules/config.rs"),
             include_str!("../message/config.rs"),
             include_str!("../gateway/config.rs"),
+            include_str!("../report/config.rs"),
         ]
         .join("\n");
         let mut missing = Vec::new();

@@ -3,11 +3,12 @@
 
 use super::Global;
 use crate::ledger::Ledger;
-use crate::model::Exit;
-use crate::report::figures::{By, Report, parse_margin};
-use crate::report::{html, render};
+use crate::model::{Currency, Exit, Price};
+use crate::report::skips::NotMessaged;
+use crate::report::{By, Context, Report, csv_out, html, json, table};
+use crate::settings::Settings;
 use crate::source::fields::local_to_utc;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context as _, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::path::PathBuf;
@@ -32,7 +33,7 @@ pub struct Args {
 
     /// Also break the figures down by this.
     #[arg(long, value_enum)]
-    pub by: Option<By>,
+    pub by: Option<ByArg>,
 
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
@@ -47,6 +48,27 @@ pub struct Args {
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByArg {
+    Day,
+    Week,
+    Month,
+    Gateway,
+    Country,
+}
+
+impl From<ByArg> for By {
+    fn from(b: ByArg) -> By {
+        match b {
+            ByArg::Day => By::Day,
+            ByArg::Week => By::Week,
+            ByArg::Month => By::Month,
+            ByArg::Gateway => By::Gateway,
+            ByArg::Country => By::Country,
+        }
+    }
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReportFormat {
     Table,
     Csv,
@@ -56,52 +78,12 @@ pub enum ReportFormat {
 
 pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let settings = g.settings()?;
-    let tz = settings.store.timezone;
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| parse_bound(s, tz, false))
-        .transpose()
-        .context("--since")?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|s| parse_bound(s, tz, true))
-        .transpose()
-        .context("--until")?
-        .unwrap_or(g.now);
-    if since.is_some_and(|s| s >= until) {
-        bail!("--since must be before --until");
-    }
-    let margin_bp = args
-        .margin
-        .as_deref()
-        .map(parse_margin)
-        .transpose()
-        .map_err(|e| anyhow!(e))?;
-    let (nudges, runs) = match Ledger::open_read_only(&settings.ledger_path)? {
-        Some(l) => (
-            l.nudges_between(since, until)?,
-            l.send_runs_between(since, until)?,
-        ),
-        None => {
-            if !g.quiet {
-                eprintln!(
-                    "cartnudge: no ledger at {} yet; nothing has been sent",
-                    settings.ledger_path.display()
-                );
-            }
-            (Vec::new(), Vec::new())
-        }
-    };
-    let report = Report::build(&nudges, &runs, (since, until), tz, args.by, margin_bp);
+    let ctx = context(args, g, &settings)?;
+    let report = build(args, g, &settings, ctx)?;
     let text = match args.format {
-        ReportFormat::Table => render::table(&report, args.roi),
-        ReportFormat::Csv => render::csv(&report)?,
-        ReportFormat::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&render::json(&report))?
-        ),
+        ReportFormat::Table => table::table(&report, args.roi),
+        ReportFormat::Csv => csv_out::csv(&report)?,
+        ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&json::json(&report))?),
         ReportFormat::Html => html::render(&report, args.roi),
     };
     match &args.output {
@@ -125,6 +107,66 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
+/// The period, margin and settings the report needs besides the ledger rows.
+fn context(args: &Args, g: &Global, settings: &Settings) -> Result<Context> {
+    let tz = settings.store.timezone;
+    let bound = |arg: &Option<String>, end, name| {
+        arg.as_deref()
+            .map(|s| parse_bound(s, tz, end))
+            .transpose()
+            .context(name)
+    };
+    let since = bound(&args.since, false, "--since")?;
+    let until = bound(&args.until, true, "--until")?.unwrap_or(g.now);
+    if since.is_some_and(|s| s >= until) {
+        bail!("--since must be before --until");
+    }
+    let margin_bp = args
+        .margin
+        .as_deref()
+        .map(parse_margin)
+        .transpose()
+        .map_err(|e| anyhow!(e))?;
+    Ok(Context {
+        shop: settings.store.name.clone(),
+        since,
+        until,
+        timezone: tz,
+        margin_bp,
+        rates: settings.report.clone(),
+        orders_source: settings.orders.is_some(),
+        reconciled: Default::default(),
+    })
+}
+
+/// Reads the ledger (read-only) and the audit files of the period's runs.
+fn build(args: &Args, g: &Global, settings: &Settings, ctx: Context) -> Result<Report> {
+    let Some(l) = Ledger::open_read_only(&settings.ledger_path)? else {
+        if !g.quiet {
+            eprintln!(
+                "cartnudge: no ledger at {} yet; nothing has been sent",
+                settings.ledger_path.display()
+            );
+        }
+        let none = NotMessaged::per_run(&[], "");
+        return Ok(Report::build(&[], &[], None, none, ctx));
+    };
+    let runs = l.send_runs_with_ids(ctx.since, ctx.until)?;
+    let skipped = NotMessaged::from_audit(&settings.audit_dir, &runs)?;
+    let nudges = l.nudges_between(ctx.since, ctx.until)?;
+    let ctx = Context {
+        reconciled: l.reconcile_evidence()?,
+        ..ctx
+    };
+    Ok(Report::build(
+        &nudges,
+        &runs,
+        args.by.map(By::from),
+        skipped,
+        ctx,
+    ))
+}
+
 /// "2026-11-01" (a local day in the store's zone: its start, or for `--until` its end) or RFC 3339.
 pub fn parse_bound(s: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
@@ -143,6 +185,21 @@ pub fn parse_bound(s: &str, tz: Tz, end_of_day: bool) -> Result<DateTime<Utc>> {
         day.and_hms_opt(0, 0, 0).expect("midnight exists"),
         tz,
     ))
+}
+
+/// "30", "30.5", "30%" → hundredths of a percent; 0..=100.
+pub fn parse_margin(s: &str) -> Result<i64, String> {
+    let t = s.trim().trim_end_matches('%');
+    let p = Price::parse(t, Currency::parse("XXX").expect("valid code"))
+        .map_err(|_| format!("--margin `{s}` is not a percentage (e.g. 30 or 27.5)"))?;
+    if p.micros % 10_000 != 0 {
+        return Err(format!("--margin `{s}`: use at most two decimals"));
+    }
+    let bp = p.micros / 10_000;
+    if !(0..=10_000).contains(&bp) {
+        return Err(format!("--margin `{s}` must be between 0 and 100"));
+    }
+    Ok(bp)
 }
 
 fn write_atomically(path: &std::path::Path, text: &str) -> Result<()> {
@@ -173,5 +230,14 @@ mod tests {
             "2026-11-01T07:00:00Z"
         );
         assert!(parse_bound("01.11.2026", msk, false).is_err());
+    }
+
+    #[test]
+    fn margins_are_percentages() {
+        assert_eq!(parse_margin("30").unwrap(), 3000);
+        assert_eq!(parse_margin("27.5%").unwrap(), 2750);
+        assert!(parse_margin("101").is_err());
+        assert!(parse_margin("abc").is_err());
+        assert!(parse_margin("27.555").is_err());
     }
 }

@@ -8,6 +8,7 @@ mod backlog;
 mod lock;
 mod migrations;
 mod outcomes;
+pub mod report_queries;
 mod runs;
 mod view;
 

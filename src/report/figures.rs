@@ -1,23 +1,13 @@
-//! The numbers behind `report`: ledger rows tallied per currency (never summed across currencies),
-//! optionally per day, week, month, gateway or country. Money stays integer (minor units for
-//! revenue, micros for costs) until the last division; rates and ROI are plain numbers.
+//! The numbers for one currency (and one group, when grouped): ledger rows tallied, then the metrics
+//! of DESIGN.md §9. Money stays integer (minor units for revenue, micros for costs) until the last
+//! division; rates and ROI are plain numbers. Never summed across currencies: the converted total
+//! in `convert` is a separate, labelled figure.
 
+use super::config::Config as Rates;
 use super::stats::{self, Difference};
-use crate::ledger::{NudgeRow, RunRow};
-pub use crate::model::grouped;
+use crate::ledger::{NudgeRow, RecoveryRow};
 use crate::model::{Currency, Money, Price};
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
 use std::collections::BTreeMap;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum By {
-    Day,
-    Week,
-    Month,
-    Gateway,
-    Country,
-}
 
 /// Counts and sums for one currency (and one group, when grouped).
 #[derive(Debug, Clone, Default)]
@@ -34,6 +24,9 @@ pub struct Figures {
     /// Cost per currency the gateway billed in (micros): actual price where known, else estimate.
     pub costs: BTreeMap<Currency, i64>,
     pub cost_is_estimate: bool,
+    /// Messages costed by the estimate, and by the price the gateway reported.
+    pub cost_estimated: u64,
+    pub cost_actual: u64,
     /// Messages with neither an actual price nor an estimate.
     pub cost_missing: u64,
     pub recovered_orders: u64,
@@ -46,159 +39,26 @@ pub struct Figures {
     pub other_currency_recoveries: u64,
 }
 
-/// One currency's block.
-#[derive(Debug, Clone)]
-pub struct Block {
-    pub currency: Currency,
-    pub total: Figures,
-    pub groups: Vec<Figures>,
-    /// Per local day: messages, recoveries, revenue (minor units).
-    pub daily: Vec<(NaiveDate, u64, u64, i64)>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Report {
-    pub since: Option<DateTime<Utc>>,
-    pub until: DateTime<Utc>,
-    pub timezone: Tz,
-    pub runs: usize,
-    pub carts_considered: u64,
-    pub skip_reasons: BTreeMap<String, u64>,
-    pub blocks: Vec<Block>,
-    /// Gross margin in hundredths of a percent (3000 = 30%), for profit ROI.
-    pub margin_bp: Option<i64>,
-}
-
-/// Groups below this size make any lift estimate a guess.
-pub const MIN_GROUP: u64 = 30;
-
-impl Report {
-    pub fn build(
-        nudges: &[NudgeRow],
-        runs: &[RunRow],
-        period: (Option<DateTime<Utc>>, DateTime<Utc>),
-        tz: Tz,
-        by: Option<By>,
-        margin_bp: Option<i64>,
-    ) -> Report {
-        let mut skip_reasons = BTreeMap::new();
-        for r in runs {
-            for (k, v) in &r.reasons {
-                *skip_reasons.entry(k.clone()).or_insert(0) += v;
-            }
-        }
-        let mut per_currency: BTreeMap<Currency, Vec<&NudgeRow>> = BTreeMap::new();
-        for n in nudges {
-            per_currency
-                .entry(n.cart_total.currency)
-                .or_default()
-                .push(n);
-        }
-        let blocks = per_currency
-            .into_iter()
-            .map(|(currency, rows)| {
-                let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
-                let mut daily: BTreeMap<NaiveDate, (u64, u64, i64)> = BTreeMap::new();
-                let mut total = Figures {
-                    key: "all".into(),
-                    ..Figures::default()
-                };
-                for n in &rows {
-                    total.add(n);
-                    if let Some(b) = by {
-                        let key = group_key(n, b, tz);
-                        groups
-                            .entry(key.clone())
-                            .or_insert_with(|| Figures {
-                                key,
-                                ..Figures::default()
-                            })
-                            .add(n);
-                    }
-                    if matches!(n.status.as_str(), "sent" | "unknown") {
-                        let d = daily
-                            .entry(crate::tzdb::db().at(tz, n.claimed_at).date_naive())
-                            .or_default();
-                        d.0 += 1;
-                        if let Some(r) = n
-                            .recovery
-                            .as_ref()
-                            .filter(|r| r.attributed && r.amount.currency == currency)
-                        {
-                            d.1 += 1;
-                            d.2 += r.amount.minor;
-                        }
-                    }
-                }
-                Block {
-                    currency,
-                    total,
-                    groups: groups.into_values().collect(),
-                    daily: daily
-                        .into_iter()
-                        .map(|(d, (s, r, v))| (d, s, r, v))
-                        .collect(),
-                }
-            })
-            .collect();
-        Report {
-            since: period.0,
-            until: period.1,
-            timezone: tz,
-            runs: runs.len(),
-            carts_considered: runs.iter().map(|r| r.carts_read).sum(),
-            skip_reasons,
-            blocks,
-            margin_bp,
-        }
-    }
-}
-
-fn group_key(n: &NudgeRow, by: By, tz: Tz) -> String {
-    let local = crate::tzdb::db().at(tz, n.claimed_at);
-    match by {
-        By::Day => local.format("%Y-%m-%d").to_string(),
-        By::Week => local.format("%G-W%V").to_string(),
-        By::Month => local.format("%Y-%m").to_string(),
-        By::Gateway => n.gateway.clone().unwrap_or_else(|| "-".into()),
-        By::Country => n.country.clone().unwrap_or_else(|| "-".into()),
-    }
-}
-
 impl Figures {
-    fn add(&mut self, n: &NudgeRow) {
+    pub fn new(key: &str) -> Figures {
+        Figures {
+            key: key.into(),
+            ..Figures::default()
+        }
+    }
+
+    pub fn add(&mut self, n: &NudgeRow) {
         let currency = n.cart_total.currency;
         let rec = n.recovery.as_ref();
-        let same = |r: &&crate::ledger::RecoveryRow| r.amount.currency == currency;
+        let same = |r: &&RecoveryRow| r.amount.currency == currency;
         match n.status.as_str() {
-            "holdout" => {
-                self.holdout_carts += 1;
-                if let Some(r) = rec.filter(|r| r.attributed) {
-                    if same(&r) {
-                        self.holdout_converted += 1;
-                        self.holdout_revenue += r.amount.minor;
-                    } else {
-                        self.other_currency_recoveries += 1;
-                    }
-                }
-                return;
-            }
+            "holdout" => return self.add_holdout(rec.filter(|r| r.attributed), currency),
             "failed" => self.failed += 1,
             "unknown" => self.unknown += 1,
             "sent" => self.sent += 1,
             _ => return, // a claim still in flight
         }
-        if let Some(p) = n.actual_cost {
-            *self.costs.entry(p.currency).or_default() += p.micros.abs();
-        } else if n.status != "failed" {
-            match n.est_cost {
-                Some(p) => {
-                    *self.costs.entry(p.currency).or_default() += p.micros;
-                    self.cost_is_estimate = true;
-                }
-                None => self.cost_missing += 1,
-            }
-        }
+        self.add_cost(n);
         if n.status == "failed" {
             return;
         }
@@ -216,6 +76,35 @@ impl Figures {
             }
             Some(_) => self.other_currency_recoveries += 1,
             None => {}
+        }
+    }
+
+    fn add_holdout(&mut self, order: Option<&RecoveryRow>, currency: Currency) {
+        self.holdout_carts += 1;
+        match order {
+            Some(r) if r.amount.currency == currency => {
+                self.holdout_converted += 1;
+                self.holdout_revenue += r.amount.minor;
+            }
+            Some(_) => self.other_currency_recoveries += 1,
+            None => {}
+        }
+    }
+
+    /// The actual price when the gateway reported one; else the estimate, unless it was refused.
+    fn add_cost(&mut self, n: &NudgeRow) {
+        if let Some(p) = n.actual_cost {
+            *self.costs.entry(p.currency).or_default() += p.micros.abs();
+            self.cost_actual += 1;
+        } else if n.status != "failed" {
+            match n.est_cost {
+                Some(p) => {
+                    *self.costs.entry(p.currency).or_default() += p.micros;
+                    self.cost_is_estimate = true;
+                    self.cost_estimated += 1;
+                }
+                None => self.cost_missing += 1,
+            }
         }
     }
 
@@ -241,6 +130,11 @@ impl Figures {
         }
     }
 
+    /// Whether cost is billed in a currency other than `currency` (the revenue's).
+    pub fn cost_in_other_currency(&self, currency: Currency) -> bool {
+        self.costs.keys().any(|c| *c != currency)
+    }
+
     pub fn recovery_rate(&self) -> Option<f64> {
         ratio(self.recovered_orders, self.messages())
     }
@@ -258,6 +152,16 @@ impl Figures {
         let cost = self.cost_micros_in(currency).filter(|c| *c > 0)?;
         let revenue = Price::from_money(Money::new(revenue_minor, currency)).micros;
         Some((revenue - cost) as f64 / cost as f64)
+    }
+
+    /// ROI with revenue and every cost converted at the user's rates; None without a rate for each.
+    pub fn roi_converted(&self, currency: Currency, rates: &Rates) -> Option<f64> {
+        let revenue = rates.money_micros(self.revenue(currency))?;
+        let mut cost = 0;
+        for (c, m) in &self.costs {
+            cost += rates.micros_in_target(Price::new(*m, *c))?;
+        }
+        (cost > 0).then(|| (revenue - cost) as f64 / cost as f64)
     }
 
     /// Profit ROI: revenue × margin, less cost, over cost.
@@ -293,6 +197,16 @@ impl Figures {
         ratio(self.holdout_converted, self.holdout_carts)
     }
 
+    /// Revenue per holdout cart, the control group's counterpart of revenue per message.
+    pub fn holdout_revenue_per_cart(&self, currency: Currency) -> Option<Money> {
+        (self.holdout_carts > 0).then(|| {
+            Money::new(
+                div_round(self.holdout_revenue, self.holdout_carts as i64),
+                currency,
+            )
+        })
+    }
+
     /// Messaged conversion rate minus control conversion rate, with Newcombe's 95% interval.
     pub fn lift(&self) -> Option<Difference> {
         if self.holdout_carts == 0 {
@@ -321,37 +235,13 @@ impl Figures {
     pub fn incremental_roi(&self, currency: Currency) -> Option<f64> {
         self.roi_of(self.incremental_revenue(currency)?.minor, currency)
     }
-
-    /// A plain sentence when the holdout cannot tell whether SMS adds orders.
-    pub fn lift_warning(&self) -> Option<String> {
-        let d = self.lift()?;
-        let (nt, nc) = (self.messages(), self.holdout_carts);
-        let interval = format!("{} to {} percentage points", points(d.low), points(d.high));
-        if d.includes_zero() {
-            Some(format!(
-                "too few carts to tell whether SMS adds orders: the 95% interval for lift ({interval}) includes zero \
-                 ({nt} messaged, {nc} in the holdout); keep the holdout running before deciding"
-            ))
-        } else if nt < MIN_GROUP || nc < MIN_GROUP {
-            Some(format!(
-                "small sample ({nt} messaged, {nc} in the holdout; fewer than {MIN_GROUP} in a group): the interval \
-                 ({interval}) is only a rough guide"
-            ))
-        } else {
-            None
-        }
-    }
-}
-
-fn points(x: f64) -> String {
-    format!("{:+.1}", x * 100.0)
 }
 
 fn ratio(x: u64, n: u64) -> Option<f64> {
     (n > 0).then(|| x as f64 / n as f64)
 }
 
-fn div_round(a: i64, b: i64) -> i64 {
+pub fn div_round(a: i64, b: i64) -> i64 {
     div_round_i128(a as i128, b as i128) as i64
 }
 
@@ -366,40 +256,19 @@ fn div_round_i128(a: i128, b: i128) -> i128 {
     }
 }
 
-/// "30", "30.5", "30%" → hundredths of a percent; 0..=100.
-pub fn parse_margin(s: &str) -> Result<i64, String> {
-    let t = s.trim().trim_end_matches('%');
-    let p = crate::model::Price::parse(t, Currency::parse("XXX").expect("valid code"))
-        .map_err(|_| format!("--margin `{s}` is not a percentage (e.g. 30 or 27.5)"))?;
-    if p.micros % 10_000 != 0 {
-        return Err(format!("--margin `{s}`: use at most two decimals"));
-    }
-    let bp = p.micros / 10_000;
-    if !(0..=10_000).contains(&bp) {
-        return Err(format!("--margin `{s}` must be between 0 and 100"));
-    }
-    Ok(bp)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, Utc};
 
     #[test]
-    fn rounding_and_grouping() {
+    fn rounding() {
         assert_eq!(div_round(5, 2), 3);
         assert_eq!(div_round(-5, 2), -3);
         assert_eq!(div_round(4, 3), 1);
-        assert_eq!(grouped("1240.00"), "1,240.00");
-        assert_eq!(grouped("-1234567"), "-1,234,567");
-        assert_eq!(grouped("999.5"), "999.5");
-        assert_eq!(parse_margin("30").unwrap(), 3000);
-        assert_eq!(parse_margin("27.5%").unwrap(), 2750);
-        assert!(parse_margin("101").is_err());
-        assert!(parse_margin("abc").is_err());
     }
 
-    fn row(id: i64, status: &str, cost: Option<Price>, recovery: Option<Money>) -> NudgeRow {
+    pub fn row(id: i64, status: &str, cost: Option<Price>, recovery: Option<Money>) -> NudgeRow {
         let at = DateTime::parse_from_rfc3339("2026-11-01T10:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
@@ -415,7 +284,7 @@ mod tests {
             cart_total: Money::new(10_000, usd),
             claimed_at: at,
             delivery_status: Some("delivered".into()),
-            recovery: recovery.map(|amount| crate::ledger::RecoveryRow {
+            recovery: recovery.map(|amount| RecoveryRow {
                 order_id: format!("O{id}"),
                 amount,
                 ordered_at: at,
@@ -430,25 +299,16 @@ mod tests {
     #[test]
     fn worked_example_roi_is_39() {
         let usd = Currency::parse("USD").unwrap();
-        let rows: Vec<NudgeRow> = (0..10_000)
-            .map(|i| {
-                row(
-                    i,
-                    "sent",
-                    Some(Price::parse("0.02", usd).unwrap()),
-                    (i < 100).then(|| Money::new(8000, usd)),
-                )
-            })
-            .collect();
-        let r = Report::build(
-            &rows,
-            &[],
-            (None, rows[0].claimed_at + chrono::Duration::days(1)),
-            chrono_tz::UTC,
-            None,
-            Some(3000),
-        );
-        let f = &r.blocks[0].total;
+        let mut f = Figures::new("all");
+        for i in 0..10_000 {
+            let cost = Some(Price::parse("0.02", usd).unwrap());
+            f.add(&row(
+                i,
+                "sent",
+                cost,
+                (i < 100).then(|| Money::new(8000, usd)),
+            ));
+        }
         assert_eq!(f.revenue(usd).decimal_string(), "8000.00");
         assert_eq!(f.cost().unwrap().decimal_string(), "200.00");
         assert_eq!(f.roi(usd), Some(39.0));
@@ -458,20 +318,38 @@ mod tests {
         // 30% margin: profit 2,400 − 200 = 2,200 over 200.
         assert_eq!(f.profit_roi(usd, 3000), Some(11.0));
         assert!(!f.cost_is_estimate);
+        assert_eq!((f.cost_actual, f.cost_estimated), (10_000, 0));
     }
 
+    /// Revenue in RUB, cost billed in USD: no ROI, unless the user gives rates for both.
     #[test]
-    fn days_weeks_and_months_are_local_to_the_store() {
-        let usd = Currency::parse("USD").unwrap();
-        let mut n = row(1, "sent", Some(Price::parse("0.02", usd).unwrap()), None);
-        n.claimed_at = DateTime::parse_from_rfc3339("2026-11-30T22:30:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let msk: Tz = "Europe/Moscow".parse().unwrap();
-        assert_eq!(group_key(&n, By::Day, msk), "2026-12-01");
-        assert_eq!(group_key(&n, By::Month, msk), "2026-12");
-        assert_eq!(group_key(&n, By::Week, msk), "2026-W49");
-        assert_eq!(group_key(&n, By::Day, chrono_tz::UTC), "2026-11-30");
-        assert_eq!(group_key(&n, By::Country, msk), "US");
+    fn cross_currency_roi_needs_rates() {
+        let (usd, rub) = (
+            Currency::parse("USD").unwrap(),
+            Currency::parse("RUB").unwrap(),
+        );
+        let mut f = Figures::new("all");
+        let mut n = row(1, "sent", Some(Price::parse("0.05", usd).unwrap()), None);
+        n.cart_total = Money::new(500_000, rub);
+        n.recovery = row(1, "sent", None, Some(Money::new(124_000, rub))).recovery;
+        f.add(&n);
+        assert_eq!(f.roi(rub), None);
+        assert!(f.cost_in_other_currency(rub));
+        let rates = super::super::config::from_raw(super::super::config::RawReport {
+            currency: Some("EUR".into()),
+            rates: [("USD", "0.92"), ("RUB", "0.0105")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
+        .unwrap();
+        // 1,240 RUB = 13.02 EUR; 0.05 USD = 0.046 EUR: (13.02 − 0.046) / 0.046.
+        let roi = f.roi_converted(rub, &rates).unwrap();
+        assert!((roi - (13.02 - 0.046) / 0.046).abs() < 1e-9, "{roi}");
+        let no_rub = super::super::config::Config {
+            rates: [(usd, rates.rates[&usd])].into_iter().collect(),
+            ..rates
+        };
+        assert_eq!(f.roi_converted(rub, &no_rub), None);
     }
 }

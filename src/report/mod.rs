@@ -1,10 +1,21 @@
-//! `report`'s parts: the statistics (Wilson, Newcombe), the figures tallied from the ledger, and the
-//! renderers (table, CSV, JSON per DESIGN.md §12, and a self-contained HTML page with an SVG chart).
+//! `report`'s parts, each small: the `[report]` config (`config`), the tally of ledger rows
+//! (`summary`, `figures`), the statistics (`stats`), distinct skipped carts from the audit
+//! (`skips`), the converted total (`convert`), warnings (`trust`), numbers for people (`human`,
+//! `lines`), and the renderers: `table`, `csv_out`, `json` (DESIGN.md §12) and `html`.
 
+pub mod config;
+pub mod convert;
+pub mod csv_out;
 pub mod figures;
 pub mod html;
+pub mod human;
+pub mod json;
+pub mod lines;
 pub mod ordered;
-pub mod render;
+pub mod skips;
 pub mod stats;
+pub mod summary;
+pub mod table;
+pub mod trust;
 
-pub use figures::{By, Report};
+pub use summary::{By, Context, Report};

@@ -31,6 +31,13 @@ impl Obj {
         self
     }
 
+    /// An object, or `null`.
+    pub fn opt(mut self, key: &'static str, value: Option<Obj>) -> Obj {
+        self.0
+            .push((key, value.map_or(Node::Value(Value::Null), Node::Object)));
+        self
+    }
+
     /// Appends another object's entries.
     pub fn merge(mut self, other: Obj) -> Obj {
         self.0.extend(other.0);

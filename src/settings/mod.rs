@@ -27,6 +27,7 @@ pub struct Settings {
     pub audit_dir: PathBuf,
     pub mask_phones: bool,
     pub attribution_window: chrono::Duration,
+    pub report: crate::report::config::Config,
 }
 
 impl Settings {
@@ -120,6 +121,7 @@ impl Settings {
             mask_phones: raw.audit.mask_phones,
             attribution_window: parse_duration(&raw.reconcile.attribution_window)
                 .with_context(|| at("reconcile.attribution_window"))?,
+            report: crate::report::config::from_raw(raw.report).with_context(|| at("[report]"))?,
         })
     }
 }

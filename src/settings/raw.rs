@@ -21,6 +21,7 @@ pub(super) struct RawConfig {
     pub(super) ledger: RawLedger,
     pub(super) audit: RawAudit,
     pub(super) reconcile: RawReconcile,
+    pub(super) report: crate::report::config::RawReport,
 }
 
 #[derive(Deserialize)]

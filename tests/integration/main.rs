@@ -15,6 +15,8 @@ mod quiet_hours;
 mod reconcile;
 mod recovery;
 mod report;
+mod report_html;
+mod report_trust;
 mod rules;
 mod send;
 mod shop;
