@@ -159,6 +159,34 @@ mod tests {
         );
     }
 
+    /// A second, independently generated corpus (4,260 texts packed around 153/160/306/459/612
+    /// septets and 67/70/134/201/268 units, every extension character, CR LF, form feed, NBSP),
+    /// answered by the same calculator; the old divide-by-153 counter got 316 wrong.
+    #[test]
+    fn agrees_with_twilios_calculator_on_the_boundary_corpus() {
+        let corpus = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/reference/segments-boundaries.jsonl"
+        ));
+        let mut wrong = Vec::new();
+        let mut n = 0;
+        for line in corpus.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let c = count(v["text"].as_str().unwrap());
+            let want = (
+                v["encoding"].as_str().unwrap(),
+                v["units"].as_u64().unwrap() as usize,
+                v["segments"].as_u64().unwrap() as u32,
+            );
+            if (c.encoding.as_str(), c.units, c.segments) != want {
+                wrong.push(format!("{}: ours {:?} vs {want:?}", v["id"], c));
+            }
+            n += 1;
+        }
+        assert!(n >= 4000, "{n}");
+        assert!(wrong.is_empty(), "{} of {n}: {:#?}", wrong.len(), &wrong[..wrong.len().min(20)]);
+    }
+
     #[test]
     fn a_part_boundary_never_splits_a_character() {
         // 306 septets with `~` (two septets) at septets 153-154: three parts, not two.
