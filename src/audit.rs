@@ -139,13 +139,13 @@ impl Audit {
             neutralize(run_id),
             at.to_string(),
             self.mode.to_string(),
-            neutralize(&row.cart_id),
-            neutralize(&row.customer_id),
+            cell(&row.cart_id),
+            cell(&row.customer_id),
             phone,
             row.decision.to_string(),
             neutralize(&row.reason),
             row.gateway.clone(),
-            neutralize(&row.provider_message_id),
+            cell(&row.provider_message_id),
             row.encoding.clone(),
             row.segments.clone(),
             row.est_cost.clone(),
@@ -154,7 +154,7 @@ impl Audit {
             row.cart_currency.clone(),
             row.recipient_local_time.clone(),
             row.consent_at.clone(),
-            neutralize(&row.message),
+            cell(&row.message),
         ];
         self.out
             .write_record(&cells)
@@ -200,6 +200,24 @@ pub fn neutralize(cell: &str) -> String {
     }
 }
 
+/// A text cell as the audit writes it: on one line, and never a formula.
+pub fn cell(text: &str) -> String {
+    neutralize(&one_line(text))
+}
+
+/// A message's line breaks written as `\n` (and `\r`), so every audit row is one physical line:
+/// a crash can then only tear the last line, which the next run cuts off whole.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['\n', '\r']) {
+        text.replace('\\', "\\\\")
+            .replace('\n', "\\n")
+            .replace('\r', "\\r")
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 /// "+" and 7 to 15 digits (the E.164 range): a phone number, not a formula.
 fn looks_e164(s: &str) -> bool {
     s.strip_prefix('+')
@@ -218,5 +236,7 @@ mod tests {
         assert_eq!(neutralize("Anna"), "Anna");
         assert_eq!(neutralize(""), "");
         assert!(looks_e164("+79123456789") && !looks_e164("+1+1") && !looks_e164("+7912*****89"));
+        assert_eq!(one_line("Hi\nthere\r\n\\n"), "Hi\\nthere\\r\\n\\\\n");
+        assert_eq!(one_line("plain"), "plain");
     }
 }

@@ -184,7 +184,12 @@ mod tests {
             n += 1;
         }
         assert!(n >= 4000, "{n}");
-        assert!(wrong.is_empty(), "{} of {n}: {:#?}", wrong.len(), &wrong[..wrong.len().min(20)]);
+        assert!(
+            wrong.is_empty(),
+            "{} of {n}: {:#?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(20)]
+        );
     }
 
     #[test]
