@@ -45,90 +45,88 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
     )?;
     let (mut tx, rx) = super::batch::channel::<Result<RawRow, RowError>>(4);
     let label = format!("{name} (query row)");
-    std::thread::spawn(move || {
-        let failed = |line: u64, message: String| {
-            Err(RowError {
-                loc: Location {
-                    source: label.clone(),
-                    line,
-                    record: None,
-                },
-                column: None,
-                message,
-            })
-        };
-        let mut stmt = match conn.prepare(&query) {
-            Ok(s) => s,
-            Err(e) => {
-                tx.send(failed(0, e.to_string()));
-                return;
-            }
-        };
-        let mut rows = match stmt.query([]) {
-            Ok(r) => r,
-            Err(e) => {
-                tx.send(failed(0, e.to_string()));
-                return;
-            }
-        };
-        let mut line = 0u64;
-        loop {
-            line += 1;
-            let row = match rows.next() {
-                Ok(Some(r)) => r,
-                Ok(None) => return,
-                Err(e) => {
-                    tx.send(failed(line, e.to_string()));
-                    return;
-                }
-            };
-            let loc = Location {
-                source: label.clone(),
-                line,
-                record: None,
-            };
-            let mut values = Vec::with_capacity(map.index.len());
-            let mut bad = None;
-            for (slot, col) in map.index.iter().zip(&map.names) {
-                let v = match slot {
-                    None => None,
-                    Some(i) => match row.get_ref(*i) {
-                        Ok(ValueRef::Null) => None,
-                        Ok(ValueRef::Integer(n)) => Some(n.to_string()),
-                        Ok(ValueRef::Real(f)) => Some(f.to_string()),
-                        Ok(ValueRef::Text(t)) | Ok(ValueRef::Blob(t)) => {
-                            match std::str::from_utf8(t) {
-                                Ok(s) => Some(s.to_string()),
-                                Err(_) => {
-                                    bad = Some(RowError {
-                                        loc: loc.clone(),
-                                        column: col.clone(),
-                                        message: "is not valid UTF-8".into(),
-                                    });
-                                    None
-                                }
-                            }
-                        }
-                        Err(e) => {
-                            bad = Some(RowError {
-                                loc: loc.clone(),
-                                column: col.clone(),
-                                message: e.to_string(),
-                            });
-                            None
-                        }
-                    },
-                };
-                values.push(v);
-            }
-            let item = match bad {
-                Some(e) => Err(e),
-                None => Ok(RawRow { loc, values }),
-            };
-            if !tx.send(item) {
-                return; // the reader stopped early
-            }
-        }
-    });
+    std::thread::spawn(move || stream(&conn, &query, &map, &label, &mut tx));
     Ok(Box::new(rx))
+}
+
+/// Runs the query and hands every row over, as text per mapped field, until the reader stops.
+fn stream(
+    conn: &Connection,
+    query: &str,
+    map: &super::ColumnMap,
+    label: &str,
+    tx: &mut super::batch::Sender<Result<RawRow, RowError>>,
+) {
+    let at = |line: u64| Location {
+        source: label.to_string(),
+        line,
+        record: None,
+    };
+    let failed = |line: u64, message: String| {
+        Err(RowError {
+            loc: at(line),
+            column: None,
+            message,
+        })
+    };
+    let mut stmt = match conn.prepare(query) {
+        Ok(s) => s,
+        Err(e) => {
+            tx.send(failed(0, e.to_string()));
+            return;
+        }
+    };
+    let mut rows = match stmt.query([]) {
+        Ok(r) => r,
+        Err(e) => {
+            tx.send(failed(0, e.to_string()));
+            return;
+        }
+    };
+    let mut line = 0u64;
+    loop {
+        line += 1;
+        let item = match rows.next() {
+            Ok(Some(row)) => raw_row(row, map, at(line)),
+            Ok(None) => return,
+            Err(e) => {
+                tx.send(failed(line, e.to_string()));
+                return;
+            }
+        };
+        if !tx.send(item) {
+            return; // the reader stopped early
+        }
+    }
+}
+
+/// One result row as text per mapped field; a value that is not text is a row error.
+fn raw_row(
+    row: &rusqlite::Row<'_>,
+    map: &super::ColumnMap,
+    loc: Location,
+) -> Result<RawRow, RowError> {
+    let mut values = Vec::with_capacity(map.index.len());
+    for (slot, col) in map.index.iter().zip(&map.names) {
+        let Some(i) = slot else {
+            values.push(None);
+            continue;
+        };
+        let bad = |message: String| RowError {
+            loc: loc.clone(),
+            column: col.clone(),
+            message,
+        };
+        values.push(match row.get_ref(*i).map_err(|e| bad(e.to_string()))? {
+            ValueRef::Null => None,
+            ValueRef::Integer(n) => Some(n.to_string()),
+            ValueRef::Real(f) => Some(f.to_string()),
+            ValueRef::Text(t) | ValueRef::Blob(t) => Some(
+                std::str::from_utf8(t)
+                    .map_err(|_| bad("is not valid UTF-8".into()))?
+                    .to_string(),
+            ),
+        });
+    }
+    Ok(RawRow { loc, values })
 }
