@@ -119,16 +119,26 @@ impl Ledger {
         if existed {
             check_existing(&conn, path, !unchanged)?;
         }
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut ledger = Ledger {
-            conn,
-            path: path.to_path_buf(),
+        let writable = || -> Result<Ledger> {
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            let mut ledger = Ledger {
+                conn,
+                path: path.to_path_buf(),
+            };
+            ledger.migrate()?;
+            Ok(ledger)
         };
-        ledger.migrate()?;
-        Ok(ledger)
+        // A read-only file or folder surfaces here as SQLite's "attempt to write a readonly
+        // database": say which file, and that nothing was sent.
+        writable().with_context(|| {
+            format!(
+                "cannot write the ledger {} (check its permissions and its folder's); nothing was sent",
+                path.display()
+            )
+        })
     }
 
     /// Opens an existing ledger without writing anything; `None` when there is no ledger yet.
