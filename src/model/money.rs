@@ -149,6 +149,16 @@ fn parse_minor(text: &str, exponent: u32, decimal: char) -> Result<i64, String> 
     if !int_digits.chars().all(|c| c.is_ascii_digit())
         || !frac_part.chars().all(|c| c.is_ascii_digit())
     {
+        // Say what is actually wrong: a currency sign or code in the amount, else the separator.
+        if let Some(sign) = t
+            .chars()
+            .find(|c| matches!(c, '$' | '€' | '£' | '¥' | '₽' | '₴' | '₸' | '₹' | '₩' | 'R'))
+            .or_else(|| t.chars().find(|c| c.is_alphabetic()))
+        {
+            return Err(format!(
+                "`{t}` is not an amount: remove `{sign}` (the currency belongs in the currency column or source.currency)"
+            ));
+        }
         return Err(format!(
             "`{t}` is not an amount (decimal separator is `{decimal}`)"
         ));
@@ -296,6 +306,10 @@ mod tests {
         );
         assert!(Money::parse("12,5", rub, '.').is_err());
         assert!(Money::parse("abc", rub, '.').is_err());
+        assert_eq!(
+            Money::parse("$30.00", cur("USD"), '.').map(|m| m.minor),
+            Err("`$30.00` is not an amount: remove `$` (the currency belongs in the currency column or source.currency)".into())
+        );
         assert!(Money::parse("", rub, '.').is_err());
         assert!(Money::parse("1.2.3", rub, '.').is_err());
     }
