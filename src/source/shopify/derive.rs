@@ -27,6 +27,68 @@ pub(super) fn derive(doc: &Value, orders: bool) -> Value {
         Value::Object(m) => m.clone(),
         _ => Map::new(),
     };
+    let mut set = |k: &str, v: Value| {
+        out.insert(k.to_string(), v);
+    };
+    if orders {
+        order_fields(doc, &mut set);
+    } else {
+        checkout_fields(doc, &mut set);
+    }
+    Value::Object(out)
+}
+
+/// An order's fields: id, checkout, customer, phone, email, total, currency, time, status.
+fn order_fields(doc: &Value, set: &mut dyn FnMut(&str, Value)) {
+    set("order_id", first(doc, &["id"]));
+    set("cart_id", first(doc, &["checkout_id"]));
+    set("customer_id", first(doc, &["customer.id"]));
+    set(
+        "phone",
+        first(
+            doc,
+            &[
+                "phone",
+                "billing_address.phone",
+                "shipping_address.phone",
+                "customer.phone",
+            ],
+        ),
+    );
+    set(
+        "email",
+        first(doc, &["email", "contact_email", "customer.email"]),
+    );
+    set(
+        "total",
+        first(
+            doc,
+            &["total_price_set.presentment_money.amount", "total_price"],
+        ),
+    );
+    set(
+        "currency",
+        first(
+            doc,
+            &[
+                "total_price_set.presentment_money.currency_code",
+                "presentment_currency",
+                "currency",
+            ],
+        ),
+    );
+    set("created_at", first(doc, &["created_at"]));
+    let status = if text(lookup(doc, "cancelled_at")).is_some() {
+        Value::from("cancelled")
+    } else {
+        first(doc, &["financial_status"])
+    };
+    set("status", status);
+}
+
+/// An abandoned checkout's fields: the phone from wherever the shop keeps it, SMS consent (never
+/// email consent), items, the recovery URL, completed or abandoned.
+fn checkout_fields(doc: &Value, set: &mut dyn FnMut(&str, Value)) {
     let phones = [
         "phone",
         "sms_marketing_phone",
@@ -34,56 +96,6 @@ pub(super) fn derive(doc: &Value, orders: bool) -> Value {
         "billing_address.phone",
         "customer.phone",
     ];
-    let mut set = |k: &str, v: Value| {
-        out.insert(k.to_string(), v);
-    };
-    if orders {
-        set("order_id", first(doc, &["id"]));
-        set("cart_id", first(doc, &["checkout_id"]));
-        set("customer_id", first(doc, &["customer.id"]));
-        set(
-            "phone",
-            first(
-                doc,
-                &[
-                    "phone",
-                    "billing_address.phone",
-                    "shipping_address.phone",
-                    "customer.phone",
-                ],
-            ),
-        );
-        set(
-            "email",
-            first(doc, &["email", "contact_email", "customer.email"]),
-        );
-        set(
-            "total",
-            first(
-                doc,
-                &["total_price_set.presentment_money.amount", "total_price"],
-            ),
-        );
-        set(
-            "currency",
-            first(
-                doc,
-                &[
-                    "total_price_set.presentment_money.currency_code",
-                    "presentment_currency",
-                    "currency",
-                ],
-            ),
-        );
-        set("created_at", first(doc, &["created_at"]));
-        let status = if text(lookup(doc, "cancelled_at")).is_some() {
-            Value::from("cancelled")
-        } else {
-            first(doc, &["financial_status"])
-        };
-        set("status", status);
-        return Value::Object(out);
-    }
     let sms = lookup(doc, "customer.sms_marketing_consent");
     let subscribed = sms.and_then(|c| c.get("state")).and_then(Value::as_str) == Some("subscribed");
     let buyer = lookup(doc, "buyer_accepts_sms_marketing").and_then(Value::as_bool) == Some(true);
@@ -152,5 +164,4 @@ pub(super) fn derive(doc: &Value, orders: bool) -> Value {
         },
     );
     set("link", first(doc, &["abandoned_checkout_url"]));
-    Value::Object(out)
 }
