@@ -74,20 +74,7 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     let candidates = ledger.attribution_candidates()?;
     // Read every input before writing anything: a bad file stops the run with nothing changed.
     let orders = read_orders(&settings, g, &Wanted::new(&candidates), &mut summary)?;
-    let mut imports = Vec::new();
-    for path in &args.optouts {
-        let imp = optouts::read(
-            path,
-            &settings.store.default_region,
-            settings.store.timezone,
-            g.now,
-        )?;
-        for e in &imp.errors {
-            warn(g, e);
-        }
-        summary.problems += imp.errors.len() as u64;
-        imports.push((path, imp));
-    }
+    let imports = read_optouts(args, &settings, g, &mut summary)?;
 
     // The gateway is built (secrets looked up) before anything is written, too.
     let lookups = match args.no_delivery {
@@ -97,37 +84,15 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
 
     // One transaction: a crash leaves either all of this run's matches and opt-outs or none.
     ledger.transaction(|ledger| {
-        if let Some(orders) = &orders {
-            let holdout = ledger.holdout_ids()?;
-            let taken = ledger.recovered_order_ids()?;
-            for m in
-                attribution::attribute(&candidates, orders, settings.attribution_window, &taken)
-            {
-                if !ledger.insert_recovery(&m, g.now)? {
-                    continue;
-                }
-                match (m.attributed, holdout.contains(&m.nudge_id)) {
-                    (false, _) => summary.converted_before += 1,
-                    (true, true) => summary.holdout_conversions += 1,
-                    (true, false) => {
-                        summary.recovered += 1;
-                        *summary.revenue.entry(m.amount.currency).or_default() += m.amount.minor;
-                    }
-                }
-            }
-        }
-        for (path, imp) in &imports {
-            let source = format!(
-                "import:{}",
-                path.file_name()
-                    .map(|n| n.to_string_lossy())
-                    .unwrap_or_default()
-            );
-            for (phone, at) in &imp.optouts {
-                summary.optouts_added += ledger.add_optout(phone, *at, &source)? as u64;
-            }
-        }
-        Ok(())
+        record(
+            ledger,
+            &settings,
+            &candidates,
+            orders.as_deref(),
+            &imports,
+            g,
+            &mut summary,
+        )
     })?;
 
     let mut code = Exit::Ok;
@@ -145,6 +110,71 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         crate::outln!("{}", summary_line(&summary))?;
     }
     Ok(code)
+}
+
+/// Every opt-out export, read before anything is written (a bad file stops the run unchanged).
+fn read_optouts<'a>(
+    args: &'a Args,
+    settings: &Settings,
+    g: &Global,
+    summary: &mut Summary,
+) -> Result<Vec<(&'a PathBuf, optouts::Import)>> {
+    let mut imports = Vec::new();
+    for path in &args.optouts {
+        let imp = optouts::read(
+            path,
+            &settings.store.default_region,
+            settings.store.timezone,
+            g.now,
+        )?;
+        for e in &imp.errors {
+            warn(g, e);
+        }
+        summary.problems += imp.errors.len() as u64;
+        imports.push((path, imp));
+    }
+    Ok(imports)
+}
+
+/// Records this run's recoveries and imported opt-outs (inside the caller's transaction).
+fn record(
+    ledger: &Ledger,
+    settings: &Settings,
+    candidates: &[crate::ledger::OpenNudge],
+    orders: Option<&[OrderRef]>,
+    imports: &[(&PathBuf, optouts::Import)],
+    g: &Global,
+    summary: &mut Summary,
+) -> Result<()> {
+    if let Some(orders) = orders {
+        let holdout = ledger.holdout_ids()?;
+        let taken = ledger.recovered_order_ids()?;
+        for m in attribution::attribute(candidates, orders, settings.attribution_window, &taken) {
+            if !ledger.insert_recovery(&m, g.now)? {
+                continue;
+            }
+            match (m.attributed, holdout.contains(&m.nudge_id)) {
+                (false, _) => summary.converted_before += 1,
+                (true, true) => summary.holdout_conversions += 1,
+                (true, false) => {
+                    summary.recovered += 1;
+                    *summary.revenue.entry(m.amount.currency).or_default() += m.amount.minor;
+                }
+            }
+        }
+    }
+    for (path, imp) in imports {
+        let source = format!(
+            "import:{}",
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        );
+        for (phone, at) in &imp.optouts {
+            summary.optouts_added += ledger.add_optout(phone, *at, &source)? as u64;
+        }
+    }
+    Ok(())
 }
 
 /// The orders that could match a waiting reminder; `None` when the config has no [orders] source.

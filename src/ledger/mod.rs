@@ -133,11 +133,20 @@ impl Ledger {
         };
         // A read-only file or folder surfaces here as SQLite's "attempt to write a readonly
         // database": say which file, and that nothing was sent.
-        writable().with_context(|| {
-            format!(
-                "cannot write the ledger {} (check its permissions and its folder's); nothing was sent",
-                path.display()
-            )
+        writable().map_err(|e| {
+            let read_only = e.chain().any(|c| {
+                c.downcast_ref::<rusqlite::Error>().is_some_and(|r| {
+                    r.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly)
+                })
+            });
+            if read_only {
+                e.context(format!(
+                    "cannot write the ledger {} (check its permissions and its folder's); nothing was sent",
+                    path.display()
+                ))
+            } else {
+                e
+            }
         })
     }
 

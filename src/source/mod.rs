@@ -126,27 +126,32 @@ pub fn resolve_columns(
         }
     }
     if !problems.is_empty() {
-        let hint = match (problems.len(), headers) {
-            (_, [one]) if one.contains(';') || one.contains('\t') => {
-                "; the header is one column: is source.delimiter right?"
-            }
-            _ => "",
-        };
-        let currency_hint =
-            if problems.iter().any(|p| p.contains("field `currency`")) && s.table == "[orders]" {
-                " (or set orders.currency when every order is in one currency)"
-            } else if problems.iter().any(|p| p.contains("field `currency`")) {
-                " (or set source.currency when every cart is in one currency)"
-            } else {
-                ""
-            };
-        bail!(
-            "{what}: {} (columns: {}){hint}{currency_hint}",
-            problems.join("; "),
-            headers.join(", ")
-        );
+        bail!(mapping_error(s, what, headers, &problems));
     }
     Ok(ColumnMap { index, names })
+}
+
+/// Every mapping problem in one message, with hints at the delimiter and a fixed currency.
+fn mapping_error(s: &Config, what: &str, headers: &[String], problems: &[String]) -> String {
+    let hint = match (problems.len(), headers) {
+        (_, [one]) if one.contains(';') || one.contains('\t') => {
+            "; the header is one column: is source.delimiter right?"
+        }
+        _ => "",
+    };
+    let currency_hint =
+        if problems.iter().any(|p| p.contains("field `currency`")) && s.table == "[orders]" {
+            " (or set orders.currency when every order is in one currency)"
+        } else if problems.iter().any(|p| p.contains("field `currency`")) {
+            " (or set source.currency when every cart is in one currency)"
+        } else {
+            ""
+        };
+    format!(
+        "{what}: {} (columns: {}){hint}{currency_hint}",
+        problems.join("; "),
+        headers.join(", ")
+    )
 }
 
 /// Fields a cart source must provide. `currency` may instead come from `source.currency`.
