@@ -38,9 +38,15 @@ pub fn encodings(secret: &str) -> Vec<String> {
     let b64 = crate::net::base64(secret.as_bytes());
     let url_safe = b64.replace('+', "-").replace('/', "_");
     let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    let percent = crate::net::encode(secret);
+    // application/x-www-form-urlencoded: a space is `+`; some encoders write lower-case hex.
+    let form = percent.replace("%20", "+");
     let mut out = vec![
         secret.to_string(),
-        crate::net::encode(secret),
+        percent.clone(),
+        percent.to_lowercase(),
+        form.clone(),
+        form.to_lowercase(),
         secret.replace(' ', "+"),
         b64.trim_end_matches('=').to_string(),
         url_safe.trim_end_matches('=').to_string(),

@@ -49,6 +49,23 @@ pub struct NewNudge<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// SQLite's "attempt to write a readonly database" names no file: say which, and that nothing
+/// was sent. Other errors pass unchanged.
+fn name_if_read_only(e: anyhow::Error, path: &Path) -> anyhow::Error {
+    let read_only = e.chain().any(|c| {
+        c.downcast_ref::<rusqlite::Error>()
+            .is_some_and(|r| r.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly))
+    });
+    if read_only {
+        e.context(format!(
+            "cannot write the ledger {} (check its permissions and its folder's); nothing was sent",
+            path.display()
+        ))
+    } else {
+        e
+    }
+}
+
 /// An existing ledger must hold cartnudge's schema and pass SQLite's quick check.
 fn check_existing(conn: &Connection, path: &Path, quick_check: bool) -> Result<()> {
     let bad = |what: &str| {
@@ -133,21 +150,7 @@ impl Ledger {
         };
         // A read-only file or folder surfaces here as SQLite's "attempt to write a readonly
         // database": say which file, and that nothing was sent.
-        writable().map_err(|e| {
-            let read_only = e.chain().any(|c| {
-                c.downcast_ref::<rusqlite::Error>().is_some_and(|r| {
-                    r.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly)
-                })
-            });
-            if read_only {
-                e.context(format!(
-                    "cannot write the ledger {} (check its permissions and its folder's); nothing was sent",
-                    path.display()
-                ))
-            } else {
-                e
-            }
-        })
+        writable().map_err(|e| name_if_read_only(e, path))
     }
 
     /// Opens an existing ledger without writing anything; `None` when there is no ledger yet.
@@ -240,11 +243,14 @@ impl Ledger {
 
     /// Claims left by a crashed run become `unknown`: a reminder may have gone out, so never resend.
     pub fn recover_claims(&self, now: DateTime<Utc>) -> Result<usize> {
-        Ok(self.conn.execute(
-            "UPDATE nudges SET status = 'unknown', error_code = 'crash', \
-             error_text = 'claimed by a run that did not finish (recovered ' || ?1 || ')' WHERE status = 'claimed'",
-            params![utc_string(now)],
-        )?)
+        // The first write of a send or reconcile: a read-only ledger is named here.
+        self.conn
+            .execute(
+                "UPDATE nudges SET status = 'unknown', error_code = 'crash', \
+                 error_text = 'claimed by a run that did not finish (recovered ' || ?1 || ')' WHERE status = 'claimed'",
+                params![utc_string(now)],
+            )
+            .map_err(|e| name_if_read_only(e.into(), &self.path))
     }
 
     /// Commits a row for this cart before the gateway is called (`claimed`), or the control group's
