@@ -295,7 +295,7 @@ fn random_csv_exports_never_panic_the_binary() {
     );
     property_n(
         "csv_exports_through_the_binary",
-        knob("CLI_CASES", 40),
+        knob("CLI_CASES", 32),
         (header, proptest::collection::vec(row, 0..12), any::<bool>()),
         |(header, rows, send)| {
             let mut csv = header.join(",");
@@ -352,6 +352,73 @@ const HINTS: &[(&str, &str)] = &[
 
 const GOOD_CARTS: &str = "cart_id,name,phone,total,currency,items_count,updated_at,consent,consent_at,timezone\ng1,Anna,+79123456789,5000,RUB,2,2026-11-22T09:00:00Z,1,2026-01-10T08:00:00Z,Europe/Moscow\n";
 
+/// One corpus file through its commands: (runs, problems).
+fn corpus_case(
+    dir: &Path,
+    name: &String,
+    documented: &std::collections::BTreeSet<i32>,
+) -> (usize, Vec<String>) {
+    let mut bad = Vec::new();
+    let mut runs = 0;
+    let site = Site::new();
+    site.write(name, std::fs::read(dir.join(name)).unwrap());
+    site.write("carts.csv", GOOD_CARTS);
+    let (config_args, commands): (Vec<&str>, &[&str]) = if name.ends_with(".toml") {
+        (vec!["--config", name.as_str()], &["check", "scan", "send"])
+    } else {
+        site.write("cartnudge.toml", corpus_config(name));
+        (Vec::new(), &["scan", "send"])
+    };
+    let hint = HINTS
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, h)| *h)
+        .unwrap_or(name.as_str());
+    let mut reported = false;
+    let mut shown = String::new();
+    for cmd in commands {
+        let mut args = config_args.clone();
+        args.extend_from_slice(&["--now", harness::NOW, cmd]);
+        let done = site.cmd().args(&args).run(Duration::from_secs(60));
+        runs += 1;
+        let code = done.code();
+        let out = done.output();
+        let named = out.contains(hint);
+        let counted = ["invalid rows", "skipped", "malformed"].iter().any(|w| {
+            out.lines()
+                .filter(|l| {
+                    l.contains("summary") || l.starts_with("sent ") || l.starts_with("would send")
+                })
+                .any(|l| {
+                    l.split(w).nth(1).is_some_and(|rest| {
+                        rest.trim_start()
+                            .starts_with(|c: char| c.is_ascii_digit() && c != '0')
+                    })
+                })
+        });
+        let why = if done.timed_out {
+            Some("hung")
+        } else if code == 101 || done.stderr.contains("panicked") {
+            Some("panicked")
+        } else if !documented.contains(&code) {
+            Some("exit code not in the README")
+        } else if code != 0 && code != 1 && !named {
+            Some("the error does not name the file")
+        } else {
+            None
+        };
+        reported |= named || (matches!(code, 0 | 1) && counted);
+        shown.push_str(&done.show());
+        if let Some(why) = why {
+            bad.push(format!("{name} ({cmd}): {why}{}", done.show()));
+        }
+    }
+    if !reported && !name.starts_with("odd-") {
+        bad.push(format!("{name}: no command reported the problem (an error naming the file, or skipped rows named or counted){shown}"));
+    }
+    (runs, bad)
+}
+
 #[test]
 fn broken_corpus_files_are_clear_errors_or_counted_skips() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/broken");
@@ -368,68 +435,21 @@ fn broken_corpus_files_are_clear_errors_or_counted_skips() {
         "the corpus has only {} files",
         names.len()
     );
-    let mut bad = Vec::new();
-    let mut runs = 0;
-    for name in &names {
-        let site = Site::new();
-        site.write(name, std::fs::read(dir.join(name)).unwrap());
-        site.write("carts.csv", GOOD_CARTS);
-        let (config_args, commands): (Vec<&str>, &[&str]) = if name.ends_with(".toml") {
-            (vec!["--config", name.as_str()], &["check", "scan", "send"])
-        } else {
-            site.write("cartnudge.toml", corpus_config(name));
-            (Vec::new(), &["scan", "send"])
-        };
-        let hint = HINTS
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, h)| *h)
-            .unwrap_or(name.as_str());
-        let mut reported = false;
-        let mut shown = String::new();
-        for cmd in commands {
-            let mut args = config_args.clone();
-            args.extend_from_slice(&["--now", harness::NOW, cmd]);
-            let done = site.cmd().args(&args).run(Duration::from_secs(60));
-            runs += 1;
-            let code = done.code();
-            let out = done.output();
-            let named = out.contains(hint);
-            let counted = ["invalid rows", "skipped", "malformed"].iter().any(|w| {
-                out.lines()
-                    .filter(|l| {
-                        l.contains("summary")
-                            || l.starts_with("sent ")
-                            || l.starts_with("would send")
-                    })
-                    .any(|l| {
-                        l.split(w).nth(1).is_some_and(|rest| {
-                            rest.trim_start()
-                                .starts_with(|c: char| c.is_ascii_digit() && c != '0')
-                        })
-                    })
+    let next = AtomicU64::new(0);
+    let results = std::sync::Mutex::new((0usize, Vec::new()));
+    std::thread::scope(|s| {
+        for _ in 0..knob("JOBS", 3).max(1) {
+            s.spawn(|| {
+                while let Some(name) = names.get(next.fetch_add(1, Ordering::SeqCst) as usize) {
+                    let (n, problems) = corpus_case(&dir, name, &documented);
+                    let mut r = results.lock().unwrap();
+                    r.0 += n;
+                    r.1.extend(problems);
+                }
             });
-            let why = if done.timed_out {
-                Some("hung")
-            } else if code == 101 || done.stderr.contains("panicked") {
-                Some("panicked")
-            } else if !documented.contains(&code) {
-                Some("exit code not in the README")
-            } else if code != 0 && code != 1 && !named {
-                Some("the error does not name the file")
-            } else {
-                None
-            };
-            reported |= named || (matches!(code, 0 | 1) && counted);
-            shown.push_str(&done.show());
-            if let Some(why) = why {
-                bad.push(format!("{name} ({cmd}): {why}{}", done.show()));
-            }
         }
-        if !reported && !name.starts_with("odd-") {
-            bad.push(format!("{name}: no command reported the problem (an error naming the file, or skipped rows named or counted){shown}"));
-        }
-    }
+    });
+    let (runs, bad) = results.into_inner().unwrap();
     figure("bad_input", "corpus_files", names.len().into());
     figure("bad_input", "corpus_runs", runs.into());
     figure("bad_input", "corpus_failures", bad.len().into());

@@ -572,7 +572,7 @@ fn deadline_holds_within_a_second_when_every_answer_is_slow() {
     let refs: Vec<(&str, u64)> = carts.iter().map(|(a, b)| (a.as_str(), *b)).collect();
     let (done, site, server) = webhook_run(
         &refs,
-        Duration::from_millis(700),
+        Duration::from_millis(400),
         "1",
         &["--deadline", "2s"],
     );

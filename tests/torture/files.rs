@@ -127,7 +127,7 @@ fn read_only_files_stop_the_run_before_anything_is_sent() {
 }
 
 #[test]
-#[ignore = "finding 4: fails until fixed (a read-only ledger stops the run with SQLite's \"attempt to write a readonly database\", no path)"]
+#[ignore = "finding 8: fails until fixed (a read-only ledger stops the run with SQLite's \"attempt to write a readonly database\" and no path)"]
 fn read_only_files_are_named_in_the_error() {
     assert_none("read-only files", read_only(), &[Check::Names]);
 }

@@ -304,10 +304,11 @@ pub fn documented_exit_codes() -> BTreeSet<i32> {
             inside = line.trim_start_matches('#').trim() == "Exit codes";
             continue;
         }
-        if inside && let Some(rest) = line.strip_prefix('|') {
-            if let Some(code) = rest.split('|').next().and_then(|c| c.trim().parse().ok()) {
-                codes.insert(code);
-            }
+        if inside
+            && let Some(rest) = line.strip_prefix('|')
+            && let Some(code) = rest.split('|').next().and_then(|c| c.trim().parse().ok())
+        {
+            codes.insert(code);
         }
     }
     assert!(
