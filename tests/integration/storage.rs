@@ -137,7 +137,8 @@ fn two_paths_to_one_ledger_share_one_lock() {
     shop.run(NOW, &["send"]).expect_code(75);
 }
 
-/// Mounts a tmpfs of `size` at `dir`; None (and a printed SKIP) where mounting is not allowed.
+/// Mounts a tmpfs of `size` at `dir`; None (and a printed SKIP) where mounting is not allowed,
+/// a failure when CARTNUDGE_REQUIRE_ROOT_TESTS=1 (as `.ci/run` sets it).
 struct Tmpfs(std::path::PathBuf);
 
 impl Tmpfs {
@@ -148,6 +149,9 @@ impl Tmpfs {
             .arg(dir)
             .status()
             .is_ok_and(|s| s.success());
+        if !ok && std::env::var("CARTNUDGE_REQUIRE_ROOT_TESTS").is_ok_and(|v| v == "1") {
+            panic!("cannot mount a tmpfs (CARTNUDGE_REQUIRE_ROOT_TESTS=1: run as root)");
+        }
         if !ok {
             use std::io::Write;
             let _ = writeln!(
