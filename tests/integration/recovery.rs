@@ -110,3 +110,24 @@ fn a_row_already_in_the_audit_is_not_written_twice() {
         vec![vec!["1".to_string()]]
     );
 }
+
+#[test]
+fn a_run_killed_while_creating_the_ledger_leaves_none_and_the_next_run_creates_it() {
+    let shop = Shop::new(&[cart("fresh").set("phone", "+79120000002")]);
+    // What a kill during the first run's schema creation leaves: a half-made `.new` file with
+    // its journal, and no ledger (never an empty `cartnudge.db`, which is refused as truncated).
+    shop.env.write("cartnudge.db.new", "");
+    shop.env.write("cartnudge.db.new-journal", "torn");
+    let r = shop.run(NOW, &["send"]);
+    r.expect_code(0);
+    assert_eq!(shop.called_carts(), vec!["fresh".to_string()]);
+    assert_eq!(
+        shop.ledger("SELECT cart_id, status FROM nudges"),
+        vec![vec!["fresh".to_string(), "sent".to_string()]]
+    );
+    assert!(
+        !shop.env.exists("cartnudge.db.new"),
+        "the half-made ledger is removed"
+    );
+    assert!(!shop.env.exists("cartnudge.db.new-journal"));
+}
