@@ -22,7 +22,8 @@ use std::fmt;
 /// Where a row came from, for error messages: "carts.csv:17".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
-    pub source: String,
+    /// Shared by every row of a source: cloning a location costs no allocation.
+    pub source: std::sync::Arc<str>,
     pub line: u64,
     /// The element's index in a JSON array (1-based), where lines say little (one-line arrays).
     pub record: Option<u64>,

@@ -65,7 +65,7 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
         reader,
         lines,
         map,
-        name,
+        source: name.as_str().into(),
         width: headers.len(),
         record: ::csv::ByteRecord::new(),
         done: false,
@@ -76,7 +76,7 @@ struct CsvRows<R: Read> {
     reader: ::csv::Reader<R>,
     lines: Lines,
     map: ColumnMap,
-    name: String,
+    source: std::sync::Arc<str>,
     width: usize,
     record: ::csv::ByteRecord,
     done: bool,
@@ -99,7 +99,7 @@ impl<R: Read> Iterator for CsvRows<R> {
                     let at = self.record.position().map(|p| p.byte()).unwrap_or(0);
                     let line = self.lines.line_at(at);
                     let loc = Location {
-                        source: self.name.clone(),
+                        source: self.source.clone(),
                         line,
                         record: None,
                     };
@@ -114,7 +114,7 @@ impl<R: Read> Iterator for CsvRows<R> {
                         None => 0,
                     };
                     let loc = Location {
-                        source: self.name.clone(),
+                        source: self.source.clone(),
                         line,
                         record: None,
                     };
@@ -145,23 +145,22 @@ impl<R: Read> CsvRows<R> {
                 ),
             });
         }
-        let mut values = Vec::with_capacity(self.map.index.len());
+        let mut row = RawRow::new(loc, self.map.index.len());
         for (slot, name) in self.map.index.iter().zip(&self.map.names) {
             let value = match slot {
                 None => None,
                 Some(i) => {
                     let bytes = self.record.get(*i).unwrap_or_default();
-                    let text = std::str::from_utf8(bytes).map_err(|_| RowError {
-                        loc: loc.clone(),
+                    Some(std::str::from_utf8(bytes).map_err(|_| RowError {
+                        loc: row.loc.clone(),
                         column: name.clone(),
                         message: "is not valid UTF-8; save the export as UTF-8".into(),
-                    })?;
-                    Some(text.to_string())
+                    })?)
                 }
             };
-            values.push(value);
+            row.push(value);
         }
-        Ok(RawRow { loc, values })
+        Ok(row)
     }
 }
 

@@ -60,11 +60,12 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
         None => PathMap::new(&Value::Object(Default::default()), s, fields, &[], &name)?,
     };
     let head = leading.into_iter().map(Err).chain(first.map(Ok));
+    let source: std::sync::Arc<str> = name.as_str().into();
     let rows = head.chain(records).map(move |item| {
         let (pos, doc) = item?;
         map.row(
             Location {
-                source: name.clone(),
+                source: source.clone(),
                 line: pos.line,
                 record: pos.record,
             },
@@ -157,7 +158,7 @@ fn row_err(name: &str, line: u64, message: String) -> RowError {
 fn row_err_at(name: &str, pos: Pos, message: String) -> RowError {
     RowError {
         loc: Location {
-            source: name.to_string(),
+            source: name.into(),
             line: pos.line,
             record: pos.record,
         },

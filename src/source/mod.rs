@@ -25,11 +25,47 @@ use anyhow::{Result, bail};
 use config::{CART_FIELDS, ORDER_FIELDS};
 use std::fmt;
 
-/// One row: `values[i]` is the text of `fields[i]` (None when absent, NULL or unmapped).
+/// One row: the text of each wanted field, in the order of the field list (None when absent,
+/// NULL or unmapped). The texts share one buffer, so a row costs two allocations, not one per cell.
 #[derive(Debug, Clone)]
 pub struct RawRow {
     pub loc: Location,
-    pub values: Vec<Option<String>>,
+    text: String,
+    /// Byte range of each field's text in `text`.
+    spans: Vec<Option<(u32, u32)>>,
+}
+
+impl RawRow {
+    pub fn new(loc: Location, fields: usize) -> RawRow {
+        RawRow {
+            loc,
+            text: String::new(),
+            spans: Vec::with_capacity(fields),
+        }
+    }
+
+    /// Appends the next field's text.
+    pub fn push(&mut self, value: Option<&str>) {
+        let span = value.map(|v| {
+            let start = self.text.len() as u32;
+            self.text.push_str(v);
+            (start, self.text.len() as u32)
+        });
+        self.spans.push(span);
+    }
+
+    /// The text of field `i`, as the source had it.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let (a, b) = (*self.spans.get(i)?)?;
+        Some(&self.text[a as usize..b as usize])
+    }
+
+    /// Replaces field `i`'s text (the earlier text stays in the buffer, unused).
+    pub fn set(&mut self, i: usize, value: &str) {
+        let start = self.text.len() as u32;
+        self.text.push_str(value);
+        self.spans[i] = Some((start, self.text.len() as u32));
+    }
 }
 
 /// A row that cannot be used. The run reports it and goes on.

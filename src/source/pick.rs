@@ -91,7 +91,7 @@ impl CellMap {
     }
 
     pub fn row(&self, loc: Location, cells: &[Option<String>]) -> Result<RawRow, RowError> {
-        let mut values = Vec::with_capacity(self.picks.len());
+        let mut row = RawRow::new(loc, self.picks.len());
         for (k, pick) in self.picks.iter().enumerate() {
             let v = match pick {
                 Pick::Absent => None,
@@ -100,7 +100,7 @@ impl CellMap {
                     None => None,
                     Some(text) => {
                         let err = |message: String| RowError {
-                            loc: loc.clone(),
+                            loc: row.loc.clone(),
                             column: self.names[k].clone(),
                             message,
                         };
@@ -113,7 +113,7 @@ impl CellMap {
                     }
                 },
             };
-            values.push(normalize(self.fields[k], v));
+            row.push(normalize(self.fields[k], v).as_deref());
         }
         if let Some((col, slot)) = self.veto
             && cells
@@ -121,9 +121,9 @@ impl CellMap {
                 .and_then(|c| c.as_deref())
                 .is_some_and(|v| super::fields::parse_bool(v) == Ok(true))
         {
-            values[slot] = Some("0".into());
+            row.set(slot, "0");
         }
-        Ok(RawRow { loc, values })
+        Ok(row)
     }
 }
 
@@ -163,7 +163,7 @@ impl PathMap {
                 message: format!("expected an object, found {}", kind_of(doc)),
             });
         }
-        let mut values = Vec::with_capacity(self.paths.len());
+        let mut row = RawRow::new(loc, self.paths.len());
         for (k, path) in self.paths.iter().enumerate() {
             let v = match path {
                 None => None,
@@ -171,15 +171,15 @@ impl PathMap {
                     .map(value_text)
                     .transpose()
                     .map_err(|message| RowError {
-                        loc: loc.clone(),
+                        loc: row.loc.clone(),
                         column: Some(p.clone()),
                         message,
                     })?
                     .flatten(),
             };
-            values.push(normalize(self.fields[k], v));
+            row.push(normalize(self.fields[k], v).as_deref());
         }
-        Ok(RawRow { loc, values })
+        Ok(row)
     }
 }
 

@@ -92,10 +92,11 @@ pub fn stream(
         &format!("the result of {}.query ({label})", s.table),
     )?;
     let mut line = 0u64;
+    let source: std::sync::Arc<str> = label.as_str().into();
     Ok(Box::new(rrx.map(move |r| {
         line += 1;
         let loc = Location {
-            source: label.clone(),
+            source: source.clone(),
             line,
             record: None,
         };

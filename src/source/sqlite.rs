@@ -57,8 +57,9 @@ fn stream(
     label: &str,
     tx: &mut super::batch::Sender<Result<RawRow, RowError>>,
 ) {
+    let source: std::sync::Arc<str> = label.into();
     let at = |line: u64| Location {
-        source: label.to_string(),
+        source: source.clone(),
         line,
         record: None,
     };
@@ -106,27 +107,26 @@ fn raw_row(
     map: &super::ColumnMap,
     loc: Location,
 ) -> Result<RawRow, RowError> {
-    let mut values = Vec::with_capacity(map.index.len());
+    let mut raw = RawRow::new(loc, map.index.len());
     for (slot, col) in map.index.iter().zip(&map.names) {
         let Some(i) = slot else {
-            values.push(None);
+            raw.push(None);
             continue;
         };
         let bad = |message: String| RowError {
-            loc: loc.clone(),
+            loc: raw.loc.clone(),
             column: col.clone(),
             message,
         };
-        values.push(match row.get_ref(*i).map_err(|e| bad(e.to_string()))? {
-            ValueRef::Null => None,
-            ValueRef::Integer(n) => Some(n.to_string()),
-            ValueRef::Real(f) => Some(f.to_string()),
-            ValueRef::Text(t) | ValueRef::Blob(t) => Some(
-                std::str::from_utf8(t)
-                    .map_err(|_| bad("is not valid UTF-8".into()))?
-                    .to_string(),
-            ),
-        });
+        match row.get_ref(*i).map_err(|e| bad(e.to_string()))? {
+            ValueRef::Null => raw.push(None),
+            ValueRef::Integer(n) => raw.push(Some(&n.to_string())),
+            ValueRef::Real(f) => raw.push(Some(&f.to_string())),
+            ValueRef::Text(t) | ValueRef::Blob(t) => {
+                let text = std::str::from_utf8(t).map_err(|_| bad("is not valid UTF-8".into()))?;
+                raw.push(Some(text));
+            }
+        }
     }
-    Ok(RawRow { loc, values })
+    Ok(raw)
 }
