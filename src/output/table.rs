@@ -13,7 +13,7 @@ use unicode_width::UnicodeWidthStr;
 /// The cart column's width; a longer id is printed whole and shifts the rest of its row.
 const CART: usize = 16;
 /// The least of the detail a row keeps however narrow the terminal (that row is then wider).
-pub const MIN_DETAIL: usize = 20;
+const MIN_DETAIL: usize = 20;
 /// Between the last fixed column and the detail.
 const GAP: &str = "  ";
 const DETAIL_HEADER: &str = "DETAIL / MESSAGE";
@@ -98,8 +98,12 @@ impl Table {
 
     pub fn row(&self, line: &Line) -> String {
         let cells: Vec<String> = self.cols.iter().map(|c| c.value(line)).collect();
-        let text = line.message.as_deref().unwrap_or(&line.detail);
-        self.render(&line.cart_id, &cells, &text.replace('\n', " "))
+        // One line per cart, and a tab or carriage return would defeat the width count.
+        let text: String = (line.message.as_deref().unwrap_or(&line.detail))
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        self.render(&line.cart_id, &cells, &text)
     }
 
     fn render(&self, cart: &str, cells: &[String], detail: &str) -> String {
@@ -136,7 +140,7 @@ fn pad(s: &str, w: usize, right: bool) -> String {
 }
 
 /// At most `n` display columns of `s`, ending with `…` when cut; graphemes are kept whole.
-pub fn clip(s: &str, n: usize) -> String {
+fn clip(s: &str, n: usize) -> String {
     if s.width() <= n {
         return s.to_string();
     }
@@ -336,6 +340,12 @@ mod tests {
         l.message = Some("カートに商品が残っています。".repeat(5));
         let row = Table::new(Some(80)).row(&l);
         assert!(row.width() <= 80, "{} columns: {row}", row.width());
+        l.message = Some("Anna,\tyour cart\r\nis waiting".into());
+        assert!(
+            Table::new(None)
+                .row(&l)
+                .ends_with("  Anna, your cart  is waiting")
+        );
     }
 
     #[test]
