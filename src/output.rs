@@ -7,6 +7,9 @@ use crate::model::{Decision, Reason, utc_string};
 use crate::pipeline::{Decided, Sink};
 use anyhow::Result;
 use std::io::Write;
+use table::Table;
+
+mod table;
 
 /// `println!` that returns the write error instead of panicking, so a closed stdout (`| head`)
 /// ends the run quietly: `main` turns a broken pipe into exit 0.
@@ -190,6 +193,8 @@ pub struct Printer {
     format: Format,
     out: std::io::BufWriter<std::io::Stdout>,
     csv: Option<csv::Writer<std::io::Stdout>>,
+    /// Laid out for the terminal's width at the first row (`table::width`).
+    table: Option<Table>,
     header_done: bool,
 }
 
@@ -200,6 +205,7 @@ impl Printer {
             format,
             out: std::io::BufWriter::new(std::io::stdout()),
             csv: None,
+            table: None,
             header_done: false,
         }
     }
@@ -241,28 +247,12 @@ impl Printer {
                 ])?;
             }
             Format::Table => {
+                let table = self.table.get_or_insert_with(|| Table::new(table::width()));
                 if !self.header_done {
-                    writeln!(
-                        self.out,
-                        "{:<16} {:<10} {:<16} {:<16} {:<25} {:>3}  DETAIL / MESSAGE",
-                        "CART", "DECISION", "REASON", "PHONE", "LOCAL TIME", "SEG"
-                    )?;
+                    writeln!(self.out, "{}", table.header())?;
                     self.header_done = true;
                 }
-                let text = line.message.as_deref().unwrap_or(&line.detail);
-                writeln!(
-                    self.out,
-                    "{:<16} {:<10} {:<16} {:<16} {:<25} {:>3}  {}",
-                    line.cart_id, // never shortened: it is what --explain takes
-                    line.decision,
-                    line.reason_text().as_deref().unwrap_or("-"),
-                    line.phone_e164.as_deref().unwrap_or("-"),
-                    clip(&table_time(line), 25),
-                    line.segments
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| "-".into()),
-                    text.replace('\n', " ")
-                )?;
+                writeln!(self.out, "{}", table.row(line))?;
             }
         }
         Ok(())
@@ -274,26 +264,6 @@ impl Printer {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             r => Ok(r?),
         }
-    }
-}
-
-/// The local time for the table: RFC 3339 for one zone; "05:46..13:46 US:*" for every zone of a
-/// country, which is too long to show whole.
-fn table_time(line: &Line) -> String {
-    match (&line.local_time, &line.zone) {
-        (None, _) => "-".into(),
-        (Some(t @ crate::model::LocalTime::Range(..)), Some(zone)) => {
-            format!("{} {zone}", t.short())
-        }
-        (Some(t), _) => t.to_string(),
-    }
-}
-
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
     }
 }
 

@@ -11,6 +11,7 @@ mod local_rules;
 mod loopback;
 mod messages;
 mod presets;
+mod preview;
 mod quiet_hours;
 mod reconcile;
 mod recovery;

@@ -96,7 +96,9 @@ impl Env {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cartnudge"));
         cmd.current_dir(self.dir.path())
             .args(args)
-            .env_remove("CARTNUDGE_CONFIG");
+            .env_remove("CARTNUDGE_CONFIG")
+            // The preview table fits `COLUMNS` when set: tests set it themselves (`var`).
+            .env_remove("COLUMNS");
         for (k, v) in &self.vars {
             cmd.env(k, v);
         }
