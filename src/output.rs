@@ -306,6 +306,14 @@ impl Sink for Outputs<'_> {
         }
         self.line(&Line::from(d))
     }
+
+    fn wants_out_of_window(&self) -> bool {
+        self.printer.as_ref().is_some_and(|p| {
+            p.filter.wants(Decision::Skipped, Some(Reason::TooOld))
+                || p.filter
+                    .wants(Decision::Skipped, Some(Reason::NotAbandoned))
+        })
+    }
 }
 
 /// Whether a counted reason means "maybe later" (counted under deferred).

@@ -68,13 +68,7 @@ impl Db {
 
     /// The UTC offset in `zone` at `utc`.
     pub fn offset(&self, zone: Tz, utc: DateTime<Utc>) -> FixedOffset {
-        if let Some(host) = self.host_zone(zone)
-            && let Ok(t) = host.find_local_time_type(utc.timestamp())
-            && let Some(off) = FixedOffset::east_opt(t.ut_offset())
-        {
-            return off;
-        }
-        zone.offset_from_utc_datetime(&utc.naive_utc()).fix()
+        offset_in(self.host_zone(zone).as_deref(), zone, utc)
     }
 
     /// `utc` on the clocks of `zone`.
@@ -85,22 +79,39 @@ impl Db {
     /// A wall-clock time in `zone` as an instant: a time in a DST gap moves forward by the gap,
     /// a time in an overlap is the earlier instant.
     pub fn to_utc(&self, zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+        // One look-up of the zone for the four offsets below (this runs once per row).
+        let host = self.host_zone(zone);
+        let offset = |utc: DateTime<Utc>| offset_in(host.as_deref(), zone, utc);
         // Offsets in force a day either side bound every offset the wall time could have.
-        let probe = |h: i64| self.offset(zone, (local + chrono::Duration::hours(h)).and_utc());
-        let mut candidates: Vec<DateTime<Utc>> = [probe(-24), probe(24)]
-            .iter()
-            .map(|o| (local - chrono::Duration::seconds(o.local_minus_utc() as i64)).and_utc())
-            .filter(|u| self.at(zone, *u).naive_local() == local)
-            .collect();
-        candidates.sort();
-        match candidates.first() {
-            Some(u) => *u,
+        let before = offset((local - chrono::Duration::hours(24)).and_utc());
+        let after = offset((local + chrono::Duration::hours(24)).and_utc());
+        let read = |o: FixedOffset| {
+            let u = (local - chrono::Duration::seconds(o.local_minus_utc() as i64)).and_utc();
+            (u.naive_utc() + chrono::Duration::seconds(offset(u).local_minus_utc() as i64) == local)
+                .then_some(u)
+        };
+        let first = read(before);
+        let second = if after == before { None } else { read(after) };
+        match (first, second) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(u), None) | (None, Some(u)) => u,
             // In a gap: read it with the offset before the gap, which moves it forward.
-            None => {
-                (local - chrono::Duration::seconds(probe(-24).local_minus_utc() as i64)).and_utc()
+            (None, None) => {
+                (local - chrono::Duration::seconds(before.local_minus_utc() as i64)).and_utc()
             }
         }
     }
+}
+
+/// The offset in `zone` at `utc`, from the host's zone when there is one.
+fn offset_in(host: Option<&tz::TimeZone>, zone: Tz, utc: DateTime<Utc>) -> FixedOffset {
+    if let Some(host) = host
+        && let Ok(t) = host.find_local_time_type(utc.timestamp())
+        && let Some(off) = FixedOffset::east_opt(t.ut_offset())
+    {
+        return off;
+    }
+    zone.offset_from_utc_datetime(&utc.naive_utc()).fix()
 }
 
 /// The database for this process: `$TZDIR`, else `/usr/share/zoneinfo`, else compiled.

@@ -61,6 +61,15 @@ pub struct Cart {
     pub email_opened_at: Option<DateTime<Utc>>,
 }
 
+/// What the rules' window (`not_abandoned`, `too_old`) looks at, read before a cart is built.
+pub struct CartHead<'a> {
+    /// As the source wrote it (any case).
+    pub status: Option<&'a str>,
+    pub items_count: Option<i64>,
+    pub total: Money,
+    pub updated_at: DateTime<Utc>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Order {
     pub loc: Location,

@@ -114,6 +114,41 @@ pub fn format_minor(minor: i64, exponent: u32) -> String {
 }
 
 fn parse_minor(text: &str, exponent: u32, decimal: char) -> Result<i64, String> {
+    match quick_minor(text.trim().as_bytes(), exponent, decimal) {
+        Some(v) => Ok(v),
+        None => parse_minor_general(text, exponent, decimal),
+    }
+}
+
+/// `-?DIGITS[<decimal>DIGITS]`, the shape nearly every export writes, without allocating. None
+/// for anything else (grouping, signs, spaces, too many decimals, overflow): the general reader
+/// decides, so the two always agree (a unit test compares them).
+fn quick_minor(b: &[u8], exponent: u32, decimal: char) -> Option<i64> {
+    let (neg, b) = match b {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, b),
+    };
+    let dec = u8::try_from(decimal).ok().filter(u8::is_ascii)?;
+    let (int, frac) = match memchr::memchr(dec, b) {
+        Some(i) => (&b[..i], &b[i + 1..]),
+        None => (b, &b[..0]),
+    };
+    if int.is_empty() || !int.iter().chain(frac).all(u8::is_ascii_digit) {
+        return None;
+    }
+    let frac = &frac[..frac.len() - frac.iter().rev().take_while(|c| **c == b'0').count()];
+    if frac.len() > exponent as usize {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in int.iter().chain(frac) {
+        v = v.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+    }
+    v = v.checked_mul(10i64.checked_pow(exponent - frac.len() as u32)?)?;
+    Some(if neg { -v } else { v })
+}
+
+fn parse_minor_general(text: &str, exponent: u32, decimal: char) -> Result<i64, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("empty amount".into());
@@ -273,6 +308,42 @@ pub fn grouped(decimal: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The allocation-free reader agrees with the general one on 100,000 strings near its shape.
+    #[test]
+    fn quick_amounts_agree_with_the_general_reader() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let alphabet = ['0', '1', '5', '9', '.', ',', '-', ' ', '+', '0', '0', '7'];
+        let mut quick = 0;
+        for _ in 0..100_000 {
+            let len = 1 + next(24) as usize;
+            let text: String = (0..len)
+                .map(|_| alphabet[next(alphabet.len() as u64) as usize])
+                .collect();
+            let text = if next(3) == 0 {
+                format!("{}.{}", next(100_000), next(1000))
+            } else {
+                text
+            };
+            for (exponent, decimal) in [(2, '.'), (0, '.'), (3, ','), (6, '.')] {
+                quick += usize::from(
+                    super::quick_minor(text.trim().as_bytes(), exponent, decimal).is_some(),
+                );
+                assert_eq!(
+                    super::parse_minor(&text, exponent, decimal),
+                    super::parse_minor_general(&text, exponent, decimal),
+                    "{text:?} exponent {exponent} decimal {decimal:?}"
+                );
+            }
+        }
+        assert!(quick > 30_000, "the quick path took only {quick}");
+    }
+
     use super::*;
 
     fn cur(s: &str) -> Currency {

@@ -14,6 +14,7 @@ use crate::model::{Cart, Currency, Decision, Reason};
 use crate::rules::config::OrderBy;
 use crate::rules::{self, Ctx, Evaluation, Facts, OrderIndex};
 use crate::settings::Settings;
+use crate::source::fields::Parsed;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
@@ -34,6 +35,10 @@ pub struct Decided<'a> {
 
 pub trait Sink {
     fn decided(&mut self, d: &Decided<'_>) -> Result<()>;
+
+    /// Whether carts outside the rules' window (`not_abandoned`, `too_old`) are printed or
+    /// written; when not, they are only counted and never built.
+    fn wants_out_of_window(&self) -> bool;
 }
 
 /// An eligible cart waiting for the batch.
@@ -149,10 +154,23 @@ pub fn run(
         examples: Vec::new(),
     };
     let progress = crate::progress::Progress::rows(opts.quiet);
-    for item in crate::source::carts(&settings.source).context("cannot read carts")? {
+    let (now, max_age) = (opts.now, settings.rules.max_age);
+    let skip_outside = !state.sink.wants_out_of_window();
+    let outside = move |head: &crate::model::CartHead<'_>| {
+        skip_outside
+            .then(|| rules::outside_window(head, now, max_age))
+            .flatten()
+    };
+    let carts = crate::source::carts_unless(&settings.source, outside);
+    for item in carts.context("cannot read carts")? {
         progress.tick();
         let cart = match item {
-            Ok(c) => c,
+            Ok(Parsed::Cart(c)) => c,
+            Ok(Parsed::Outside(reason)) => {
+                state.counts.carts_read += 1;
+                state.count(Decision::Skipped, reason);
+                continue;
+            }
             Err(e) => {
                 state.counts.invalid += 1;
                 if state.examples.len() < 3 {
@@ -223,6 +241,19 @@ struct State<'s> {
 }
 
 impl State<'_> {
+    fn count(&mut self, decision: Decision, reason: Reason) {
+        match decision {
+            Decision::Deferred => self.counts.deferred += 1,
+            _ => self.counts.skipped += 1,
+        }
+        match self.counts.reasons.get_mut(reason.as_str()) {
+            Some(n) => *n += 1,
+            None => {
+                self.counts.reasons.insert(reason.as_str().to_string(), 1);
+            }
+        }
+    }
+
     fn emit(
         &mut self,
         cart: &Cart,
@@ -231,15 +262,7 @@ impl State<'_> {
         detail: &dyn std::fmt::Display,
         facts: &Facts,
     ) -> Result<()> {
-        match decision {
-            Decision::Deferred => self.counts.deferred += 1,
-            _ => self.counts.skipped += 1,
-        }
-        *self
-            .counts
-            .reasons
-            .entry(reason.as_str().to_string())
-            .or_default() += 1;
+        self.count(decision, reason);
         self.sink.decided(&Decided {
             cart,
             decision,

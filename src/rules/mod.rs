@@ -126,6 +126,22 @@ pub fn evaluate(cart: &Cart, ctx: &Ctx<'_>) -> Evaluation {
     }
 }
 
+/// The reason `evaluate` would give a cart for failing the window rules (`not_abandoned`, then
+/// `too_old`), from the fields they read: lets a source skip building carts nobody will look at.
+pub fn outside_window(
+    head: &crate::model::CartHead<'_>,
+    now: DateTime<Utc>,
+    max_age: chrono::Duration,
+) -> Option<Reason> {
+    if judge::not_abandoned::fails(head.status, head.items_count, head.total.minor) {
+        Some(Reason::NotAbandoned)
+    } else if now - head.updated_at > max_age {
+        Some(Reason::TooOld)
+    } else {
+        None
+    }
+}
+
 /// Every rule's verdict for one cart, in rule order.
 pub fn explain(cart: &Cart, ctx: &Ctx<'_>) -> (Vec<(Reason, Verdict)>, Facts) {
     let mut facts = Facts::default();

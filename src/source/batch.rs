@@ -66,6 +66,49 @@ impl<T> Iterator for Receiver<T> {
     }
 }
 
+/// Runs `items.map(f)` on a thread of its own, so reading and parsing use one core while the
+/// caller judges on the other; order is kept. A panic on that thread is raised again in the
+/// caller when it reaches the end, never taken for the end of the input.
+pub fn map_on_thread<I, T, F>(items: I, f: F) -> OnThread<T>
+where
+    I: Iterator + Send + 'static,
+    T: Send + 'static,
+    F: FnMut(I::Item) -> T + Send + 'static,
+{
+    let (mut tx, rx) = channel(8);
+    let handle = std::thread::spawn(move || {
+        for item in items.map(f) {
+            if !tx.send(item) {
+                return;
+            }
+        }
+    });
+    OnThread {
+        rx,
+        handle: Some(handle),
+    }
+}
+
+pub struct OnThread<T> {
+    rx: Receiver<T>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl<T> Iterator for OnThread<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        let item = self.rx.next();
+        if item.is_none()
+            && let Some(h) = self.handle.take()
+            && let Err(panic) = h.join()
+        {
+            std::panic::resume_unwind(panic);
+        }
+        item
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -80,6 +123,23 @@ mod tests {
         assert!(
             !(0..1000).all(|i| tx.send(i)),
             "send must report the closed channel"
+        );
+    }
+
+    #[test]
+    fn a_mapping_thread_keeps_order_and_its_panic_reaches_the_caller() {
+        let doubled: Vec<u32> = super::map_on_thread(0..10_000u32, |i| i * 2).collect();
+        assert_eq!(doubled, (0..10_000).map(|i| i * 2).collect::<Vec<_>>());
+        let caught = std::panic::catch_unwind(|| {
+            super::map_on_thread(0..1000u32, |i| {
+                assert!(i < 500, "row {i}");
+                i
+            })
+            .count()
+        });
+        assert!(
+            caught.is_err(),
+            "a panic must not look like the end of the input"
         );
     }
 }

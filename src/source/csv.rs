@@ -146,6 +146,7 @@ impl<R: Read> CsvRows<R> {
             });
         }
         let mut row = RawRow::new(loc, self.map.index.len());
+        row.reserve(self.record.as_slice().len());
         for (slot, name) in self.map.index.iter().zip(&self.map.names) {
             let value = match slot {
                 None => None,
@@ -183,11 +184,8 @@ impl Lines {
     fn saw(&self, bytes: &[u8]) {
         let mut st = self.0.lock().expect("line state");
         let base = st.offset;
-        for (i, b) in bytes.iter().enumerate() {
-            if *b == b'\n' {
-                st.pending.push_back(base + i as u64);
-            }
-        }
+        st.pending
+            .extend(memchr::memchr_iter(b'\n', bytes).map(|i| base + i as u64));
         st.offset += bytes.len() as u64;
     }
 
@@ -267,6 +265,9 @@ impl<R: Read> Read for CrLf<R> {
 impl<R> CrLf<R> {
     /// Drops every CR that precedes an LF in `buf[..n]`; holds back a trailing CR.
     fn squeeze(&mut self, buf: &mut [u8], n: usize) -> usize {
+        if memchr::memchr(b'\r', &buf[..n]).is_none() {
+            return n;
+        }
         let mut w = 0;
         for r in 0..n {
             let b = buf[r];

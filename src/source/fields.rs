@@ -164,6 +164,11 @@ pub fn local_to_utc(naive: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
 }
 
 pub fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "1" => return Ok(true),
+        "0" | "" => return Ok(false),
+        _ => {}
+    }
     match text.trim().to_ascii_lowercase().as_str() {
         "1" | "y" | "yes" | "true" | "t" | "on" => Ok(true),
         "0" | "n" | "no" | "false" | "f" | "off" | "" => Ok(false),
@@ -215,7 +220,30 @@ impl<'a> Row<'a> {
     }
 }
 
+/// A row that passed every check: a cart, or only the reason it is outside the rules' window
+/// when nobody will look at it (no allocation for two thirds of a typical export).
+pub enum Parsed {
+    Cart(Cart),
+    Outside(crate::model::Reason),
+}
+
+/// A window test: the reason a row is outside the rules' window, if it is.
+pub type Outside<'f> = &'f dyn Fn(&crate::model::CartHead<'_>) -> Option<crate::model::Reason>;
+
 pub fn cart(raw: &RawRow, opts: &ParseOpts) -> Result<Cart, RowError> {
+    match cart_unless(raw, opts, &|_| None)? {
+        Parsed::Cart(c) => Ok(c),
+        Parsed::Outside(_) => unreachable!("nothing is outside a window that takes everything"),
+    }
+}
+
+/// Checks every field of the row (so a malformed row is reported whatever its age), then builds
+/// the cart unless `outside` says it is outside the window.
+pub fn cart_unless(
+    raw: &RawRow,
+    opts: &ParseOpts,
+    outside: Outside<'_>,
+) -> Result<Parsed, RowError> {
     let row = Row {
         raw,
         fields: crate::source::config::CART_FIELDS,
@@ -230,47 +258,61 @@ pub fn cart(raw: &RawRow, opts: &ParseOpts) -> Result<Cart, RowError> {
         .transpose()?;
     let country = row
         .get("country")
-        .map(|c| {
-            crate::model::iso_country(c)
-                .map(str::to_string)
-                .map_err(|e| row.err("country", e))
+        .map(|c| crate::model::iso_country(c).map_err(|e| row.err("country", e)))
+        .transpose()?;
+    let cart_id = row.required("cart_id")?;
+    let total = row.money(opts)?;
+    let items_count = row
+        .get("items_count")
+        .map(|v| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as i64)
+                .ok_or_else(|| row.err("items_count", format!("`{v}` is not a whole number")))
         })
         .transpose()?;
-    Ok(Cart {
+    let updated_at = row
+        .time("updated_at", tz)?
+        .ok_or_else(|| row.err("updated_at", "is empty".into()))?;
+    let consent = row
+        .get("consent")
+        .map(parse_bool)
+        .transpose()
+        .map_err(|e| row.err("consent", e))?
+        .unwrap_or(false);
+    let consent_at = row.time("consent_at", tz)?;
+    let email_sent_at = row.time("email_sent_at", tz)?;
+    let email_opened_at = row.time("email_opened_at", tz)?;
+    let status = row.get("status");
+    let head = crate::model::CartHead {
+        status,
+        items_count,
+        total,
+        updated_at,
+    };
+    if let Some(reason) = outside(&head) {
+        return Ok(Parsed::Outside(reason));
+    }
+    Ok(Parsed::Cart(Cart {
         loc: raw.loc.clone(),
-        cart_id: row.required("cart_id")?.to_string(),
+        cart_id: cart_id.to_string(),
         customer_id: row.get("customer_id").map(str::to_string),
         name: row.get("name").map(str::to_string),
         email: row.get("email").map(str::to_string),
         phone: row.get("phone").map(str::to_string),
-        total: row.money(opts)?,
-        items_count: row
-            .get("items_count")
-            .map(|v| {
-                v.parse::<f64>()
-                    .ok()
-                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                    .map(|f| f as i64)
-                    .ok_or_else(|| row.err("items_count", format!("`{v}` is not a whole number")))
-            })
-            .transpose()?,
-        updated_at: row
-            .time("updated_at", tz)?
-            .ok_or_else(|| row.err("updated_at", "is empty".into()))?,
-        consent: row
-            .get("consent")
-            .map(parse_bool)
-            .transpose()
-            .map_err(|e| row.err("consent", e))?
-            .unwrap_or(false),
-        consent_at: row.time("consent_at", tz)?,
-        country,
+        total,
+        items_count,
+        updated_at,
+        consent,
+        consent_at,
+        country: country.map(str::to_string),
         timezone,
-        status: row.get("status").map(|s| s.to_ascii_lowercase()),
+        status: status.map(|s| s.to_ascii_lowercase()),
         link: row.get("link").map(str::to_string),
-        email_sent_at: row.time("email_sent_at", tz)?,
-        email_opened_at: row.time("email_opened_at", tz)?,
-    })
+        email_sent_at,
+        email_opened_at,
+    }))
 }
 
 pub fn order(raw: &RawRow, opts: &ParseOpts) -> Result<Order, RowError> {

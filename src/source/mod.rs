@@ -44,6 +44,11 @@ impl RawRow {
         }
     }
 
+    /// Room for `bytes` of field text, so pushing never grows the buffer again.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.text.reserve(bytes);
+    }
+
     /// Appends the next field's text.
     pub fn push(&mut self, value: Option<&str>) {
         let span = value.map(|v| {
@@ -231,7 +236,25 @@ pub fn open_rows(s: &Config, fields: &'static [&'static str], required: &[&str])
 pub fn carts(s: &Config) -> Result<impl Iterator<Item = Result<Cart, RowError>>> {
     let rows = open_rows(s, CART_FIELDS, &cart_required(s))?;
     let opts = fields::ParseOpts::from(s);
-    Ok(rows.map(move |r| r.and_then(|row| fields::cart(&row, &opts))))
+    Ok(batch::map_on_thread(rows, move |r| {
+        r.and_then(|row| fields::cart(&row, &opts))
+    }))
+}
+
+/// Carts, read and parsed on a thread of their own while the caller judges; a valid row that
+/// `outside` places outside the rules' window comes as `Parsed::Outside`, with no cart built.
+pub fn carts_unless<F>(
+    s: &Config,
+    outside: F,
+) -> Result<impl Iterator<Item = Result<fields::Parsed, RowError>>>
+where
+    F: Fn(&crate::model::CartHead<'_>) -> Option<crate::model::Reason> + Send + 'static,
+{
+    let rows = open_rows(s, CART_FIELDS, &cart_required(s))?;
+    let opts = fields::ParseOpts::from(s);
+    Ok(batch::map_on_thread(rows, move |r| {
+        r.and_then(|row| fields::cart_unless(&row, &opts, &outside))
+    }))
 }
 
 pub fn orders(s: &Config) -> Result<impl Iterator<Item = Result<Order, RowError>>> {

@@ -9,7 +9,7 @@ mod empty_message;
 mod holdout;
 mod message_too_long;
 mod no_consent;
-mod not_abandoned;
+pub(crate) mod not_abandoned;
 mod opted_out;
 mod ordered_since;
 mod phone_cooldown;

@@ -16,12 +16,20 @@ const ORDERED_STATUSES: &[&str] = &[
     "processing",
 ];
 
+/// Whether a cart with this status (any case) was already bought.
+pub(crate) fn is_ordered_status(status: &str) -> bool {
+    ORDERED_STATUSES
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(status))
+}
+
+/// The rule on the fields it reads, for carts not yet built (`crate::rules::outside_window`).
+pub(crate) fn fails(status: Option<&str>, items_count: Option<i64>, total_minor: i64) -> bool {
+    status.is_some_and(is_ordered_status) || items_count == Some(0) || total_minor <= 0
+}
+
 pub(crate) fn not_abandoned(cart: &Cart) -> Verdict {
-    if let Some(s) = cart
-        .status
-        .as_deref()
-        .filter(|s| ORDERED_STATUSES.contains(s))
-    {
+    if let Some(s) = cart.status.as_deref().filter(|s| is_ordered_status(s)) {
         return fail(format!("status is `{s}`"));
     }
     if cart.items_count == Some(0) {
@@ -59,5 +67,46 @@ mod tests {
         );
         c.total.minor = 1;
         assert!(w.passes(Reason::NotAbandoned, &c));
+    }
+
+    /// `outside_window` (what a source uses to skip building carts) says what `evaluate` says
+    /// for the two window rules, on every mix of status, items, total and age.
+    #[test]
+    fn outside_window_agrees_with_evaluate() {
+        let w = World::new("2026-11-22T12:00:00Z", "");
+        let ctx = w.ctx();
+        for status in [
+            None,
+            Some("Completed"),
+            Some("abandoned"),
+            Some("PAID"),
+            Some(""),
+        ] {
+            for items in [None, Some(0), Some(2)] {
+                for total in [0, 1, 500_000] {
+                    for hours in [0, 1, 47, 48, 49, 24 * 30] {
+                        let mut c = cart("x");
+                        c.status = status.map(str::to_ascii_lowercase);
+                        c.items_count = items;
+                        c.total.minor = total;
+                        c.updated_at = w.now - chrono::Duration::hours(hours);
+                        let head = crate::model::CartHead {
+                            status,
+                            items_count: items,
+                            total: c.total,
+                            updated_at: c.updated_at,
+                        };
+                        let want = crate::rules::evaluate(&c, &ctx)
+                            .reason
+                            .filter(|r| r.is_out_of_window());
+                        assert_eq!(
+                            crate::rules::outside_window(&head, w.now, w.rules.max_age),
+                            want,
+                            "{status:?} {items:?} {total} {hours}h"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
