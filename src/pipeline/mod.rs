@@ -165,7 +165,7 @@ pub fn run(
     for item in carts.context("cannot read carts")? {
         progress.tick();
         let cart = match item {
-            Ok(Parsed::Cart(c)) => c,
+            Ok(Parsed::Cart(c)) => *c,
             Ok(Parsed::Outside(reason)) => {
                 state.counts.carts_read += 1;
                 state.count(Decision::Skipped, reason);

@@ -223,7 +223,7 @@ impl<'a> Row<'a> {
 /// A row that passed every check: a cart, or only the reason it is outside the rules' window
 /// when nobody will look at it (no allocation for two thirds of a typical export).
 pub enum Parsed {
-    Cart(Cart),
+    Cart(Box<Cart>),
     Outside(crate::model::Reason),
 }
 
@@ -232,7 +232,7 @@ pub type Outside<'f> = &'f dyn Fn(&crate::model::CartHead<'_>) -> Option<crate::
 
 pub fn cart(raw: &RawRow, opts: &ParseOpts) -> Result<Cart, RowError> {
     match cart_unless(raw, opts, &|_| None)? {
-        Parsed::Cart(c) => Ok(c),
+        Parsed::Cart(c) => Ok(*c),
         Parsed::Outside(_) => unreachable!("nothing is outside a window that takes everything"),
     }
 }
@@ -294,7 +294,7 @@ pub fn cart_unless(
     if let Some(reason) = outside(&head) {
         return Ok(Parsed::Outside(reason));
     }
-    Ok(Parsed::Cart(Cart {
+    Ok(Parsed::Cart(Box::new(Cart {
         loc: raw.loc.clone(),
         cart_id: cart_id.to_string(),
         customer_id: row.get("customer_id").map(str::to_string),
@@ -312,7 +312,7 @@ pub fn cart_unless(
         link: row.get("link").map(str::to_string),
         email_sent_at,
         email_opened_at,
-    }))
+    })))
 }
 
 pub fn order(raw: &RawRow, opts: &ParseOpts) -> Result<Order, RowError> {
