@@ -6,7 +6,8 @@
 # floor on the same input, and peak RSS (/usr/bin/time -f "%e %M"):
 #   - CSV, JSON Lines and JSON array exports of N carts (examples/gen_carts.rs): `scan --format
 #     csv`, `send --dry-run -q`, `send -q --limit 20` (file gateway, fresh ledger), against the csv
-#     crate reading the CSV (examples/csv_floor.rs); CSV also with [orders] (N orders);
+#     crate reading the CSV (examples/csv_floor.rs); CSV also with [orders] (N orders), and the
+#     dry run with 1C-Bitrix and RFC 3339 timestamps instead of naive `YYYY-MM-DD HH:MM:SS`;
 #   - a SQLite `carts` table of N rows against the `sqlite3` shell running the same query;
 #   - a cron run (3-cart export, `send -q --limit 20`) with an empty ledger and with one of N
 #     past nudges, each run twice: the first run after the ledger changed pays SQLite's
@@ -32,6 +33,7 @@ if ((${#sizes[@]} == 0)); then
 fi
 command -v sqlite3 >/dev/null || { echo "bench/run.sh: sqlite3 is missing (apt-get install sqlite3)" >&2; exit 2; }
 [[ -x /usr/bin/time ]] || { echo "bench/run.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
+command -v strip >/dev/null || { echo "bench/run.sh: strip is missing (apt-get install binutils)" >&2; exit 2; }
 
 cargo build --release --quiet --bin cartnudge --example gen_carts --example csv_floor
 bin=$PWD/target/release/cartnudge
@@ -80,6 +82,8 @@ path = "orders.csv"
 timezone = "Europe/Moscow"'
 query="SELECT cart_id, customer_id, name, email, phone, total, currency, items_count, updated_at, consent, country, timezone, status FROM carts"
 config csv carts.csv > "$work/csv.toml"
+config csv carts-bitrix.csv > "$work/csv-bitrix.toml"
+config csv carts-rfc3339.csv > "$work/csv-rfc3339.toml"
 { config csv carts.csv; echo "$orders"; } > "$work/orders.toml"
 config jsonl carts.jsonl > "$work/jsonl.toml"
 config json carts.json > "$work/json.toml"
@@ -142,6 +146,8 @@ for n in "${sizes[@]}"; do
   "$gen" "$n" json > "$work/carts.json"
   "$gen" "$n" sqlite "$work/carts.sqlite"
   "$gen" "$n" orders > "$work/orders.csv"
+  "$gen" "$n" --dates bitrix > "$work/carts-bitrix.csv"
+  "$gen" "$n" --dates rfc3339 > "$work/carts-rfc3339.csv"
   csv_size=$(du -h "$work/carts.csv" | cut -f1)
 
   floor=0
@@ -160,6 +166,15 @@ for n in "${sizes[@]}"; do
   fresh
   timed "$bin" --config orders.toml --now $now send -q --limit 20 &&
     row "$n" "$csv_size" "csv + $n orders: send -q --limit 20 ($(sent) sent)" "$n" "$floor"
+  # The same carts with 1C-Bitrix (DD.MM.YYYY) and RFC 3339 timestamps, each against its own floor.
+  for dates in bitrix rfc3339; do
+    size=$(du -h "$work/carts-$dates.csv" | cut -f1)
+    timed "$csv_floor" "carts-$dates.csv" || continue
+    dates_floor=$secs
+    fresh
+    timed "$bin" --config "csv-$dates.toml" --now $now send --dry-run -q &&
+      row "$n" "$size" "csv, $dates dates: send --dry-run -q" "$n" "$dates_floor"
+  done
 
   size=$(du -h "$work/carts.sqlite" | cut -f1)
   sqlite_floor=0
