@@ -11,7 +11,7 @@
 #   - a SQLite `carts` table of N rows against the `sqlite3` shell running the same query;
 #   - a cron run (3-cart export, `send -q --limit 20`) with an empty ledger and with one of N
 #     past nudges, each run twice: the first run after the ledger changed pays SQLite's
-#     quick_check, the next finds the stamp the first left and skips it;
+#     quick_check, the next finds the stamp the first left and skips it; and once with N orders;
 #   - `reconcile` of N orders against N/10 nudges, `report --roi` over N nudges.
 # Then the release binary's size, as built and stripped. Exits non-zero if any command fails; it
 # judges no timing.
@@ -88,7 +88,8 @@ config csv carts-rfc3339.csv > "$work/csv-rfc3339.toml"
 config jsonl carts.jsonl > "$work/jsonl.toml"
 config json carts.json > "$work/json.toml"
 config sqlite carts.sqlite "$query" > "$work/sqlite.toml"
-{ config csv cron.csv; echo "$orders"; } > "$work/cron.toml"
+config csv cron.csv > "$work/cron.toml"
+{ config csv cron.csv; echo "$orders"; } > "$work/cron-orders.toml"
 # A cron run's export: three carts of the last hours, new to any ledger.
 cat > "$work/cron.csv" <<'CSV'
 cart_id,customer_id,name,phone,total,currency,updated_at,consent,timezone
@@ -196,6 +197,10 @@ for n in "${sizes[@]}"; do
     timed "$bin" --config cron.toml --now $now send -q --limit 20 &&
       row "$n" "3 cart" "cron send, empty ledger, $run run ($(sent) sent)" -
   done
+  # The same run reading N orders for ordered_since: every send reads the whole orders export.
+  rm -f "$work/outbox.jsonl"
+  timed "$bin" --config cron-orders.toml --now $now send -q --limit 20 &&
+    row "$n" "3 cart" "cron send, empty ledger, + $n orders ($(sent) sent)" -
   ledger "$n"
   size=$(du -h "$work/cartnudge.db" | cut -f1)
   for run in first second; do
