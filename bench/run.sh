@@ -1,61 +1,226 @@
 #!/usr/bin/env bash
-# Throughput and peak memory of scan, dry run and a live send over generated exports.
-#   bench/run.sh [N ...]        (default: 100000 1000000)
-# Prints one line per command and size: wall seconds, carts per second, peak RSS.
+# Throughput and peak memory of every command over generated exports (issue 11).
+#   bench/run.sh [N ...]      sizes to run (default: 1000000 10000000)
+#   bench/run.sh --smoke      N = 2000: every command once, as CI does; times mean nothing here
+# For each size N it prints one line per command: wall seconds, rows per second, the ratio to a
+# floor on the same input, and peak RSS (/usr/bin/time -f "%e %M"):
+#   - CSV, JSON Lines and JSON array exports of N carts (examples/gen_carts.rs): `scan --format
+#     csv`, `send --dry-run -q`, `send -q --limit 20` (file gateway, fresh ledger), against the csv
+#     crate reading the CSV (examples/csv_floor.rs); CSV also with [orders] (N orders), and the
+#     dry run with 1C-Bitrix and RFC 3339 timestamps instead of naive `YYYY-MM-DD HH:MM:SS`;
+#   - a SQLite `carts` table of N rows against the `sqlite3` shell running the same query;
+#   - a cron run (3-cart export, `send -q --limit 20`) with an empty ledger and with one of N
+#     past nudges, each run twice: the first run after the ledger changed pays SQLite's
+#     quick_check, the next finds the stamp the first left and skips it; and once with N orders;
+#   - `reconcile` of N orders against N/10 nudges, `report --roi` over N nudges.
+# Then the release binary's size, as built and stripped. Exits non-zero if any command fails; it
+# judges no timing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export LC_ALL=C # a decimal point in $EPOCHREALTIME and awk
+
+sizes=()
+smoke=0
+for arg in "$@"; do
+  case $arg in
+    --smoke) smoke=1 ;;
+    ''|*[!0-9]*) echo "usage: bench/run.sh [--smoke] [N ...]" >&2; exit 2 ;;
+    *) sizes+=("$arg") ;;
+  esac
+done
+if ((${#sizes[@]} == 0)); then
+  if ((smoke)); then sizes=(2000); else sizes=(1000000 10000000); fi
+fi
+command -v sqlite3 >/dev/null || { echo "bench/run.sh: sqlite3 is missing (apt-get install sqlite3)" >&2; exit 2; }
+[[ -x /usr/bin/time ]] || { echo "bench/run.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
+command -v strip >/dev/null || { echo "bench/run.sh: strip is missing (apt-get install binutils)" >&2; exit 2; }
+
 cargo build --release --quiet --bin cartnudge --example gen_carts --example csv_floor
-bin=target/release/cartnudge
+bin=$PWD/target/release/cartnudge
+gen=$PWD/target/release/examples/gen_carts
+csv_floor=$PWD/target/release/examples/csv_floor
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cat > "$work/cartnudge.toml" <<'TOML'
+now=2026-11-22T07:30:00Z # gen_carts' "now": inside the hour every Russian zone allows
+later=2026-11-25T07:30:00Z
+failed=0
+
+# config KIND PATH [QUERY]: a config reading the carts from PATH, every currency gen_carts writes
+# with a minimum, a file gateway and a ledger in the working folder.
+config() {
+  cat <<TOML
 [store]
 name = "Bench"
 timezone = "Europe/Moscow"
 default_region = "RU"
 [source]
-kind = "csv"
-path = "carts.csv"
+kind = "$1"
+path = "$2"
+timezone = "Europe/Moscow"
+${3:+query = \"$3\"}
 [rules.min_cart_value]
 RUB = "3000"
+USD = "40"
+GBP = "35"
+EUR = "40"
+PLN = "150"
+KZT = "15000"
+INR = "2000"
+BRL = "200"
+AUD = "60"
+JPY = "5000"
 [gateway]
 kind = "file"
 path = "outbox.jsonl"
+[ledger]
+path = "cartnudge.db"
 TOML
-{ cat "$work/cartnudge.toml"; printf '[orders]\nkind = "csv"\npath = "orders.csv"\n'; } > "$work/with-orders.toml"
-sed 's/kind = "csv"/kind = "json"/; s/path = "carts.csv"/path = "carts.json"/' "$work/cartnudge.toml" > "$work/json.toml"
-sed 's/kind = "csv"/kind = "jsonl"/; s/path = "carts.csv"/path = "carts.jsonl"/' "$work/cartnudge.toml" > "$work/jsonl.toml"
-now=2026-11-22T07:30:00Z   # inside the hour every Russian zone allows
-sizes=("${@:-100000 1000000}")
-for n in ${sizes[@]}; do
-  target/release/examples/gen_carts "$n" > "$work/carts.csv"
-  size=$(du -h "$work/carts.csv" | cut -f1)
-  target/release/examples/gen_carts "$n" orders > "$work/orders.csv"
-  target/release/examples/gen_carts "$n" json > "$work/carts.json"
-  /usr/bin/time -f "%e %M" -o "$work/time" target/release/examples/csv_floor "$work/carts.csv" > /dev/null
-  read -r floor kb < "$work/time"
-  printf '%-9s %-6s %-34s %7ss %10s             peak RSS %6.1f MiB\n' "$n" "$size" "csv floor (csv crate, ByteRecord)" "$floor" "" "$(awk -v k="$kb" 'BEGIN{print k/1024}')"
-  sed '1d;$d;s/},$/}/' "$work/carts.json" > "$work/carts.jsonl"
-  for cmd in "scan --format csv" "send --dry-run -q" "send -q --limit 20" "send -q --limit 20 +orders" "send -q --limit 20 +json" "send -q --limit 20 +jsonl"; do
-    cfg="$work/cartnudge.toml"
-    if [[ $cmd == *"+orders" ]]; then
-      cmd=${cmd% +orders}
-      cfg="$work/with-orders.toml"
-    elif [[ $cmd == *"+json" ]]; then
-      cmd=${cmd% +json}
-      cfg="$work/json.toml"
-    elif [[ $cmd == *"+jsonl" ]]; then
-      cmd=${cmd% +jsonl}
-      cfg="$work/jsonl.toml"
-    fi
-    rm -rf "$work/audit" "$work/cartnudge.db"* "$work/outbox.jsonl"
-    /usr/bin/time -f "%e %M" -o "$work/time" $bin --config "$cfg" --now $now $cmd > /dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
-    read -r secs kb < "$work/time"
-    rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
-    [[ $cfg == *with-orders* ]] && cmd="$cmd + $n orders"
-    [[ $cfg == */json.toml ]] && cmd="$cmd (JSON array)"
-    [[ $cfg == */jsonl.toml ]] && cmd="$cmd (JSON Lines)"
-    ratio=$(awk -v s="$secs" -v f="$floor" 'BEGIN { printf "%.1f", (f > 0 ? s / f : 0) }')
-    printf '%-9s %-6s %-34s %7ss %10s carts/s  %5sx floor  peak RSS %6.1f MiB\n' "$n" "$size" "$cmd" "$secs" "$rate" "$ratio" "$(awk -v k="$kb" 'BEGIN{print k/1024}')"
+}
+orders='[orders]
+kind = "csv"
+path = "orders.csv"
+timezone = "Europe/Moscow"'
+query="SELECT cart_id, customer_id, name, email, phone, total, currency, items_count, updated_at, consent, country, timezone, status FROM carts"
+config csv carts.csv > "$work/csv.toml"
+config csv carts-bitrix.csv > "$work/csv-bitrix.toml"
+config csv carts-rfc3339.csv > "$work/csv-rfc3339.toml"
+{ config csv carts.csv; echo "$orders"; } > "$work/orders.toml"
+config jsonl carts.jsonl > "$work/jsonl.toml"
+config json carts.json > "$work/json.toml"
+config sqlite carts.sqlite "$query" > "$work/sqlite.toml"
+config csv cron.csv > "$work/cron.toml"
+{ config csv cron.csv; echo "$orders"; } > "$work/cron-orders.toml"
+# A cron run's export: three carts of the last hours, new to any ledger.
+cat > "$work/cron.csv" <<'CSV'
+cart_id,customer_id,name,phone,total,currency,updated_at,consent,timezone
+cron1,k1,Anna,+7 916 555-01-01,4500.00,RUB,2026-11-22 08:10:00,1,Europe/Moscow
+cron2,k2,Boris,89165550102,12990.50,RUB,2026-11-22 07:05:00,1,
+cron3,k3,Olga,+7 916 555-01-03,3100.00,RUB,2026-11-22 06:40:00,0,
+CSV
+
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# row N SIZE LABEL ROWS [FLOOR_SECS]: one line of the table for the last timed command; ROWS "-"
+# prints no rate.
+row() {
+  local rate="-" ratio=""
+  [[ $4 == - ]] || rate=$(awk -v n="$4" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+  [[ -n ${5:-} ]] && ratio=$(awk -v s="$secs" -v f="$5" 'BEGIN { if (f > 0) printf "%.1fx", s / f; else print "-" }')
+  printf '%-9s %-6s %-52s %8ss %9s rows/s %6s %7s MiB\n' "$1" "$2" "$3" "$secs" "$rate" "$ratio" "$(mib "$kb")"
+}
+
+# timed CMD...: runs CMD in $work with stdout to /dev/null; sets $secs (wall, from bash's clock:
+# /usr/bin/time's %e has only centiseconds) and $kb (peak RSS). A failure is
+# printed with its stderr and counted, and the table goes on.
+timed() {
+  local rc=0 t0=$EPOCHREALTIME
+  (cd "$work" && /usr/bin/time -f "%e %M" -o "$work/time" "$@" > /dev/null 2> "$work/err") || rc=$?
+  secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
+  if ((rc != 0)); then
+    echo "FAILED (exit $rc): $*" >&2
+    grep -v '^Command exited with non-zero status' "$work/err" | tail -n 20 >&2 || true
+    failed=1
+    secs=0 kb=0
+    return 1
+  fi
+  read -r _ kb < <(tail -n 1 "$work/time")
+}
+
+fresh() { rm -rf "$work/audit" "$work"/cartnudge.db* "$work/outbox.jsonl"; }
+
+# ledger N: a fresh ledger made by cartnudge itself (`send --limit 0` over the cron export), then N
+# past nudges added by gen_carts.
+ledger() {
+  fresh
+  (cd "$work" && "$bin" --config cron.toml --now $now -q send --limit 0)
+  "$gen" "$1" ledger "$work/cartnudge.db"
+}
+
+# sent: how many texts the last send wrote to the outbox, for the label.
+sent() { if [[ -f $work/outbox.jsonl ]]; then wc -l < "$work/outbox.jsonl"; else echo 0; fi; }
+
+for n in "${sizes[@]}"; do
+  echo "== $n carts ($(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))"
+  printf '%-9s %-6s %-52s %9s %16s %6s %11s\n' N input command wall rate "floor" "peak RSS"
+  "$gen" "$n" > "$work/carts.csv"
+  "$gen" "$n" jsonl > "$work/carts.jsonl"
+  "$gen" "$n" json > "$work/carts.json"
+  "$gen" "$n" sqlite "$work/carts.sqlite"
+  "$gen" "$n" orders > "$work/orders.csv"
+  "$gen" "$n" --dates bitrix > "$work/carts-bitrix.csv"
+  "$gen" "$n" --dates rfc3339 > "$work/carts-rfc3339.csv"
+  csv_size=$(du -h "$work/carts.csv" | cut -f1)
+
+  floor=0
+  timed "$csv_floor" carts.csv && floor=$secs && row "$n" "$csv_size" "csv floor (csv crate, ByteRecord)" "$n" "$floor"
+  for source in csv jsonl json; do
+    size=$(du -h "$work/carts.$source" | cut -f1)
+    for cmd in "scan --format csv" "send --dry-run -q" "send -q --limit 20"; do
+      fresh
+      # shellcheck disable=SC2086 # $cmd is words
+      timed "$bin" --config $source.toml --now $now $cmd || continue
+      label="$source: $cmd"
+      [[ $cmd == "send -q"* ]] && label="$label ($(sent) sent)"
+      row "$n" "$size" "$label" "$n" "$floor"
+    done
   done
+  fresh
+  timed "$bin" --config orders.toml --now $now send -q --limit 20 &&
+    row "$n" "$csv_size" "csv + $n orders: send -q --limit 20 ($(sent) sent)" "$n" "$floor"
+  # The same carts with 1C-Bitrix (DD.MM.YYYY) and RFC 3339 timestamps, each against its own floor.
+  for dates in bitrix rfc3339; do
+    size=$(du -h "$work/carts-$dates.csv" | cut -f1)
+    timed "$csv_floor" "carts-$dates.csv" || continue
+    dates_floor=$secs
+    fresh
+    timed "$bin" --config "csv-$dates.toml" --now $now send --dry-run -q &&
+      row "$n" "$size" "csv, $dates dates: send --dry-run -q" "$n" "$dates_floor"
+  done
+
+  size=$(du -h "$work/carts.sqlite" | cut -f1)
+  sqlite_floor=0
+  timed sqlite3 -readonly carts.sqlite "$query" && sqlite_floor=$secs &&
+    row "$n" "$size" "sqlite floor (sqlite3 shell, same query)" "$n" "$sqlite_floor"
+  for cmd in "scan --format csv" "send --dry-run -q" "send -q --limit 20"; do
+    fresh
+    # shellcheck disable=SC2086
+    timed "$bin" --config sqlite.toml --now $now $cmd || continue
+    label="sqlite: $cmd"
+    [[ $cmd == "send -q"* ]] && label="$label ($(sent) sent)"
+    row "$n" "$size" "$label" "$n" "$sqlite_floor"
+  done
+
+  # Cron: the same 3-cart export against an empty ledger, then against one of N past nudges.
+  fresh
+  for run in first second; do
+    rm -f "$work/outbox.jsonl"
+    timed "$bin" --config cron.toml --now $now send -q --limit 20 &&
+      row "$n" "3 cart" "cron send, empty ledger, $run run ($(sent) sent)" -
+  done
+  # The same run reading N orders for ordered_since: every send reads the whole orders export.
+  rm -f "$work/outbox.jsonl"
+  timed "$bin" --config cron-orders.toml --now $now send -q --limit 20 &&
+    row "$n" "3 cart" "cron send, empty ledger, + $n orders ($(sent) sent)" -
+  ledger "$n"
+  size=$(du -h "$work/cartnudge.db" | cut -f1)
+  for run in first second; do
+    rm -f "$work/outbox.jsonl"
+    timed "$bin" --config cron.toml --now $now send -q --limit 20 &&
+      row "$n" "$size" "cron send, $n-nudge ledger, $run run ($(sent) sent)" -
+  done
+
+  # reconcile: N orders against N/10 nudges; report: N nudges.
+  ledger $((n / 10))
+  timed "$bin" --config orders.toml --now $later -q reconcile &&
+    row "$n" "$(du -h "$work/orders.csv" | cut -f1)" "reconcile: $n orders, $((n / 10)) nudges" "$n"
+  ledger "$n"
+  size=$(du -h "$work/cartnudge.db" | cut -f1)
+  timed "$bin" --config csv.toml --now $later report --roi && row "$n" "$size" "report --roi: $n nudges" "$n"
 done
+
+strip -o "$work/cartnudge.stripped" "$bin"
+echo "binary: $(stat -c %s "$bin") bytes as built (target/release/cartnudge), $(stat -c %s "$work/cartnudge.stripped") stripped"
+if ((failed)); then
+  echo "bench/run.sh: some commands failed (above)" >&2
+  exit 1
+fi
