@@ -5,7 +5,7 @@ use super::Global;
 use crate::ledger::Ledger;
 use crate::model::{Currency, Exit, Price};
 use crate::report::skips::NotMessaged;
-use crate::report::{By, Context, Report, csv_out, html, json, table};
+use crate::report::{By, Context, Report, Tally, csv_out, html, json, table};
 use crate::settings::Settings;
 use crate::source::fields::local_to_utc;
 use anyhow::{Context as _, Result, anyhow, bail};
@@ -149,22 +149,22 @@ fn build(args: &Args, g: &Global, settings: &Settings, ctx: Context) -> Result<R
             );
         }
         let none = NotMessaged::per_run(&[], "");
-        return Ok(Report::build(&[], &[], None, none, ctx));
+        return Ok(Report::build(
+            Tally::new(None, ctx.timezone),
+            &[],
+            none,
+            ctx,
+        ));
     };
     let runs = l.send_runs_with_ids(ctx.since, ctx.until)?;
     let skipped = NotMessaged::from_audit(&settings.audit_dir, &runs)?;
-    let nudges = l.nudges_between(ctx.since, ctx.until)?;
+    let mut tally = Tally::new(args.by.map(By::from), ctx.timezone);
+    l.each_nudge_between(ctx.since, ctx.until, |n| tally.add(&n))?;
     let ctx = Context {
         reconciled: l.reconcile_evidence()?,
         ..ctx
     };
-    Ok(Report::build(
-        &nudges,
-        &runs,
-        args.by.map(By::from),
-        skipped,
-        ctx,
-    ))
+    Ok(Report::build(tally, &runs, skipped, ctx))
 }
 
 /// "2026-11-01" (a local day in the store's zone: its start, or for `--until` its end) or RFC 3339.

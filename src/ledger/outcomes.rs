@@ -192,12 +192,14 @@ impl Ledger {
         Ok(())
     }
 
-    /// Nudges claimed in `[since, until)` with their recoveries, oldest first.
-    pub fn nudges_between(
+    /// Hands every nudge claimed in `[since, until)`, with its recovery, to `each`, oldest first,
+    /// one row in memory at a time.
+    pub fn each_nudge_between(
         &self,
         since: Option<DateTime<Utc>>,
         until: DateTime<Utc>,
-    ) -> Result<Vec<NudgeRow>> {
+        mut each: impl FnMut(NudgeRow),
+    ) -> Result<()> {
         let mut stmt = self.conn.prepare(
             "SELECT n.id, n.status, n.gateway, n.country, COALESCE(n.segments, 0), n.est_cost_micros, n.cost_currency, \
              n.actual_cost_micros, n.actual_cost_currency, n.cart_total_minor, n.cart_currency, n.claimed_at, n.delivery_status, \
@@ -207,7 +209,6 @@ impl Ledger {
         )?;
         let since = since.map(utc_string).unwrap_or_default();
         let mut rows = stmt.query(params![since, utc_string(until)])?;
-        let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let cur = |i: usize| -> Result<Currency> {
                 Currency::parse(&r.get::<_, String>(i)?).map_err(|e| anyhow!(e))
@@ -222,7 +223,7 @@ impl Ledger {
                     attributed: r.get::<_, i64>(18)? != 0,
                 }),
             };
-            out.push(NudgeRow {
+            each(NudgeRow {
                 id: r.get(0)?,
                 status: r.get(1)?,
                 gateway: r.get(2)?,
@@ -236,7 +237,7 @@ impl Ledger {
                 recovery,
             });
         }
-        Ok(out)
+        Ok(())
     }
 
     /// `send` runs whose "now" lies in `[since, until)`.

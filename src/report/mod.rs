@@ -18,4 +18,4 @@ pub mod summary;
 pub mod table;
 pub mod trust;
 
-pub use summary::{By, Context, Report};
+pub use summary::{By, Context, Report, Tally};

@@ -68,9 +68,8 @@ pub struct Report {
 
 impl Report {
     pub fn build(
-        nudges: &[NudgeRow],
+        tally: Tally,
         runs: &[SendRun],
-        by: Option<By>,
         not_messaged: NotMessaged,
         ctx: Context,
     ) -> Report {
@@ -78,44 +77,62 @@ impl Report {
         for (k, v) in runs.iter().flat_map(|r| &r.run.reasons) {
             *skip_reasons.entry(k.clone()).or_insert(0) += v;
         }
-        let mut per_currency: BTreeMap<Currency, Vec<&NudgeRow>> = BTreeMap::new();
-        for n in nudges {
-            per_currency
-                .entry(n.cart_total.currency)
-                .or_default()
-                .push(n);
-        }
-        let blocks = per_currency
-            .into_iter()
-            .map(|(currency, rows)| block(currency, &rows, by, ctx.timezone))
-            .collect();
         Report {
             runs: runs.len(),
             carts_considered: runs.iter().map(|r| r.run.carts_read).sum(),
             skip_reasons,
             not_messaged,
-            blocks,
+            blocks: tally.blocks(),
             ctx,
         }
     }
 }
 
-fn block(currency: Currency, rows: &[&NudgeRow], by: Option<By>, tz: Tz) -> Block {
-    let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
-    let mut daily: BTreeMap<NaiveDate, Day> = BTreeMap::new();
-    let mut total = Figures::new("all");
-    for n in rows {
-        total.add(n);
-        if let Some(b) = by {
-            let key = group_key(n, b, tz);
-            groups
-                .entry(key.clone())
-                .or_insert_with(|| Figures::new(&key))
-                .add(n);
+/// The figures of every currency, added one nudge at a time as the ledger streams them: memory
+/// grows with the currencies, groups and days reported, never with the number of nudges.
+pub struct Tally {
+    by: Option<By>,
+    tz: Tz,
+    per_currency: BTreeMap<Currency, Acc>,
+}
+
+struct Acc {
+    total: Figures,
+    groups: BTreeMap<String, Figures>,
+    daily: BTreeMap<NaiveDate, Day>,
+}
+
+impl Tally {
+    pub fn new(by: Option<By>, tz: Tz) -> Tally {
+        Tally {
+            by,
+            tz,
+            per_currency: BTreeMap::new(),
+        }
+    }
+
+    pub fn add(&mut self, n: &NudgeRow) {
+        let currency = n.cart_total.currency;
+        let acc = self.per_currency.entry(currency).or_insert_with(|| Acc {
+            total: Figures::new("all"),
+            groups: BTreeMap::new(),
+            daily: BTreeMap::new(),
+        });
+        acc.total.add(n);
+        if let Some(b) = self.by {
+            let key = group_key(n, b, self.tz);
+            match acc.groups.get_mut(&key) {
+                Some(f) => f.add(n),
+                None => {
+                    let mut f = Figures::new(&key);
+                    f.add(n);
+                    acc.groups.insert(key, f);
+                }
+            }
         }
         if matches!(n.status.as_str(), "sent" | "unknown") {
-            let date = crate::tzdb::db().at(tz, n.claimed_at).date_naive();
-            let d = daily.entry(date).or_insert(Day {
+            let date = crate::tzdb::db().at(self.tz, n.claimed_at).date_naive();
+            let d = acc.daily.entry(date).or_insert(Day {
                 date,
                 messages: 0,
                 recovered: 0,
@@ -132,11 +149,17 @@ fn block(currency: Currency, rows: &[&NudgeRow], by: Option<By>, tz: Tz) -> Bloc
             }
         }
     }
-    Block {
-        currency,
-        total,
-        groups: groups.into_values().collect(),
-        daily: daily.into_values().collect(),
+
+    fn blocks(self) -> Vec<Block> {
+        self.per_currency
+            .into_iter()
+            .map(|(currency, acc)| Block {
+                currency,
+                total: acc.total,
+                groups: acc.groups.into_values().collect(),
+                daily: acc.daily.into_values().collect(),
+            })
+            .collect()
     }
 }
 
@@ -181,7 +204,11 @@ mod tests {
         assert_eq!(group_key(&n, By::Week, msk), "2026-W49");
         assert_eq!(group_key(&n, By::Day, chrono_tz::UTC), "2026-11-30");
         assert_eq!(group_key(&n, By::Country, msk), "US");
-        let b = block(usd, &[&n], Some(By::Day), msk);
+        let mut tally = Tally::new(Some(By::Day), msk);
+        tally.add(&n);
+        let blocks = tally.blocks();
+        let b = &blocks[0];
+        assert_eq!(b.currency, usd);
         assert_eq!(b.groups[0].key, "2026-12-01");
         assert_eq!(b.daily[0].date.to_string(), "2026-12-01");
     }
