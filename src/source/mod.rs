@@ -260,7 +260,9 @@ where
 pub fn orders(s: &Config) -> Result<impl Iterator<Item = Result<Order, RowError>>> {
     let rows = open_rows(s, ORDER_FIELDS, &order_required(s))?;
     let opts = fields::ParseOpts::from(s);
-    Ok(rows.map(move |r| r.and_then(|row| fields::order(&row, &opts))))
+    Ok(batch::map_on_thread(rows, move |r| {
+        r.and_then(|row| fields::order(&row, &opts))
+    }))
 }
 
 /// Opens an export file, or stdin for `-`; `what` says what the file should be ("a CSV file").
