@@ -19,6 +19,7 @@ pub mod presets;
 pub mod shopify;
 pub mod sql;
 pub mod sqlite;
+pub mod times;
 
 use crate::model::{Cart, Location, Order};
 use anyhow::{Result, bail};

@@ -62,21 +62,13 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     }
     let lock = ledger::lock(&settings.ledger_path)?;
     let ledger = open_ledger(&settings, args.gateway_test, &lock, g)?;
-    // Built before any cart is read: a missing secret stops the run before anything is sent.
-    if let Some(missing) = gateway::missing_env(&settings.gateway, &gateway::process_env) {
-        anyhow::bail!(
-            "{} gateway: environment variable(s) not set: {missing}; nothing was sent",
-            settings.gateway.kind
-        );
-    }
-    let mut gw = gateway::build(&settings.gateway, &gateway::process_env)?;
-    let run_id = match &ledger {
-        Some(l) => l.begin_run("send", g.now)?,
-        None => format!("{}-gwtest", g.now.format("%Y%m%dT%H%M%SZ")),
-    };
-    let mode = match ledger {
-        Some(_) => Mode::Live,
-        None => Mode::GatewayTest,
+    let mut gw = gateway_for(&settings)?;
+    let (run_id, mode) = match &ledger {
+        Some(l) => (l.begin_run("send", g.now)?, Mode::Live),
+        None => (
+            format!("{}-gwtest", g.now.format("%Y%m%dT%H%M%SZ")),
+            Mode::GatewayTest,
+        ),
     };
     let mut audit = Audit::open(
         &settings.audit_dir,
@@ -142,6 +134,18 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
         json,
         &run_id,
     )
+}
+
+/// The gateway, built before any cart is read: a missing secret stops the run before anything
+/// is sent.
+fn gateway_for(settings: &Settings) -> Result<Box<dyn gateway::Gateway>> {
+    if let Some(missing) = gateway::missing_env(&settings.gateway, &gateway::process_env) {
+        anyhow::bail!(
+            "{} gateway: environment variable(s) not set: {missing}; nothing was sent",
+            settings.gateway.kind
+        );
+    }
+    gateway::build(&settings.gateway, &gateway::process_env)
 }
 
 /// The ledger, with claims left by a crashed run turned into `unknown`; None for a
