@@ -248,5 +248,4 @@ mod tests {
         }
         assert!(quick > 15_000, "the quick path took only {quick} strings");
     }
-
 }
