@@ -132,6 +132,13 @@ const ALIASES: &[(&str, &str)] = &[
 /// never a silent pass.
 pub fn iso_country(raw: &str) -> Result<&'static str, String> {
     let t = raw.trim();
+    // The common case, once per row: a two-letter code (the list is sorted; a test checks).
+    if let [a, b] = t.as_bytes() {
+        let up = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
+        if let Ok(i) = ISO_CODES.binary_search_by(|c| c.as_bytes().cmp(&up[..])) {
+            return Ok(ISO_CODES[i]);
+        }
+    }
     if let Some(code) = ISO_CODES.iter().find(|c| c.eq_ignore_ascii_case(t)) {
         return Ok(code);
     }
@@ -199,6 +206,19 @@ mod tests {
         ] {
             assert_eq!(iso_country(raw), Ok(code), "{raw}");
         }
+    }
+
+    #[test]
+    fn the_code_list_is_sorted_and_two_letter_codes_are_found_in_any_case() {
+        assert!(
+            ISO_CODES.windows(2).all(|w| w[0] < w[1]),
+            "binary search needs order"
+        );
+        for code in ISO_CODES {
+            assert_eq!(iso_country(code), Ok(code));
+            assert_eq!(iso_country(&code.to_lowercase()), Ok(code));
+        }
+        assert_eq!(iso_country("uk"), Ok("GB"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::model::Location;
 use crate::source::Config;
 use anyhow::Result;
 use serde_json::Value;
+use std::borrow::Cow;
 
 #[derive(Debug, Clone)]
 enum Pick {
@@ -95,7 +96,7 @@ impl CellMap {
         for (k, pick) in self.picks.iter().enumerate() {
             let v = match pick {
                 Pick::Absent => None,
-                Pick::Column(i) => cells.get(*i).cloned().flatten(),
+                Pick::Column(i) => cells.get(*i).and_then(|c| c.as_deref()).map(Cow::Borrowed),
                 Pick::Nested(i, path) => match cells.get(*i).and_then(|c| c.as_deref()) {
                     None => None,
                     Some(text) => {
@@ -110,6 +111,7 @@ impl CellMap {
                             .transpose()
                             .map_err(err)?
                             .flatten()
+                            .map(|v| Cow::Owned(v.into_owned()))
                     }
                 },
             };
@@ -238,12 +240,12 @@ pub fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
 
 /// The text of a scalar; null is absent. Numbers keep their written digits (no float rounding of
 /// money when serde_json keeps them as written; integers always do).
-pub fn value_text(v: &Value) -> Result<Option<String>, String> {
+pub fn value_text(v: &Value) -> Result<Option<Cow<'_, str>>, String> {
     match v {
         Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
-        Value::Number(n) => Ok(Some(n.to_string())),
-        Value::Bool(b) => Ok(Some(b.to_string())),
+        Value::String(s) => Ok(Some(Cow::Borrowed(s))),
+        Value::Number(n) => Ok(Some(Cow::Owned(n.to_string()))),
+        Value::Bool(b) => Ok(Some(Cow::Borrowed(if *b { "true" } else { "false" }))),
         Value::Array(_) | Value::Object(_) => Err(format!(
             "is {}, not a single value; map a field inside it with a dotted path",
             kind_of(v)
@@ -276,7 +278,7 @@ fn parse_document(text: &str) -> Result<Value, String> {
 
 /// Small fixes every source needs: a location such as "US, New York" (CartFlows' `wcf_location`)
 /// yields its country code.
-fn normalize(field: &str, v: Option<String>) -> Option<String> {
+fn normalize<'a>(field: &str, v: Option<Cow<'a, str>>) -> Option<Cow<'a, str>> {
     match (field, v) {
         ("country", Some(s)) => {
             let t = s.trim();
@@ -285,7 +287,7 @@ fn normalize(field: &str, v: Option<String>) -> Option<String> {
                 && b[..2].iter().all(u8::is_ascii_alphabetic)
                 && !b[2].is_ascii_alphabetic()
             {
-                Some(t[..2].to_string())
+                Some(Cow::Owned(t[..2].to_string()))
             } else {
                 Some(s)
             }
