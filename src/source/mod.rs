@@ -253,9 +253,17 @@ where
 {
     let rows = open_rows(s, CART_FIELDS, &cart_required(s))?;
     let opts = fields::ParseOpts::from(s);
-    Ok(batch::map_on_thread(rows, move |r| {
+    let parse = move |r: Result<RawRow, RowError>| {
         r.and_then(|row| fields::cart_unless(&row, &opts, &outside))
-    }))
+    };
+    // A database source already reads on a thread of its own: parsing there too would make
+    // three busy threads on two cores.
+    let own_thread = matches!(s.kind, crate::model::SourceKind::Sqlite);
+    Ok(if own_thread {
+        Box::new(rows.map(parse)) as Box<dyn Iterator<Item = _> + Send>
+    } else {
+        Box::new(batch::map_on_thread(rows, parse))
+    })
 }
 
 pub fn orders(s: &Config) -> Result<impl Iterator<Item = Result<Order, RowError>>> {
