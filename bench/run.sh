@@ -39,6 +39,7 @@ cargo build --release --quiet --bin cartnudge --example gen_carts --example csv_
 bin=$PWD/target/release/cartnudge
 gen=$PWD/target/release/examples/gen_carts
 csv_floor=$PWD/target/release/examples/csv_floor
+thresholds=$PWD/bench/min_cart_value.toml
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 now=2026-11-22T07:30:00Z # gen_carts' "now": inside the hour every Russian zone allows
@@ -58,17 +59,9 @@ kind = "$1"
 path = "$2"
 timezone = "Europe/Moscow"
 ${3:+query = \"$3\"}
-[rules.min_cart_value]
-RUB = "3000"
-USD = "40"
-GBP = "35"
-EUR = "40"
-PLN = "150"
-KZT = "15000"
-INR = "2000"
-BRL = "200"
-AUD = "60"
-JPY = "5000"
+TOML
+  cat "$thresholds"
+  cat <<TOML
 [gateway]
 kind = "file"
 path = "outbox.jsonl"

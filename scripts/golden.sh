@@ -27,17 +27,9 @@ path = "orders.csv"
 [rules]
 max_segments = 2
 holdout_percent = 10
-[rules.min_cart_value]
-RUB = "3000"
-USD = "40"
-GBP = "35"
-EUR = "40"
-PLN = "150"
-KZT = "15000"
-INR = "2000"
-BRL = "200"
-AUD = "60"
-JPY = "5000"
+TOML
+cat bench/min_cart_value.toml >> "$work/cartnudge.toml"
+cat >> "$work/cartnudge.toml" <<'TOML'
 [message.cost_per_segment]
 RUB = "4.50"
 [gateway]

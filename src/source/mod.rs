@@ -94,6 +94,9 @@ impl fmt::Display for RowError {
 
 pub type Rows = Box<dyn Iterator<Item = Result<RawRow, RowError>> + Send>;
 
+/// Parsed carts or orders as they stream, bad rows as errors.
+pub type Parsing<T> = Box<dyn Iterator<Item = Result<T, RowError>> + Send>;
+
 /// The mapping of wanted fields to a source's columns, resolved once from its header.
 #[derive(Debug, Clone)]
 pub struct ColumnMap {
@@ -234,44 +237,44 @@ pub fn open_rows(s: &Config, fields: &'static [&'static str], required: &[&str])
 }
 
 /// Carts, parsed. Bad rows come through as errors; the caller reports, counts and goes on.
-pub fn carts(s: &Config) -> Result<impl Iterator<Item = Result<Cart, RowError>>> {
+pub fn carts(s: &Config) -> Result<Parsing<Cart>> {
     let rows = open_rows(s, CART_FIELDS, &cart_required(s))?;
     let opts = fields::ParseOpts::from(s);
-    Ok(batch::map_on_thread(rows, move |r| {
-        r.and_then(|row| fields::cart(&row, &opts))
-    }))
+    Ok(parsed(s, rows, move |row| fields::cart(&row, &opts)))
 }
 
-/// Carts, read and parsed on a thread of their own while the caller judges; a valid row that
-/// `outside` places outside the rules' window comes as `Parsed::Outside`, with no cart built.
-pub fn carts_unless<F>(
-    s: &Config,
-    outside: F,
-) -> Result<impl Iterator<Item = Result<fields::Parsed, RowError>>>
+/// Carts, like `carts`; a valid row that `outside` places outside the rules' window comes as
+/// `Parsed::Outside`, with no cart built.
+pub fn carts_unless<F>(s: &Config, outside: F) -> Result<Parsing<fields::Parsed>>
 where
     F: Fn(&crate::model::CartHead<'_>) -> Option<crate::model::Reason> + Send + 'static,
 {
     let rows = open_rows(s, CART_FIELDS, &cart_required(s))?;
     let opts = fields::ParseOpts::from(s);
-    let parse = move |r: Result<RawRow, RowError>| {
-        r.and_then(|row| fields::cart_unless(&row, &opts, &outside))
-    };
-    // A database source already reads on a thread of its own: parsing there too would make
-    // three busy threads on two cores.
-    let own_thread = matches!(s.kind, crate::model::SourceKind::Sqlite);
-    Ok(if own_thread {
-        Box::new(rows.map(parse)) as Box<dyn Iterator<Item = _> + Send>
-    } else {
-        Box::new(batch::map_on_thread(rows, parse))
-    })
+    Ok(parsed(s, rows, move |row| {
+        fields::cart_unless(&row, &opts, &outside)
+    }))
 }
 
-pub fn orders(s: &Config) -> Result<impl Iterator<Item = Result<Order, RowError>>> {
+pub fn orders(s: &Config) -> Result<Parsing<Order>> {
     let rows = open_rows(s, ORDER_FIELDS, &order_required(s))?;
     let opts = fields::ParseOpts::from(s);
-    Ok(batch::map_on_thread(rows, move |r| {
-        r.and_then(|row| fields::order(&row, &opts))
-    }))
+    Ok(parsed(s, rows, move |row| fields::order(&row, &opts)))
+}
+
+/// `parse` over the rows, on a thread of its own while the caller judges; a SQLite source
+/// already reads on one, and parsing there too beats a third busy thread on two cores.
+fn parsed<T, F>(s: &Config, rows: Rows, mut parse: F) -> Parsing<T>
+where
+    T: Send + 'static,
+    F: FnMut(RawRow) -> Result<T, RowError> + Send + 'static,
+{
+    let each = move |r: Result<RawRow, RowError>| r.and_then(&mut parse);
+    if s.kind == crate::model::SourceKind::Sqlite {
+        Box::new(rows.map(each))
+    } else {
+        Box::new(batch::map_on_thread(rows, each))
+    }
 }
 
 /// Opens an export file, or stdin for `-`; `what` says what the file should be ("a CSV file").
