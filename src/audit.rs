@@ -6,6 +6,7 @@
 use crate::model::{Decision, Mode};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -125,39 +126,40 @@ impl Audit {
     /// A row on behalf of an earlier run (its id and time): a message that run sent but could
     /// not audit, because it was killed or its disk was full.
     pub fn write_as(&mut self, run_id: &str, at: &str, row: &Row) -> Result<()> {
-        let phone = if self.mask {
-            crate::model::mask_phone(&row.phone)
+        let phone: Cow<'_, str> = if self.mask {
+            crate::model::mask_phone(&row.phone).into()
         } else {
-            row.phone.clone()
+            row.phone.as_str().into()
         };
         let phone = if looks_e164(&row.phone) {
             phone
         } else {
-            neutralize(&phone)
+            neutralize(&phone).into_owned().into()
         };
-        let cells = [
+        // Borrowed where the text needs no change: this runs for every audited cart.
+        let cells: [Cow<'_, str>; 19] = [
             neutralize(run_id),
-            at.to_string(),
-            self.mode.to_string(),
+            at.into(),
+            self.mode.as_str().into(),
             cell(&row.cart_id),
             cell(&row.customer_id),
             phone,
-            row.decision.to_string(),
+            row.decision.as_str().into(),
             neutralize(&row.reason),
-            row.gateway.clone(),
+            row.gateway.as_str().into(),
             cell(&row.provider_message_id),
-            row.encoding.clone(),
-            row.segments.clone(),
-            row.est_cost.clone(),
-            row.cost_currency.clone(),
-            row.cart_total.clone(),
-            row.cart_currency.clone(),
-            row.recipient_local_time.clone(),
-            row.consent_at.clone(),
+            row.encoding.as_str().into(),
+            row.segments.as_str().into(),
+            row.est_cost.as_str().into(),
+            row.cost_currency.as_str().into(),
+            row.cart_total.as_str().into(),
+            row.cart_currency.as_str().into(),
+            row.recipient_local_time.as_str().into(),
+            row.consent_at.as_str().into(),
             cell(&row.message),
         ];
         self.out
-            .write_record(&cells)
+            .write_record(cells.iter().map(|c| c.as_bytes()))
             .with_context(|| format!("cannot write audit {}", self.path.display()))?;
         if self.out.get_ref().len() >= FLUSH_AT {
             self.flush()?;
@@ -193,21 +195,24 @@ impl Audit {
 
 /// A cell starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`, so a spreadsheet shows
 /// it as text instead of running it (CSV injection).
-pub fn neutralize(cell: &str) -> String {
+pub fn neutralize(cell: &str) -> Cow<'_, str> {
     match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
     }
 }
 
 /// A text cell as the audit writes it: on one line, and never a formula.
-pub fn cell(text: &str) -> String {
-    neutralize(&one_line(text))
+pub fn cell(text: &str) -> Cow<'_, str> {
+    match one_line(text) {
+        Cow::Borrowed(t) => neutralize(t),
+        Cow::Owned(t) => neutralize(&t).into_owned().into(),
+    }
 }
 
 /// A message's line breaks written as `\n` (and `\r`), so every audit row is one physical line:
 /// a crash can then only tear the last line, which the next run cuts off whole.
-fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+fn one_line(text: &str) -> Cow<'_, str> {
     if text.contains(['\n', '\r']) {
         text.replace('\\', "\\\\")
             .replace('\n', "\\n")

@@ -6,6 +6,7 @@ use crate::ledger::RunCounts;
 use crate::model::{Decision, Reason, utc_string};
 use crate::pipeline::{Decided, Sink};
 use anyhow::Result;
+use std::borrow::Cow;
 use std::io::Write;
 use table::Table;
 
@@ -87,23 +88,22 @@ impl Line {
         self.reason.map(|r| r.text(self.gateway_code.as_deref()))
     }
 
-    pub fn audit_row(&self, gateway: &str) -> audit::Row {
+    /// The line as an audit row (its texts move over: this runs for every audited cart).
+    pub fn into_audit_row(self, gateway: &str) -> audit::Row {
         let sent_like = self.decision.carries_message();
+        let reason = self.reason_text().unwrap_or_default();
         audit::Row {
-            cart_id: self.cart_id.clone(),
-            customer_id: self.customer_id.clone(),
-            phone: self
-                .phone_e164
-                .clone()
-                .unwrap_or_else(|| self.phone_raw.clone()),
+            cart_id: self.cart_id,
+            customer_id: self.customer_id,
+            phone: self.phone_e164.unwrap_or(self.phone_raw),
             decision: self.decision,
-            reason: self.reason_text().unwrap_or_default(),
+            reason,
             gateway: if sent_like {
                 gateway.to_string()
             } else {
                 String::new()
             },
-            provider_message_id: self.provider_id.clone().unwrap_or_default(),
+            provider_message_id: self.provider_id.unwrap_or_default(),
             encoding: self.encoding.unwrap_or_default().to_string(),
             segments: self.segments.map(|s| s.to_string()).unwrap_or_default(),
             est_cost: self
@@ -114,15 +114,15 @@ impl Line {
                 .est_cost
                 .map(|p| p.currency.to_string())
                 .unwrap_or_default(),
-            cart_total: self.cart_total.clone(),
-            cart_currency: self.cart_currency.clone(),
+            cart_total: self.cart_total,
+            cart_currency: self.cart_currency,
             recipient_local_time: self
                 .local_time
                 .as_ref()
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
-            consent_at: self.consent_at.clone(),
-            message: self.message.clone().unwrap_or_default(),
+            consent_at: self.consent_at,
+            message: self.message.unwrap_or_default(),
         }
     }
 
@@ -221,30 +221,30 @@ impl Printer {
                     w.write_record(PREVIEW_COLUMNS)?;
                     self.header_done = true;
                 }
-                let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-                w.write_record([
-                    audit::neutralize(&line.cart_id),
-                    line.decision.to_string(),
-                    line.reason_text().unwrap_or_default(),
-                    audit::neutralize(&line.detail),
-                    opt(&line.phone_e164),
-                    opt(&line.zone),
-                    line.local_time
-                        .as_ref()
-                        .map(|t| t.to_string())
-                        .unwrap_or_default(),
-                    line.segments.map(|s| s.to_string()).unwrap_or_default(),
-                    line.encoding.unwrap_or_default().to_string(),
-                    line.est_cost
-                        .map(|p| p.decimal_string())
-                        .unwrap_or_default(),
-                    line.est_cost
-                        .map(|p| p.currency.to_string())
-                        .unwrap_or_default(),
-                    line.cart_total.clone(),
-                    line.cart_currency.clone(),
-                    audit::neutralize(&line.message.clone().unwrap_or_default()),
-                ])?;
+                fn opt(v: &Option<String>) -> Cow<'_, str> {
+                    Cow::from(v.as_deref().unwrap_or_default())
+                }
+                let owned = |v: Option<String>| Cow::from(v.unwrap_or_default());
+                w.write_record(
+                    [
+                        audit::neutralize(&line.cart_id),
+                        line.decision.as_str().into(),
+                        owned(line.reason_text()),
+                        audit::neutralize(&line.detail),
+                        opt(&line.phone_e164),
+                        opt(&line.zone),
+                        owned(line.local_time.as_ref().map(|t| t.to_string())),
+                        owned(line.segments.map(|s| s.to_string())),
+                        line.encoding.unwrap_or_default().into(),
+                        owned(line.est_cost.map(|p| p.decimal_string())),
+                        owned(line.est_cost.map(|p| p.currency.to_string())),
+                        line.cart_total.as_str().into(),
+                        line.cart_currency.as_str().into(),
+                        audit::neutralize(line.message.as_deref().unwrap_or_default()),
+                    ]
+                    .iter()
+                    .map(|c| c.as_bytes()),
+                )?;
             }
             Format::Table => {
                 let table = self.table.get_or_insert_with(|| Table::new(table::width()));
@@ -276,17 +276,17 @@ pub struct Outputs<'a> {
 }
 
 impl Outputs<'_> {
-    pub fn line(&mut self, line: &Line) -> Result<()> {
+    pub fn line(&mut self, line: Line) -> Result<()> {
         if let Some(p) = self.printer.as_deref_mut()
             && p.filter.wants(line.decision, line.reason)
         {
-            p.print(line)?;
+            p.print(&line)?;
         }
         let out_of_window = line.reason.is_some_and(|r| r.is_out_of_window());
         if let Some(a) = self.audit.as_deref_mut()
             && !out_of_window
         {
-            a.write(&line.audit_row(&self.gateway))?;
+            a.write(&line.into_audit_row(&self.gateway))?;
         }
         Ok(())
     }
@@ -304,7 +304,7 @@ impl Sink for Outputs<'_> {
         if !printed && !audited {
             return Ok(());
         }
-        self.line(&Line::from(d))
+        self.line(Line::from(d))
     }
 
     fn wants_out_of_window(&self) -> bool {

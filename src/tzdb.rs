@@ -7,8 +7,10 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Where the offsets come from.
@@ -23,6 +25,33 @@ pub struct Db {
     pub version: String,
     pub source: Source,
     zones: Mutex<HashMap<&'static str, Option<Arc<tz::TimeZone>>>>,
+    /// Tells this database's entries in the per-thread offset cache from another's (tests make
+    /// several).
+    id: u64,
+}
+
+/// Offsets by zone and UTC hour, per thread: a large export asks for the same few zones and
+/// hours a million times, and a look-up in the zone's data costs a lock, a hash and a search.
+/// An hour whose first and last second have the same offset has it throughout: no zone changes
+/// its offset twice within an hour (a test checks the host's data).
+const SLOTS: usize = 4096;
+
+#[derive(Clone, Copy)]
+struct Slot {
+    db: u64,
+    zone: Tz,
+    hour: i64,
+    /// Seconds east of UTC, or None when the offset changes within the hour.
+    offset: Option<i32>,
+}
+
+thread_local! {
+    static OFFSETS: RefCell<Vec<Option<Slot>>> = const { RefCell::new(Vec::new()) };
+}
+
+fn next_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Db {
@@ -32,6 +61,7 @@ impl Db {
             version: chrono_tz::IANA_TZDB_VERSION.to_string(),
             source: Source::Compiled,
             zones: Mutex::new(HashMap::new()),
+            id: next_id(),
         };
         let Some(dir) = dir else { return compiled };
         match host_version(dir) {
@@ -39,6 +69,7 @@ impl Db {
                 version: v,
                 source: Source::Host(dir.to_path_buf()),
                 zones: Mutex::new(HashMap::new()),
+                id: next_id(),
             },
             _ => compiled,
         }
@@ -68,6 +99,45 @@ impl Db {
 
     /// The UTC offset in `zone` at `utc`.
     pub fn offset(&self, zone: Tz, utc: DateTime<Utc>) -> FixedOffset {
+        let secs = utc.timestamp();
+        let hour = secs.div_euclid(3600);
+        let i = (hour as usize ^ (zone as usize).wrapping_mul(0x9e37_79b9)) % SLOTS;
+        let cached = OFFSETS.with_borrow(|slots| {
+            slots
+                .get(i)
+                .copied()
+                .flatten()
+                .filter(|s| s.db == self.id && s.zone == zone && s.hour == hour)
+        });
+        let slot = cached.unwrap_or_else(|| {
+            let host = self.host_zone(zone);
+            let at = |s: i64| {
+                let t = DateTime::from_timestamp(s, 0).unwrap_or(utc);
+                offset_in(host.as_deref(), zone, t).local_minus_utc()
+            };
+            let (first, last) = (at(hour * 3600), at(hour * 3600 + 3599));
+            let slot = Slot {
+                db: self.id,
+                zone,
+                hour,
+                offset: (first == last).then_some(first),
+            };
+            OFFSETS.with_borrow_mut(|slots| {
+                if slots.is_empty() {
+                    slots.resize(SLOTS, None);
+                }
+                slots[i] = Some(slot);
+            });
+            slot
+        });
+        match slot.offset.and_then(FixedOffset::east_opt) {
+            Some(off) => off,
+            None => self.offset_uncached(zone, utc),
+        }
+    }
+
+    /// The offset from the zone's data, without the cache.
+    fn offset_uncached(&self, zone: Tz, utc: DateTime<Utc>) -> FixedOffset {
         offset_in(self.host_zone(zone).as_deref(), zone, utc)
     }
 
@@ -79,12 +149,14 @@ impl Db {
     /// A wall-clock time in `zone` as an instant: a time in a DST gap moves forward by the gap,
     /// a time in an overlap is the earlier instant.
     pub fn to_utc(&self, zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-        // One look-up of the zone for the four offsets below (this runs once per row).
-        let host = self.host_zone(zone);
-        let offset = |utc: DateTime<Utc>| offset_in(host.as_deref(), zone, utc);
+        let offset = |utc: DateTime<Utc>| self.offset(zone, utc);
         // Offsets in force a day either side bound every offset the wall time could have.
         let before = offset((local - chrono::Duration::hours(24)).and_utc());
         let after = offset((local + chrono::Duration::hours(24)).and_utc());
+        if before == after {
+            // One offset around it: a gap or not, the wall time is read with it (as below).
+            return (local - chrono::Duration::seconds(before.local_minus_utc() as i64)).and_utc();
+        }
         let read = |o: FixedOffset| {
             let u = (local - chrono::Duration::seconds(o.local_minus_utc() as i64)).and_utc();
             (u.naive_utc() + chrono::Duration::seconds(offset(u).local_minus_utc() as i64) == local)
@@ -232,6 +304,83 @@ mod tests {
             let at = utc("2025-01-01T00:00:00Z") + chrono::Duration::hours(day * 24 + 7);
             for zone in [chrono_tz::Europe::Berlin, chrono_tz::America::New_York] {
                 assert_eq!(host.at(zone, at), compiled.at(zone, at), "{zone} {at}");
+            }
+        }
+    }
+
+    /// The hour cache's premise, on the host's data (and the fixture's): where a zone's offset
+    /// changes, it does not change back within the hour.
+    #[test]
+    fn no_zone_changes_its_offset_back_within_an_hour() {
+        let mut checked = 0;
+        for dir in [PathBuf::from("/usr/share/zoneinfo"), fixture()] {
+            for zone in chrono_tz::TZ_VARIANTS {
+                let Ok(bytes) = std::fs::read(dir.join(zone.name())) else {
+                    continue;
+                };
+                let tz = tz::TimeZone::from_tz_data(&bytes).unwrap();
+                let r = tz.as_ref();
+                let offset = |i: usize| r.local_time_types()[i].ut_offset();
+                let mut changes = Vec::new(); // (time, offset before, offset after)
+                let mut prev = offset(0);
+                for t in r.transitions() {
+                    let now = offset(t.local_time_type_index());
+                    if now != prev {
+                        changes.push((t.unix_leap_time(), prev, now));
+                    }
+                    prev = now;
+                }
+                for w in changes.windows(2) {
+                    let ((t1, before, _), (t2, _, after)) = (w[0], w[1]);
+                    assert!(
+                        t2 - t1 >= 3600 || before != after,
+                        "{zone}: offset changes at {t1} and back at {t2}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 0);
+    }
+
+    /// The cached offsets are the zone data's own: every zone, at instants from 1900 to 2100 and
+    /// a second either side of each of the host's transitions.
+    #[test]
+    fn cached_offsets_match_the_zone_data() {
+        let fixture_dir = fixture();
+        let dbs = [
+            Db::choose(None),
+            Db::choose(Some(&fixture_dir)),
+            Db::choose(Some(Path::new("/usr/share/zoneinfo"))),
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut random = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            -2_208_988_800 + (seed % 6_311_433_600) as i64 // 1900-2100
+        };
+        for db in &dbs {
+            for zone in chrono_tz::TZ_VARIANTS {
+                let mut instants: Vec<i64> = (0..300).map(|_| random()).collect();
+                if let Some(host) = db.host_zone(zone) {
+                    for t in tz::TimeZone::as_ref(&host).transitions() {
+                        let t = t.unix_leap_time();
+                        instants.extend([t - 3600, t - 1, t, t + 1, t + 1799]);
+                    }
+                }
+                for s in instants {
+                    let at = DateTime::from_timestamp(s, 0).unwrap();
+                    // Twice: the first fills the slot, the second reads it.
+                    for _ in 0..2 {
+                        assert_eq!(
+                            db.offset(zone, at),
+                            db.offset_uncached(zone, at),
+                            "{zone} {at} ({})",
+                            db.describe()
+                        );
+                    }
+                }
             }
         }
     }

@@ -130,13 +130,29 @@ const ALIASES: &[(&str, &str)] = &[
 /// The ISO 3166-1 alpha-2 code for a country value: `ru`, `RU`, `UK` (→ GB), `EL` (→ GR),
 /// `Russia`, `Россия`, `USA`, `Deutschland`, … Anything else is an error that names the value,
 /// never a silent pass.
+/// For each pair of letters AA..ZZ, its index in `ISO_CODES` when it is a code.
+const BY_LETTERS: [Option<u8>; 26 * 26] = {
+    let mut table = [None; 26 * 26];
+    let mut i = 0;
+    while i < ISO_CODES.len() {
+        let c = ISO_CODES[i].as_bytes();
+        table[(c[0] - b'A') as usize * 26 + (c[1] - b'A') as usize] = Some(i as u8);
+        i += 1;
+    }
+    table
+};
+
 pub fn iso_country(raw: &str) -> Result<&'static str, String> {
     let t = raw.trim();
-    // The common case, once per row: a two-letter code (the list is sorted; a test checks).
-    if let [a, b] = t.as_bytes() {
-        let up = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
-        if let Ok(i) = ISO_CODES.binary_search_by(|c| c.as_bytes().cmp(&up[..])) {
-            return Ok(ISO_CODES[i]);
+    // The common case, once per row: a two-letter code, looked up in a table by its letters.
+    if let [a, b] = t.as_bytes()
+        && a.is_ascii_alphabetic()
+        && b.is_ascii_alphabetic()
+    {
+        let slot = (a.to_ascii_uppercase() - b'A') as usize * 26
+            + (b.to_ascii_uppercase() - b'A') as usize;
+        if let Some(i) = BY_LETTERS[slot] {
+            return Ok(ISO_CODES[i as usize]);
         }
     }
     if let Some(code) = ISO_CODES.iter().find(|c| c.eq_ignore_ascii_case(t)) {

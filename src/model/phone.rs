@@ -28,13 +28,15 @@ impl E164 {
 }
 
 pub fn mask_phone(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() <= 7 {
-        return "*".repeat(chars.len());
+    let n = s.chars().count();
+    if n <= 7 {
+        return "*".repeat(n);
     }
-    let head: String = chars[..5].iter().collect();
-    let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+    // The first five and last two characters; stars between.
+    s.chars()
+        .enumerate()
+        .map(|(i, c)| if i < 5 || i >= n - 2 { c } else { '*' })
+        .collect()
 }
 
 impl fmt::Display for E164 {

@@ -152,6 +152,7 @@ pub fn run(
         holdout: Vec::new(),
         missing: BTreeMap::new(),
         examples: Vec::new(),
+        by_reason: [0; Reason::ALL.len()],
     };
     let progress = crate::progress::Progress::rows(opts.quiet);
     let (now, max_age) = (opts.now, settings.rules.max_age);
@@ -197,6 +198,15 @@ pub fn run(
         }
     }
     progress.finish();
+    for (reason, n) in Reason::ALL.iter().zip(state.by_reason) {
+        if n > 0 {
+            *state
+                .counts
+                .reasons
+                .entry(reason.as_str().to_string())
+                .or_default() += n;
+        }
+    }
     if state.counts.invalid > 20 && !opts.quiet && !opts.verbose {
         eprintln!(
             "cartnudge: skipped {} malformed rows in all (-v lists each)",
@@ -238,6 +248,9 @@ struct State<'s> {
     holdout: Vec<Candidate>,
     missing: BTreeMap<Currency, u64>,
     examples: Vec<String>,
+    /// Deferred and skipped carts by reason, for `counts.reasons` at the end (a string-keyed map
+    /// is too slow for a million rows).
+    by_reason: [u64; Reason::ALL.len()],
 }
 
 impl State<'_> {
@@ -246,12 +259,7 @@ impl State<'_> {
             Decision::Deferred => self.counts.deferred += 1,
             _ => self.counts.skipped += 1,
         }
-        match self.counts.reasons.get_mut(reason.as_str()) {
-            Some(n) => *n += 1,
-            None => {
-                self.counts.reasons.insert(reason.as_str().to_string(), 1);
-            }
-        }
+        self.by_reason[reason as usize] += 1;
     }
 
     fn emit(

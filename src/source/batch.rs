@@ -1,10 +1,10 @@
 //! The bounded channel between a reader thread (JSON parsing, a SQL cursor) and the rules: rows
-//! travel in batches, so the two threads wake each other once per few hundred rows instead of once
+//! travel in batches, so the two threads wake each other once per thousand rows instead of once
 //! per row. Memory stays bounded: at most `batches` full batches wait in the channel.
 
 use std::sync::mpsc;
 
-const BATCH: usize = 256;
+const BATCH: usize = 1024;
 
 pub fn channel<T: Send>(batches: usize) -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = mpsc::sync_channel(batches);
@@ -114,14 +114,15 @@ mod tests {
     #[test]
     fn every_item_arrives_in_order_and_a_stopped_reader_stops_the_producer() {
         let (mut tx, rx) = super::channel::<u32>(2);
-        let producer = std::thread::spawn(move || (0..1000).all(|i| tx.send(i)));
-        assert_eq!(rx.collect::<Vec<_>>(), (0..1000).collect::<Vec<_>>());
+        let n = 10 * super::BATCH as u32 + 7;
+        let producer = std::thread::spawn(move || (0..n).all(|i| tx.send(i)));
+        assert_eq!(rx.collect::<Vec<_>>(), (0..n).collect::<Vec<_>>());
         assert!(producer.join().unwrap());
 
         let (mut tx, rx) = super::channel::<u32>(1);
         drop(rx);
         assert!(
-            !(0..1000).all(|i| tx.send(i)),
+            !(0..10 * super::BATCH as u32).all(|i| tx.send(i)),
             "send must report the closed channel"
         );
     }

@@ -145,23 +145,59 @@ impl<R: Read> CsvRows<R> {
                 ),
             });
         }
-        let mut row = RawRow::new(loc, self.map.index.len());
-        row.reserve(self.record.as_slice().len());
+        // A record that is UTF-8 as a whole (nearly all) is copied once and its fields are spans
+        // of the copy; otherwise each field is checked and copied on its own.
+        let whole = std::str::from_utf8(self.record.as_slice()).ok();
+        let fields = self.map.index.len();
+        let mut row = match whole {
+            Some(w) => RawRow::from_text(loc, w, fields),
+            None => RawRow::new(loc, fields),
+        };
         for (slot, name) in self.map.index.iter().zip(&self.map.names) {
-            let value = match slot {
-                None => None,
-                Some(i) => {
-                    let bytes = self.record.get(*i).unwrap_or_default();
-                    Some(std::str::from_utf8(bytes).map_err(|_| RowError {
+            let Some(i) = slot else {
+                row.push(None);
+                continue;
+            };
+            match field_text(&self.record, whole, *i) {
+                Some(Field::Span(range)) => row.push_span(range),
+                Some(Field::Own(text)) => row.push(Some(text)),
+                None => {
+                    return Err(RowError {
                         loc: row.loc.clone(),
                         column: name.clone(),
                         message: "is not valid UTF-8; save the export as UTF-8".into(),
-                    })?)
+                    });
                 }
-            };
-            row.push(value);
+            }
         }
         Ok(row)
+    }
+}
+
+/// Where field `i`'s text is found.
+#[derive(Debug, PartialEq)]
+enum Field<'r> {
+    /// A span of the record's whole text, which is UTF-8.
+    Span(std::ops::Range<usize>),
+    /// The field's own bytes, checked alone.
+    Own(&'r str),
+}
+
+/// Field `i`'s text; None when it is not UTF-8. `whole` is the record's text when all of it is
+/// UTF-8, checked once per record: a field is then a span of it, unless a character straddles
+/// the field's edge (valid only as a whole), which makes the field invalid.
+fn field_text<'r>(
+    record: &'r ::csv::ByteRecord,
+    whole: Option<&str>,
+    i: usize,
+) -> Option<Field<'r>> {
+    let range = record.range(i).unwrap_or_default();
+    match whole {
+        Some(w) => (w.is_char_boundary(range.start) && w.is_char_boundary(range.end))
+            .then_some(Field::Span(range)),
+        None => std::str::from_utf8(&record.as_slice()[range])
+            .ok()
+            .map(Field::Own),
     }
 }
 
@@ -306,6 +342,22 @@ mod tests {
             .read_to_end(&mut out)
             .unwrap();
         out
+    }
+
+    #[test]
+    fn each_field_is_checked_for_utf8_even_when_the_record_is_valid_as_a_whole() {
+        // "Б" is D0 91: split between two fields, each half is invalid.
+        let split = ::csv::ByteRecord::from(vec![&b"a\xd0"[..], b"\x91b", "ёж".as_bytes()]);
+        let whole = std::str::from_utf8(split.as_slice()).ok();
+        assert!(whole.is_some());
+        assert_eq!(field_text(&split, whole, 0), None);
+        assert_eq!(field_text(&split, whole, 1), None);
+        assert_eq!(field_text(&split, whole, 2), Some(Field::Span(4..8)));
+        let bad = ::csv::ByteRecord::from(vec![&b"ok"[..], b"\xff"]);
+        let whole = std::str::from_utf8(bad.as_slice()).ok();
+        assert_eq!(whole, None);
+        assert_eq!(field_text(&bad, whole, 0), Some(Field::Own("ok")));
+        assert_eq!(field_text(&bad, whole, 1), None);
     }
 
     #[test]

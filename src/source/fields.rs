@@ -4,6 +4,7 @@
 use super::{RawRow, RowError};
 use crate::model::{Cart, Currency, Money, Order};
 use crate::source::Config;
+use crate::source::config::{CART_FIELDS as CART, ORDER_FIELDS as ORDER};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -49,41 +50,90 @@ struct Row<'a> {
     fields: &'static [&'static str],
 }
 
+/// The position of `name` in a field list, found at compile time (`at!(CART_FIELDS, "phone")`).
+const fn position(fields: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < fields.len() {
+        let (a, b) = (fields[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("no such field")
+}
+
+macro_rules! at {
+    ($fields:expr, $name:literal) => {
+        const { position($fields, $name) }
+    };
+}
+
 impl<'a> Row<'a> {
-    fn get(&self, field: &str) -> Option<&'a str> {
-        let i = self.fields.iter().position(|f| *f == field)?;
+    /// Field `i`'s text, trimmed; None when absent or blank.
+    fn get(&self, i: usize) -> Option<&'a str> {
         self.raw.get(i).map(str::trim).filter(|v| !v.is_empty())
     }
 
-    fn err(&self, field: &str, message: String) -> RowError {
+    fn err(&self, i: usize, message: String) -> RowError {
         RowError {
             loc: self.raw.loc.clone(),
-            column: Some(field.to_string()),
+            column: Some(self.fields[i].to_string()),
             message,
         }
     }
 
-    fn required(&self, field: &str) -> Result<&'a str, RowError> {
-        self.get(field)
-            .ok_or_else(|| self.err(field, "is empty".into()))
+    fn required(&self, i: usize) -> Result<&'a str, RowError> {
+        self.get(i).ok_or_else(|| self.err(i, "is empty".into()))
     }
 
-    fn time(&self, field: &str, tz: Tz) -> Result<Option<DateTime<Utc>>, RowError> {
-        self.get(field)
-            .map(|v| parse_time(v, tz).map_err(|e| self.err(field, e)))
+    fn time(&self, i: usize, tz: Tz) -> Result<Option<DateTime<Utc>>, RowError> {
+        self.get(i)
+            .map(|v| parse_time(v, tz).map_err(|e| self.err(i, e)))
             .transpose()
     }
 
-    fn money(&self, opts: &ParseOpts) -> Result<Money, RowError> {
-        let currency = match self.get("currency") {
-            Some(c) => Currency::parse(c).map_err(|e| self.err("currency", e))?,
+    /// The amount in field `total`, in the currency of field `currency` or the source's.
+    fn money(&self, total: usize, currency: usize, opts: &ParseOpts) -> Result<Money, RowError> {
+        let code = match self.get(currency) {
+            Some(c) => Currency::parse(c).map_err(|e| self.err(currency, e))?,
             None => opts.currency.ok_or_else(|| {
-                self.err("currency", "is empty and source.currency is not set".into())
+                self.err(currency, "is empty and source.currency is not set".into())
             })?,
         };
-        Money::parse(self.required("total")?, currency, opts.decimal)
-            .map_err(|e| self.err("total", e))
+        Money::parse(self.required(total)?, code, opts.decimal).map_err(|e| self.err(total, e))
     }
+}
+
+/// The zone named `name`, remembering the last names read on this thread: chrono-tz hashes the
+/// name on every parse, and an export repeats a few dozen zones a million times.
+fn zone(name: &str) -> Option<Tz> {
+    const SLOTS: usize = 64;
+    type Recent = [Option<(Box<str>, Tz)>; SLOTS];
+    thread_local! {
+        static RECENT: std::cell::RefCell<Recent> =
+            const { std::cell::RefCell::new([const { None }; SLOTS]) };
+    }
+    let b = name.as_bytes();
+    let slot = match b {
+        [first, .., last] => (b.len() * 7 + *first as usize * 3 + *last as usize) % SLOTS,
+        _ => 0,
+    };
+    let hit = RECENT.with_borrow(|recent| match &recent[slot] {
+        Some((n, tz)) if **n == *name => Some(*tz),
+        _ => None,
+    });
+    hit.or_else(|| {
+        let tz = name.parse::<Tz>().ok()?;
+        RECENT.with_borrow_mut(|recent| recent[slot] = Some((name.into(), tz)));
+        Some(tz)
+    })
 }
 
 /// A row that passed every check: a cart, or only the reason it is outside the rules' window
@@ -110,47 +160,53 @@ pub fn cart_unless(
     opts: &ParseOpts,
     outside: Outside<'_>,
 ) -> Result<Parsed, RowError> {
-    let row = Row {
-        raw,
-        fields: crate::source::config::CART_FIELDS,
-    };
+    let row = Row { raw, fields: CART };
     let tz = opts.timezone;
     let timezone = row
-        .get("timezone")
+        .get(at!(CART, "timezone"))
         .map(|z| {
-            z.parse::<Tz>()
-                .map_err(|_| row.err("timezone", format!("`{z}` is not an IANA time zone")))
+            zone(z).ok_or_else(|| {
+                row.err(
+                    at!(CART, "timezone"),
+                    format!("`{z}` is not an IANA time zone"),
+                )
+            })
         })
         .transpose()?;
     let country = row
-        .get("country")
-        .map(|c| crate::model::iso_country(c).map_err(|e| row.err("country", e)))
+        .get(at!(CART, "country"))
+        .map(|c| crate::model::iso_country(c).map_err(|e| row.err(at!(CART, "country"), e)))
         .transpose()?;
-    let cart_id = row.required("cart_id")?;
-    let total = row.money(opts)?;
+    let cart_id = row.required(at!(CART, "cart_id"))?;
+    let total = row.money(at!(CART, "total"), at!(CART, "currency"), opts)?;
     let items_count = row
-        .get("items_count")
+        .get(at!(CART, "items_count"))
         .map(|v| {
             v.parse::<f64>()
                 .ok()
                 .filter(|f| f.fract() == 0.0 && *f >= 0.0)
                 .map(|f| f as i64)
-                .ok_or_else(|| row.err("items_count", format!("`{v}` is not a whole number")))
+                .ok_or_else(|| {
+                    row.err(
+                        at!(CART, "items_count"),
+                        format!("`{v}` is not a whole number"),
+                    )
+                })
         })
         .transpose()?;
     let updated_at = row
-        .time("updated_at", tz)?
-        .ok_or_else(|| row.err("updated_at", "is empty".into()))?;
+        .time(at!(CART, "updated_at"), tz)?
+        .ok_or_else(|| row.err(at!(CART, "updated_at"), "is empty".into()))?;
     let consent = row
-        .get("consent")
+        .get(at!(CART, "consent"))
         .map(parse_bool)
         .transpose()
-        .map_err(|e| row.err("consent", e))?
+        .map_err(|e| row.err(at!(CART, "consent"), e))?
         .unwrap_or(false);
-    let consent_at = row.time("consent_at", tz)?;
-    let email_sent_at = row.time("email_sent_at", tz)?;
-    let email_opened_at = row.time("email_opened_at", tz)?;
-    let status = row.get("status");
+    let consent_at = row.time(at!(CART, "consent_at"), tz)?;
+    let email_sent_at = row.time(at!(CART, "email_sent_at"), tz)?;
+    let email_opened_at = row.time(at!(CART, "email_opened_at"), tz)?;
+    let status = row.get(at!(CART, "status"));
     let head = crate::model::CartHead {
         status,
         items_count,
@@ -163,10 +219,10 @@ pub fn cart_unless(
     Ok(Parsed::Cart(Box::new(Cart {
         loc: raw.loc.clone(),
         cart_id: cart_id.to_string(),
-        customer_id: row.get("customer_id").map(str::to_string),
-        name: row.get("name").map(str::to_string),
-        email: row.get("email").map(str::to_string),
-        phone: row.get("phone").map(str::to_string),
+        customer_id: row.get(at!(CART, "customer_id")).map(str::to_string),
+        name: row.get(at!(CART, "name")).map(str::to_string),
+        email: row.get(at!(CART, "email")).map(str::to_string),
+        phone: row.get(at!(CART, "phone")).map(str::to_string),
         total,
         items_count,
         updated_at,
@@ -175,36 +231,46 @@ pub fn cart_unless(
         country: country.map(str::to_string),
         timezone,
         status: status.map(|s| s.to_ascii_lowercase()),
-        link: row.get("link").map(str::to_string),
+        link: row.get(at!(CART, "link")).map(str::to_string),
         email_sent_at,
         email_opened_at,
     })))
 }
 
 pub fn order(raw: &RawRow, opts: &ParseOpts) -> Result<Order, RowError> {
-    let row = Row {
-        raw,
-        fields: crate::source::config::ORDER_FIELDS,
-    };
+    let row = Row { raw, fields: ORDER };
     Ok(Order {
         loc: raw.loc.clone(),
-        order_id: row.required("order_id")?.to_string(),
-        cart_id: row.get("cart_id").map(str::to_string),
-        customer_id: row.get("customer_id").map(str::to_string),
-        phone: row.get("phone").map(str::to_string),
-        email: row.get("email").map(str::to_string),
-        total: row.money(opts)?,
+        order_id: row.required(at!(ORDER, "order_id"))?.to_string(),
+        cart_id: row.get(at!(ORDER, "cart_id")).map(str::to_string),
+        customer_id: row.get(at!(ORDER, "customer_id")).map(str::to_string),
+        phone: row.get(at!(ORDER, "phone")).map(str::to_string),
+        email: row.get(at!(ORDER, "email")).map(str::to_string),
+        total: row.money(at!(ORDER, "total"), at!(ORDER, "currency"), opts)?,
         created_at: row
-            .time("created_at", opts.timezone)?
-            .ok_or_else(|| row.err("created_at", "is empty".into()))?,
-        status: row.get("status").map(|s| s.to_ascii_lowercase()),
+            .time(at!(ORDER, "created_at"), opts.timezone)?
+            .ok_or_else(|| row.err(at!(ORDER, "created_at"), "is empty".into()))?,
+        status: row
+            .get(at!(ORDER, "status"))
+            .map(|s| s.to_ascii_lowercase()),
     })
 }
 
 #[cfg(test)]
-#[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zones_read_again_from_memory_are_the_same_zones() {
+        for _ in 0..2 {
+            for z in chrono_tz::TZ_VARIANTS {
+                assert_eq!(zone(z.name()), Some(z), "{}", z.name());
+            }
+        }
+        assert_eq!(zone("Europe/Moscow "), None);
+        assert_eq!(zone("europe/moscow"), None, "as chrono-tz: names are exact");
+        assert_eq!(zone(""), None);
+    }
 
     #[test]
     fn booleans() {

@@ -45,9 +45,22 @@ impl RawRow {
         }
     }
 
-    /// Room for `bytes` of field text, so pushing never grows the buffer again.
-    pub fn reserve(&mut self, bytes: usize) {
-        self.text.reserve(bytes);
+    /// A row whose fields are spans of `text` (a CSV record's), copied once; `push_span` adds them.
+    pub fn from_text(loc: Location, text: &str, fields: usize) -> RawRow {
+        RawRow {
+            loc,
+            text: text.to_string(),
+            spans: Vec::with_capacity(fields),
+        }
+    }
+
+    /// Appends the next field: the bytes `range` of the row's text (on character boundaries).
+    pub fn push_span(&mut self, range: std::ops::Range<usize>) {
+        debug_assert!(
+            self.text.is_char_boundary(range.start) && self.text.is_char_boundary(range.end)
+        );
+        self.spans
+            .push(Some((range.start as u32, range.end as u32)));
     }
 
     /// Appends the next field's text.

@@ -48,7 +48,7 @@ fn already_audited(settings: &Settings, n: &Unaudited) -> bool {
     };
     reader.records().flatten().any(|r| {
         r.get(0) == Some(n.run_id.as_str())
-            && r.get(3) == Some(crate::audit::cell(&n.cart_id).as_str())
+            && r.get(3) == Some(&*crate::audit::cell(&n.cart_id))
             && r.get(6).and_then(Decision::parse) != Some(Decision::Deferred)
     })
 }

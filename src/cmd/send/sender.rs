@@ -64,7 +64,7 @@ impl Sender<'_> {
             provider_id,
         };
         self.audit
-            .write(&Line::from(&d).audit_row(&self.gateway_name))
+            .write(&Line::from(&d).into_audit_row(&self.gateway_name))
     }
 
     /// Fsyncs the audit, then marks the rows it now holds as audited in the ledger.
