@@ -8,7 +8,8 @@
 
 use super::batch;
 use super::pick::PathMap;
-use super::{RowError, Rows};
+use super::shallow::Record;
+use super::{RawRow, RowError, Rows};
 use crate::model::Location;
 use crate::source::Config;
 use anyhow::{Result, bail};
@@ -17,6 +18,7 @@ use serde_json::Value;
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
 
 /// Where a record is: the line it ends on, and its index in an array.
 #[derive(Clone, Copy)]
@@ -25,7 +27,13 @@ struct Pos {
     record: Option<u64>,
 }
 
-type Item = Result<(Pos, Value), RowError>;
+/// A record as a document, or, for JSON Lines once the mapping is known, already as a row.
+enum Rec {
+    Doc(Pos, Value),
+    Row(RawRow),
+}
+
+type Item = Result<Rec, RowError>;
 /// Row errors met before the first good record, and that record (position, document).
 type Start = (Vec<RowError>, Option<(Pos, Value)>);
 
@@ -40,6 +48,8 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
     skip_bom(&mut reader);
     // JSON Lines parse line by line right here, as CSV does; an array needs serde's streaming
     // deserializer to own the reader, so it runs on a thread and hands records over in batches.
+    let source: Arc<str> = name.as_str().into();
+    let mapping = Arc::new(OnceLock::new());
     let mut records: Box<dyn Iterator<Item = Item> + Send> = if lines {
         Box::new(Lines {
             reader,
@@ -47,6 +57,8 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
             line: 0,
             name: name.clone(),
             done: false,
+            map: mapping.clone(),
+            source: source.clone(),
         })
     } else {
         let (mut tx, rx) = batch::channel::<Item>(4);
@@ -59,18 +71,21 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
         Some((_, doc)) => PathMap::new(doc, s, fields, required, &name)?,
         None => PathMap::new(&Value::Object(Default::default()), s, fields, &[], &name)?,
     };
-    let head = leading.into_iter().map(Err).chain(first.map(Ok));
-    let source: std::sync::Arc<str> = name.as_str().into();
-    let rows = head.chain(records).map(move |item| {
-        let (pos, doc) = item?;
-        map.row(
+    mapping.set(map.clone()).expect("set once");
+    let head = leading
+        .into_iter()
+        .map(Err)
+        .chain(first.map(|(pos, doc)| Ok(Rec::Doc(pos, doc))));
+    let rows = head.chain(records).map(move |item| match item? {
+        Rec::Row(row) => Ok(row),
+        Rec::Doc(pos, doc) => map.row(
             Location {
                 source: source.clone(),
                 line: pos.line,
                 record: pos.record,
             },
             &doc,
-        )
+        ),
     });
     Ok(Box::new(rows))
 }
@@ -81,7 +96,8 @@ fn first_record(rx: &mut dyn Iterator<Item = Item>, name: &str, lines: bool) -> 
     let mut leading = Vec::new();
     for item in rx {
         match item {
-            Ok(rec) => return Ok((leading, Some(rec))),
+            Ok(Rec::Doc(pos, doc)) => return Ok((leading, Some((pos, doc)))),
+            Ok(Rec::Row(_)) => unreachable!("rows come only once the mapping is known"),
             Err(e) if !lines => bail!("cannot read {name} as a JSON array of objects: {e}"),
             Err(e) => {
                 leading.push(e);
@@ -105,13 +121,17 @@ fn skip_bom<R: Read>(r: &mut BufReader<R>) {
     }
 }
 
-/// JSON Lines: one object per line, parsed as the rules ask for the next record.
+/// JSON Lines: one object per line, parsed as the rules ask for the next record. Once the
+/// mapping is known (from the first record), a line is read shallowly, straight into its row;
+/// a line that does not read that way is read again as a `Value`, for the same error or row.
 struct Lines<R> {
     reader: BufReader<R>,
     buf: Vec<u8>,
     line: u64,
     name: String,
     done: bool,
+    map: Arc<OnceLock<PathMap>>,
+    source: Arc<str>,
 }
 
 impl<R: Read> Iterator for Lines<R> {
@@ -131,8 +151,18 @@ impl<R: Read> Iterator for Lines<R> {
                 }
                 Ok(_) if self.buf.iter().all(u8::is_ascii_whitespace) => {}
                 Ok(_) => {
+                    if let Some(map) = self.map.get()
+                        && let Ok(record) = serde_json::from_slice::<Record<'_>>(&self.buf)
+                    {
+                        let loc = Location {
+                            source: self.source.clone(),
+                            line,
+                            record: None,
+                        };
+                        return Some(map.row_of(loc, &record).map(Rec::Row));
+                    }
                     return Some(match serde_json::from_slice::<Value>(&self.buf) {
-                        Ok(v) if v.is_object() => Ok((Pos { line, record: None }, v)),
+                        Ok(v) if v.is_object() => Ok(Rec::Doc(Pos { line, record: None }, v)),
                         Ok(_) => Err(row_err(name, line, "is not a JSON object".into())),
                         Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
                             let msg = if std::str::from_utf8(&self.buf).is_err() {
@@ -231,7 +261,7 @@ impl<'de> Visitor<'de> for Records<'_> {
                 record: Some(index),
             };
             let item = if v.is_object() {
-                Ok((pos, v))
+                Ok(Rec::Doc(pos, v))
             } else {
                 Err(row_err_at(
                     self.name,

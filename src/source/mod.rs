@@ -16,6 +16,7 @@ pub mod pick;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod presets;
+mod shallow;
 pub mod shopify;
 pub mod sql;
 pub mod sqlite;
@@ -43,6 +44,11 @@ impl RawRow {
             text: String::new(),
             spans: Vec::with_capacity(fields),
         }
+    }
+
+    /// Room for `bytes` of field text, so pushing rarely grows the buffer.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.text.reserve(bytes);
     }
 
     /// A row whose fields are spans of `text` (a CSV record's), copied once; `push_span` adds them.

@@ -165,19 +165,37 @@ impl PathMap {
                 message: format!("expected an object, found {}", kind_of(doc)),
             });
         }
+        self.build(loc, |p| match lookup(doc, p) {
+            Some(v) => value_text(v),
+            None => Ok(None),
+        })
+    }
+
+    /// The row of a record read shallowly (JSON Lines): the same texts `row` finds in the record
+    /// as a `Value`.
+    pub fn row_of(
+        &self,
+        loc: Location,
+        record: &super::shallow::Record<'_>,
+    ) -> Result<RawRow, RowError> {
+        self.build(loc, |p| record.text(p))
+    }
+
+    fn build<'d>(
+        &self,
+        loc: Location,
+        text: impl Fn(&str) -> Result<Option<Cow<'d, str>>, String>,
+    ) -> Result<RawRow, RowError> {
         let mut row = RawRow::new(loc, self.paths.len());
+        row.reserve(256);
         for (k, path) in self.paths.iter().enumerate() {
             let v = match path {
                 None => None,
-                Some(p) => lookup(doc, p)
-                    .map(value_text)
-                    .transpose()
-                    .map_err(|message| RowError {
-                        loc: row.loc.clone(),
-                        column: Some(p.clone()),
-                        message,
-                    })?
-                    .flatten(),
+                Some(p) => text(p).map_err(|message| RowError {
+                    loc: row.loc.clone(),
+                    column: Some(p.clone()),
+                    message,
+                })?,
             };
             row.push(normalize(self.fields[k], v).as_deref());
         }
