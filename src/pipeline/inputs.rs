@@ -43,5 +43,6 @@ pub fn load_orders(settings: &Settings, now: DateTime<Utc>, quiet: bool) -> Resu
     if bad > 20 && !quiet {
         eprintln!("cartnudge: skipped {bad} malformed order rows in all");
     }
+    index.finish();
     Ok(index)
 }

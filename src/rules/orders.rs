@@ -4,7 +4,6 @@
 use super::phone;
 use crate::model::{E164, MatchKey, Order};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 
 /// The keys by which an order and a cart (or a reminder) belong to the same shopper, most specific
 /// first: cart, customer, phone (E.164), email (trimmed, case-insensitive). `send`'s
@@ -28,12 +27,38 @@ pub fn match_keys(
     keys
 }
 
+/// Each key's orders as (the key's 128-bit hash in two halves, order time in nanoseconds),
+/// sorted by `finish`: 24 bytes per key of a recent order, where a map of key strings to time
+/// lists took over 100. Two different keys share a hash with odds near 2^-128 per pair, and even
+/// then the error is a text not sent.
 #[derive(Default, Debug)]
 pub struct OrderIndex {
-    /// Each key → the times of its orders.
-    by_key: HashMap<MatchKey, Vec<DateTime<Utc>>>,
+    entries: Vec<(u64, u64, i64)>,
+    /// Orders added since the last `finish`.
+    unsorted: bool,
     /// Orders read, indexed or not (0: no orders source, or an empty one).
     pub len: usize,
+}
+
+fn key_hash(key: &MatchKey) -> (u64, u64) {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = DefaultHasher::new();
+        salt.hash(&mut h);
+        key.hash(&mut h);
+        h.finish()
+    };
+    (half(0), half(1))
+}
+
+/// An instant as nanoseconds since 1970; every order `load_orders` indexes (placed within
+/// `max_age` of now) is in the range this covers, 1677 to 2262.
+fn nanos(t: DateTime<Utc>) -> i64 {
+    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
 impl OrderIndex {
@@ -48,10 +73,19 @@ impl OrderIndex {
             phone.as_ref().map(|p| &p.e164),
             order.email.as_deref(),
         );
-        for k in keys {
-            self.by_key.entry(k).or_default().push(order.created_at);
+        for k in &keys {
+            let (a, b) = key_hash(k);
+            self.entries.push((a, b, nanos(order.created_at)));
         }
+        self.unsorted = true;
         self.len += 1;
+    }
+
+    /// Makes the orders added so far searchable.
+    pub fn finish(&mut self) {
+        self.entries.sort_unstable();
+        self.entries.shrink_to_fit();
+        self.unsorted = false;
     }
 
     /// The first order by any of the keys placed in `[from, until]`, with the key that matched.
@@ -61,11 +95,16 @@ impl OrderIndex {
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Option<(DateTime<Utc>, &'static str)> {
+        assert!(!self.unsorted, "OrderIndex::finish was not called");
         keys.iter()
             .filter_map(|k| {
-                let times = self.by_key.get(k)?;
-                let t = times.iter().filter(|t| **t >= from && **t <= until).min()?;
-                Some((*t, k.kind()))
+                let (a, b) = key_hash(k);
+                let (from, until) = (nanos(from), nanos(until));
+                // The key's earliest order at or after `from`.
+                let i = self.entries.partition_point(|&e| e < (a, b, from));
+                let &(ea, eb, t) = self.entries.get(i)?;
+                (ea == a && eb == b && t <= until)
+                    .then(|| (DateTime::from_timestamp_nanos(t), k.kind()))
             })
             .min_by_key(|(t, _)| *t)
     }
@@ -92,5 +131,101 @@ mod tests {
             ]
         );
         assert!(match_keys(None, None, None, Some("")).is_empty());
+    }
+
+    /// The sorted hash index answers as a scan of every order would, on random orders that
+    /// share keys and times, and windows that start and end on an order's second.
+    #[test]
+    fn finds_the_first_order_a_scan_finds() {
+        let mut seed: u64 = 7;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let base = DateTime::parse_from_rfc3339("2026-11-20T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let pick = |n: u64, p: &str| (n < 8).then(|| format!("{p}{n}"));
+        let mut orders = Vec::new();
+        for i in 0..600 {
+            orders.push(Order {
+                loc: crate::model::Location {
+                    source: "orders.csv".into(),
+                    line: i + 2,
+                    record: None,
+                },
+                order_id: format!("o{i}"),
+                cart_id: pick(next(12), "c"),
+                customer_id: pick(next(12), "u"),
+                phone: (next(3) == 0).then(|| format!("+7912000000{}", next(10))),
+                email: pick(next(12), "Ann").map(|e| format!("{e}@Example.com")),
+                total: crate::model::Money::parse(
+                    "1",
+                    crate::model::Currency::parse("RUB").unwrap(),
+                    '.',
+                )
+                .unwrap(),
+                created_at: base + chrono::Duration::minutes(next(3000) as i64),
+                status: None,
+            });
+        }
+        let mut index = OrderIndex::default();
+        for o in &orders {
+            index.add(o, "RU");
+        }
+        index.finish();
+        let keyed: Vec<(Vec<MatchKey>, DateTime<Utc>)> = orders
+            .iter()
+            .map(|o| {
+                let phone = o
+                    .phone
+                    .as_deref()
+                    .and_then(|p| phone::normalize(p, "RU").ok());
+                let keys = match_keys(
+                    o.cart_id.as_deref(),
+                    o.customer_id.as_deref(),
+                    phone.as_ref().map(|p| &p.e164),
+                    o.email.as_deref(),
+                );
+                (keys, o.created_at)
+            })
+            .collect();
+        let mut found = 0;
+        for q in 0..2000 {
+            let probe = &orders[next(600) as usize];
+            let keys = match_keys(
+                pick(next(12), "c").as_deref(),
+                pick(next(12), "u").as_deref(),
+                None,
+                if q % 2 == 0 {
+                    probe.email.as_deref()
+                } else {
+                    None
+                },
+            );
+            let from = if q % 3 == 0 {
+                probe.created_at
+            } else {
+                base + chrono::Duration::minutes(next(3000) as i64)
+            };
+            let until = from + chrono::Duration::minutes(next(600) as i64);
+            let scan = keys
+                .iter()
+                .filter_map(|k| {
+                    let t = keyed
+                        .iter()
+                        .filter(|(ks, t)| ks.contains(k) && *t >= from && *t <= until)
+                        .map(|(_, t)| *t)
+                        .min()?;
+                    Some((t, k.kind()))
+                })
+                .min_by_key(|(t, _)| *t);
+            let got = index.first_between(&keys, from, until);
+            assert_eq!(got, scan, "{keys:?} {from} {until}");
+            found += usize::from(got.is_some());
+        }
+        assert!(found > 300, "{found}");
     }
 }

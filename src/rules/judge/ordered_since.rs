@@ -38,8 +38,10 @@ mod tests {
             status: None,
         };
         w.orders.add(&order("2026-11-22T08:59:59Z"), "RU");
+        w.orders.finish();
         assert!(w.passes(Reason::OrderedSince, &cart("a")));
         w.orders.add(&order("2026-11-22T09:00:01Z"), "RU");
+        w.orders.finish();
         assert!(!w.passes(Reason::OrderedSince, &cart("a")));
     }
 }
