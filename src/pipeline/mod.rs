@@ -55,7 +55,8 @@ struct RankKey {
     value: i64,
     scale: i64,
     updated_at: DateTime<Utc>,
-    cart_id: String,
+    /// Boxed: one of these is kept for every phone with an eligible cart in the run.
+    cart_id: Box<str>,
 }
 
 impl Ord for RankKey {
@@ -235,16 +236,33 @@ fn rank(cart: &Cart, settings: &Settings) -> RankKey {
         value: cart.total.minor,
         scale,
         updated_at: cart.updated_at,
-        cart_id: cart.cart_id.clone(),
+        cart_id: cart.cart_id.as_str().into(),
     }
+}
+
+/// An E.164 number as one integer: its digits, and their count above them (so a leading zero,
+/// which E.164 never has, would still not collide). Numbers have at most 15 digits; a longer
+/// string falls back to a hash with the top bit set, apart from every exact key.
+fn phone_key(e164: &crate::model::E164) -> u64 {
+    let digits = e164.digits();
+    if digits.len() <= 17 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let n = digits
+            .bytes()
+            .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+        return (digits.len() as u64) << 57 | n;
+    }
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    digits.hash(&mut h);
+    h.finish() | 1 << 63
 }
 
 struct State<'s> {
     sink: &'s mut dyn Sink,
     counts: RunCounts,
     best: BTreeMap<RankKey, Candidate>,
-    /// E.164 → the key of the best eligible cart with that phone in this run.
-    by_phone: HashMap<String, RankKey>,
+    /// E.164 (as `phone_key`) → the key of the best eligible cart with that phone in this run.
+    by_phone: HashMap<u64, RankKey>,
     holdout: Vec<Candidate>,
     missing: BTreeMap<Currency, u64>,
     examples: Vec<String>,
@@ -291,12 +309,13 @@ impl State<'_> {
         limit: usize,
     ) -> Result<()> {
         let key = rank(&cart, settings);
-        let phone = eval
-            .facts
-            .valid_phone()
-            .expect("eligible carts have a phone")
-            .e164
-            .to_string();
+        let phone = phone_key(
+            &eval
+                .facts
+                .valid_phone()
+                .expect("eligible carts have a phone")
+                .e164,
+        );
         if let Some(rival) = self.by_phone.get(&phone).cloned() {
             if rival < key {
                 let detail = format!(
@@ -339,5 +358,37 @@ impl State<'_> {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::phone_key;
+    use crate::model::E164;
+
+    #[test]
+    fn phone_keys_tell_every_number_apart() {
+        let numbers = [
+            "+79120000001",
+            "+79120000010",
+            "+7912000001",
+            "+0",
+            "+00",
+            "+1",
+            "+10",
+            "+999999999999999",
+            "+99999999999999999",
+            "+123456789012345678",
+            "+123456789012345679",
+        ];
+        let keys: std::collections::HashSet<u64> = numbers
+            .iter()
+            .map(|n| phone_key(&E164::from_normalized(*n)))
+            .collect();
+        assert_eq!(keys.len(), numbers.len());
+        assert_eq!(
+            phone_key(&E164::from_normalized("+79120000001")),
+            phone_key(&E164::from_normalized("+79120000001"))
+        );
     }
 }
