@@ -8,7 +8,7 @@
 
 use super::batch;
 use super::pick::PathMap;
-use super::shallow::Record;
+use super::shallow::{Element, Record};
 use super::{RawRow, RowError, Rows};
 use crate::model::Location;
 use crate::source::Config;
@@ -63,7 +63,8 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
     } else {
         let (mut tx, rx) = batch::channel::<Item>(4);
         let label = name.clone();
-        std::thread::spawn(move || read_array(reader, &label, &mut tx));
+        let (map, source) = (mapping.clone(), source.clone());
+        std::thread::spawn(move || read_array(reader, &label, &map, &source, &mut tx));
         Box::new(rx)
     };
     let (leading, first) = first_record(&mut records, &name, lines)?;
@@ -212,13 +213,25 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-fn read_array<R: Read>(r: BufReader<R>, name: &str, tx: &mut batch::Sender<Item>) {
+fn read_array<R: Read>(
+    r: BufReader<R>,
+    name: &str,
+    map: &OnceLock<PathMap>,
+    source: &Arc<str>,
+    tx: &mut batch::Sender<Item>,
+) {
     let newlines = Rc::new(Cell::new(0));
     let mut de = serde_json::Deserializer::from_reader(Counting {
         inner: r,
         newlines: newlines.clone(),
     });
-    let seed = Records { tx, newlines, name };
+    let seed = Records {
+        tx,
+        newlines,
+        name,
+        map,
+        source,
+    };
     let result = seed.deserialize(&mut de).and_then(|()| de.end());
     if let Err(e) = result
         && !e.to_string().starts_with(STOPPED)
@@ -232,10 +245,14 @@ fn read_array<R: Read>(r: BufReader<R>, name: &str, tx: &mut batch::Sender<Item>
 
 const STOPPED: &str = "reader stopped";
 
+/// The array's elements, as documents until the mapping is known (from the first), then read
+/// shallowly straight into rows on this thread.
 struct Records<'a> {
     tx: &'a mut batch::Sender<Item>,
     newlines: Rc<Cell<u64>>,
     name: &'a str,
+    map: &'a OnceLock<PathMap>,
+    source: &'a Arc<str>,
 }
 
 impl<'de> DeserializeSeed<'de> for Records<'_> {
@@ -254,20 +271,34 @@ impl<'de> Visitor<'de> for Records<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut index = 0;
-        while let Some(v) = seq.next_element::<Value>()? {
+        loop {
+            let map = self.map.get();
+            let read = match map {
+                Some(_) => seq.next_element::<Element<'_>>()?.map(Got::Shallow),
+                None => seq.next_element::<Value>()?.map(Got::Doc),
+            };
+            let Some(read) = read else { break };
             index += 1;
+            // Read first: an element's line is the one it ends on.
             let pos = Pos {
                 line: self.newlines.get() + 1,
                 record: Some(index),
             };
-            let item = if v.is_object() {
-                Ok(Rec::Doc(pos, v))
-            } else {
-                Err(row_err_at(
+            let item = match (read, map) {
+                (Got::Doc(v), _) if v.is_object() => Ok(Rec::Doc(pos, v)),
+                (Got::Shallow(Element::Object(record)), Some(map)) => {
+                    let loc = Location {
+                        source: self.source.clone(),
+                        line: pos.line,
+                        record: pos.record,
+                    };
+                    map.row_of(loc, &record).map(Rec::Row)
+                }
+                _ => Err(row_err_at(
                     self.name,
                     pos,
                     "array element is not a JSON object".into(),
-                ))
+                )),
             };
             if !self.tx.send(item) {
                 return Err(serde::de::Error::custom(STOPPED));
@@ -275,4 +306,10 @@ impl<'de> Visitor<'de> for Records<'_> {
         }
         Ok(())
     }
+}
+
+/// An array element as read: a document until the mapping is known, shallowly after.
+enum Got<'de> {
+    Doc(Value),
+    Shallow(Element<'de>),
 }

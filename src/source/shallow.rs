@@ -102,6 +102,53 @@ impl<'de> Visitor<'de> for RecordVisitor {
     }
 }
 
+/// An element of a JSON array: an object read shallowly, or anything else, skipped.
+pub enum Element<'de> {
+    Object(Record<'de>),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Element<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Element<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Element<'de>, A::Error> {
+                RecordVisitor.visit_map(map).map(Element::Object)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Element<'de>, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(Element::Other)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Element<'de>, E> {
+                Ok(Element::Other)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Element<'de>, E> {
+                Ok(Element::Other)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Element<'de>, E> {
+                Ok(Element::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Element<'de>, E> {
+                Ok(Element::Other)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Element<'de>, E> {
+                Ok(Element::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Element<'de>, E> {
+                Ok(Element::Other)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Element<'de>, E> {
+                Ok(Element::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A string, borrowed from the input when it has no escapes.
 struct Text<'de>(Cow<'de, str>);
 
@@ -247,6 +294,25 @@ mod tests {
                 let got = record.text(path).map(|t| t.map(Cow::into_owned));
                 assert_eq!(got, want, "{path} in {doc}");
             }
+        }
+    }
+
+    #[test]
+    fn array_elements_are_objects_or_skipped_whole() {
+        let elements: Vec<Element<'_>> =
+            serde_json::from_str(r#"[{"a":1},[1,[2]],"s",3,-1,2.5,true,null,{"b":{"c":[]}}]"#)
+                .unwrap();
+        let objects: Vec<bool> = elements
+            .iter()
+            .map(|e| matches!(e, Element::Object(_)))
+            .collect();
+        assert_eq!(
+            objects,
+            [true, false, false, false, false, false, false, false, true]
+        );
+        match &elements[8] {
+            Element::Object(r) => assert!(r.text("b").is_err(), "an object is not a value"),
+            Element::Other => unreachable!(),
         }
     }
 
