@@ -8,6 +8,7 @@ use crate::source::Config;
 use anyhow::{Context, Result};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
+use std::fmt::Write as _;
 
 pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let path = s
@@ -108,6 +109,8 @@ fn raw_row(
     loc: Location,
 ) -> Result<RawRow, RowError> {
     let mut raw = RawRow::new(loc, map.index.len());
+    raw.reserve(256);
+    let mut number = String::new();
     for (slot, col) in map.index.iter().zip(&map.names) {
         let Some(i) = slot else {
             raw.push(None);
@@ -120,8 +123,16 @@ fn raw_row(
         };
         match row.get_ref(*i).map_err(|e| bad(e.to_string()))? {
             ValueRef::Null => raw.push(None),
-            ValueRef::Integer(n) => raw.push(Some(&n.to_string())),
-            ValueRef::Real(f) => raw.push(Some(&f.to_string())),
+            ValueRef::Integer(n) => {
+                number.clear();
+                let _ = write!(number, "{n}");
+                raw.push(Some(&number));
+            }
+            ValueRef::Real(f) => {
+                number.clear();
+                let _ = write!(number, "{f}");
+                raw.push(Some(&number));
+            }
             ValueRef::Text(t) | ValueRef::Blob(t) => {
                 let text = std::str::from_utf8(t).map_err(|_| bad("is not valid UTF-8".into()))?;
                 raw.push(Some(text));
