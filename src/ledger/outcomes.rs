@@ -119,6 +119,7 @@ impl Ledger {
                 cart_id,
             });
         }
+        out.shrink_to_fit();
         Ok(out)
     }
 

@@ -8,7 +8,7 @@
 
 pub use crate::ledger::{OpenNudge, Recovery};
 use crate::model::{MatchKey, Money, Order};
-use crate::rules::orders::match_keys;
+use crate::rules::orders::{key_hash, match_keys};
 use crate::rules::phone;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
@@ -47,16 +47,20 @@ impl OrderRef {
 /// What the waiting reminders could match. Orders that match none of it are dropped while the
 /// source streams, so memory grows with the reminders waiting, not with the shop's order history,
 /// and only phones whose last digits look familiar pay for libphonenumber.
+/// Keys are held as their 128-bit hashes (`key_hash`) and phone tails as numbers: a hash that
+/// matches by chance only lets an order through to the exact matching in `attribute`.
 pub struct Wanted {
-    keys: HashSet<MatchKey>,
-    phone_tails: HashSet<String>,
+    keys: HashSet<(u64, u64)>,
+    phone_tails: HashSet<u32>,
     since: Option<DateTime<Utc>>,
 }
 
 const TAIL: usize = 7;
 
-fn tail(digits: &str) -> &str {
-    &digits[digits.len().saturating_sub(TAIL)..]
+/// The last seven digits as a number; None for a shorter number (no order's tail matches it).
+fn tail(digits: &str) -> Option<u32> {
+    let t = digits.get(digits.len().checked_sub(TAIL)?..)?;
+    t.parse().ok()
 }
 
 impl Wanted {
@@ -64,8 +68,8 @@ impl Wanted {
         let mut keys = HashSet::new();
         let mut phone_tails = HashSet::new();
         for c in candidates {
-            keys.extend(nudge_keys(c));
-            phone_tails.insert(tail(c.phone.digits()).to_string());
+            keys.extend(nudge_keys(c).iter().map(key_hash));
+            phone_tails.extend(tail(c.phone.digits()));
         }
         let since = candidates.iter().map(|c| c.cart_updated_at).min();
         Wanted {
@@ -84,10 +88,15 @@ impl Wanted {
             .phone
             .as_deref()
             .map(|p| p.chars().filter(char::is_ascii_digit).collect());
-        let phone_may_match =
-            digits.is_some_and(|d| d.len() >= TAIL && self.phone_tails.contains(tail(&d)));
+        let phone_may_match = digits
+            .as_deref()
+            .and_then(tail)
+            .is_some_and(|t| self.phone_tails.contains(&t));
         let r = OrderRef::build(o, default_region, phone_may_match);
-        r.keys.iter().any(|k| self.keys.contains(k)).then_some(r)
+        r.keys
+            .iter()
+            .any(|k| self.keys.contains(&key_hash(k)))
+            .then_some(r)
     }
 }
 

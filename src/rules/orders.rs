@@ -40,7 +40,8 @@ pub struct OrderIndex {
     pub len: usize,
 }
 
-fn key_hash(key: &MatchKey) -> (u64, u64) {
+/// A key's 128-bit hash, in two halves: how the indexes here and in `reconcile` hold keys.
+pub fn key_hash(key: &MatchKey) -> (u64, u64) {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let half = |salt: u8| {
         let mut h = DefaultHasher::new();
