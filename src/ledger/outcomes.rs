@@ -11,12 +11,13 @@ use std::collections::HashSet;
 
 /// A ledger row still waiting for its order.
 #[derive(Debug, Clone)]
+/// Boxed texts: reconcile holds every open nudge while the orders stream.
 pub struct OpenNudge {
     pub nudge_id: i64,
-    pub cart_id: String,
-    pub customer_id: Option<String>,
+    pub cart_id: Box<str>,
+    pub customer_id: Option<Box<str>>,
     pub phone: E164,
-    pub email: Option<String>,
+    pub email: Option<Box<str>>,
     /// Send time (`sent_at`; `claimed_at` for unknown and holdout rows).
     pub at: DateTime<Utc>,
     pub cart_updated_at: DateTime<Utc>,
@@ -111,12 +112,12 @@ impl Ledger {
             let ctx = || format!("ledger nudge for cart {cart_id}");
             out.push(OpenNudge {
                 nudge_id: r.get(0)?,
-                customer_id: r.get(2)?,
+                customer_id: r.get::<_, Option<String>>(2)?.map(String::into_boxed_str),
                 phone: E164::from_normalized(r.get::<_, String>(3)?),
-                email: r.get(4)?,
+                email: r.get::<_, Option<String>>(4)?.map(String::into_boxed_str),
                 at: parse_utc(&at).with_context(ctx)?,
                 cart_updated_at: parse_utc(&r.get::<_, String>(8)?).with_context(ctx)?,
-                cart_id,
+                cart_id: cart_id.into_boxed_str(),
             });
         }
         out.shrink_to_fit();

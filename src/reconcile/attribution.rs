@@ -19,7 +19,9 @@ pub struct OrderRef {
     pub order_id: String,
     pub total: Money,
     pub created_at: DateTime<Utc>,
-    pub keys: Vec<MatchKey>,
+    /// The order's match keys as 128-bit hashes (`key_hash`): many orders wait here for the
+    /// matching, so they are kept small.
+    pub keys: Vec<(u64, u64)>,
 }
 
 impl OrderRef {
@@ -39,7 +41,7 @@ impl OrderRef {
             order_id: o.order_id.clone(),
             total: o.total,
             created_at: o.created_at,
-            keys,
+            keys: keys.iter().map(key_hash).collect(),
         }
     }
 }
@@ -47,10 +49,12 @@ impl OrderRef {
 /// What the waiting reminders could match. Orders that match none of it are dropped while the
 /// source streams, so memory grows with the reminders waiting, not with the shop's order history,
 /// and only phones whose last digits look familiar pay for libphonenumber.
-/// Keys are held as their 128-bit hashes (`key_hash`) and phone tails as numbers: a hash that
-/// matches by chance only lets an order through to the exact matching in `attribute`.
+/// Keys are held as their 128-bit hashes (`key_hash`), as in `OrderRef`: two different keys
+/// share one with odds near 2^-128 per pair. Phone tails are numbers (a tail that matches by
+/// chance only costs a phone parse).
 pub struct Wanted {
-    keys: HashSet<(u64, u64)>,
+    /// Sorted: a third of a hash set's memory, and no rehash that holds two tables at once.
+    keys: Vec<(u64, u64)>,
     phone_tails: HashSet<u32>,
     since: Option<DateTime<Utc>>,
 }
@@ -65,12 +69,15 @@ fn tail(digits: &str) -> Option<u32> {
 
 impl Wanted {
     pub fn new(candidates: &[OpenNudge]) -> Wanted {
-        let mut keys = HashSet::new();
+        let mut keys = Vec::with_capacity(candidates.len() * 4);
         let mut phone_tails = HashSet::new();
         for c in candidates {
             keys.extend(nudge_keys(c).iter().map(key_hash));
             phone_tails.extend(tail(c.phone.digits()));
         }
+        keys.sort_unstable();
+        keys.dedup();
+        keys.shrink_to_fit();
         let since = candidates.iter().map(|c| c.cart_updated_at).min();
         Wanted {
             keys,
@@ -95,14 +102,14 @@ impl Wanted {
         let r = OrderRef::build(o, default_region, phone_may_match);
         r.keys
             .iter()
-            .any(|k| self.keys.contains(&key_hash(k)))
+            .any(|k| self.keys.binary_search(k).is_ok())
             .then_some(r)
     }
 }
 
 fn nudge_keys(c: &OpenNudge) -> Vec<MatchKey> {
     match_keys(
-        Some(&c.cart_id),
+        Some(&*c.cart_id),
         c.customer_id.as_deref(),
         Some(&c.phone),
         c.email.as_deref(),
@@ -116,10 +123,10 @@ pub fn attribute(
     window: Duration,
     taken: &HashSet<String>,
 ) -> Vec<Recovery> {
-    let mut by_key: HashMap<&MatchKey, Vec<usize>> = HashMap::new();
+    let mut by_key: HashMap<(u64, u64), Vec<usize>> = HashMap::new();
     for (i, o) in orders.iter().enumerate() {
         for k in &o.keys {
-            by_key.entry(k).or_default().push(i);
+            by_key.entry(*k).or_default().push(i);
         }
     }
     let mut used: HashSet<&str> = taken.iter().map(String::as_str).collect();
@@ -132,7 +139,7 @@ pub fn attribute(
         // most specific first).
         let mut found: HashMap<usize, &'static str> = HashMap::new();
         for k in &keys {
-            for &i in by_key.get(k).into_iter().flatten() {
+            for &i in by_key.get(&key_hash(k)).into_iter().flatten() {
                 found.entry(i).or_insert(k.kind());
             }
         }
@@ -211,6 +218,7 @@ mod tests {
                     Some(("email", v)) => MatchKey::Email(v.into()),
                     _ => panic!("test key {k}"),
                 })
+                .map(|k| key_hash(&k))
                 .collect(),
         }
     }
