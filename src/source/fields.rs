@@ -115,10 +115,19 @@ impl<'a> Row<'a> {
         self.get(i).ok_or_else(|| self.err(i, "is empty".into()))
     }
 
-    fn time(&self, i: usize, tz: Tz) -> Result<Option<DateTime<Utc>>, RowError> {
+    /// Field `i` read by `parse` when present; its error names the field.
+    fn parse<T>(
+        &self,
+        i: usize,
+        parse: impl FnOnce(&'a str) -> Result<T, String>,
+    ) -> Result<Option<T>, RowError> {
         self.get(i)
-            .map(|v| parse_time(v, tz).map_err(|e| self.err(i, e)))
+            .map(|v| parse(v).map_err(|e| self.err(i, e)))
             .transpose()
+    }
+
+    fn time(&self, i: usize, tz: Tz) -> Result<Option<DateTime<Utc>>, RowError> {
+        self.parse(i, |v| parse_time(v, tz))
     }
 
     /// The amount in field `total`, in the currency of field `currency` or the source's.
@@ -184,42 +193,20 @@ pub fn cart_unless(
 ) -> Result<Parsed, RowError> {
     let row = Row { raw, fields: CART };
     let tz = opts.timezone;
-    let timezone = row
-        .get(at!(CART, "timezone"))
-        .map(|z| {
-            zone(z).ok_or_else(|| {
-                row.err(
-                    at!(CART, "timezone"),
-                    format!("`{z}` is not an IANA time zone"),
-                )
-            })
-        })
-        .transpose()?;
-    let country = row
-        .get(at!(CART, "country"))
-        .map(|c| crate::model::iso_country(c).map_err(|e| row.err(at!(CART, "country"), e)))
-        .transpose()?;
+    let timezone = row.parse(at!(CART, "timezone"), |z| {
+        zone(z).ok_or_else(|| format!("`{z}` is not an IANA time zone"))
+    })?;
+    let country = row.parse(at!(CART, "country"), crate::model::iso_country)?;
     let cart_id = row.required(at!(CART, "cart_id"))?;
     let total = row.money(at!(CART, "total"), at!(CART, "currency"), opts)?;
-    let items_count = row
-        .get(at!(CART, "items_count"))
-        .map(|v| {
-            whole_number(v).ok_or_else(|| {
-                row.err(
-                    at!(CART, "items_count"),
-                    format!("`{v}` is not a whole number"),
-                )
-            })
-        })
-        .transpose()?;
+    let items_count = row.parse(at!(CART, "items_count"), |v| {
+        whole_number(v).ok_or_else(|| format!("`{v}` is not a whole number"))
+    })?;
     let updated_at = row
         .time(at!(CART, "updated_at"), tz)?
         .ok_or_else(|| row.err(at!(CART, "updated_at"), "is empty".into()))?;
     let consent = row
-        .get(at!(CART, "consent"))
-        .map(parse_bool)
-        .transpose()
-        .map_err(|e| row.err(at!(CART, "consent"), e))?
+        .parse(at!(CART, "consent"), parse_bool)?
         .unwrap_or(false);
     let consent_at = row.time(at!(CART, "consent_at"), tz)?;
     let email_sent_at = row.time(at!(CART, "email_sent_at"), tz)?;

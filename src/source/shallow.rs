@@ -37,7 +37,9 @@ impl Record<'_> {
         };
         // A `Value` object iterates its keys in byte order: the first case-insensitive match
         // is the smallest such key.
-        let child = self.get(head).or_else(|| {
+        // Without a dot the head is the path, already looked up.
+        let exact = rest.and_then(|_| self.get(head));
+        let child = exact.or_else(|| {
             let key = self
                 .members
                 .iter()
