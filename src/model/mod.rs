@@ -20,7 +20,7 @@ use chrono_tz::Tz;
 use std::fmt;
 
 /// Where a row came from, for error messages: "carts.csv:17".
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Location {
     /// Shared by every row of a source: cloning a location costs no allocation.
     pub source: std::sync::Arc<str>,

@@ -82,10 +82,8 @@ struct CsvRows<R: Read> {
     done: bool,
 }
 
-impl<R: Read> Iterator for CsvRows<R> {
-    type Item = Result<RawRow, RowError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: Read + Send> super::RowSource for CsvRows<R> {
+    fn next_into(&mut self, row: &mut RawRow) -> Option<Result<(), RowError>> {
         if self.done {
             return None;
         }
@@ -98,31 +96,28 @@ impl<R: Read> Iterator for CsvRows<R> {
                 Ok(true) => {
                     let at = self.record.position().map(|p| p.byte()).unwrap_or(0);
                     let line = self.lines.line_at(at);
-                    let loc = Location {
-                        source: self.source.clone(),
-                        line,
-                        record: None,
-                    };
                     if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.is_empty()) {
                         continue; // blank line
                     }
-                    return Some(self.row(loc));
+                    if !std::sync::Arc::ptr_eq(&row.loc.source, &self.source) {
+                        row.loc = Location {
+                            source: self.source.clone(),
+                            line,
+                            record: None,
+                        };
+                    }
+                    return Some(self.fill(line, row));
                 }
                 Err(e) => {
                     let line = match e.position() {
                         Some(p) => self.lines.line_at(p.byte()),
                         None => 0,
                     };
-                    let loc = Location {
-                        source: self.source.clone(),
-                        line,
-                        record: None,
-                    };
                     if matches!(e.kind(), ::csv::ErrorKind::Io(_)) {
                         self.done = true;
                     }
                     return Some(Err(RowError {
-                        loc,
+                        loc: self.at(line),
                         column: None,
                         message: format!("unreadable CSV: {e}"),
                     }));
@@ -133,10 +128,19 @@ impl<R: Read> Iterator for CsvRows<R> {
 }
 
 impl<R: Read> CsvRows<R> {
-    fn row(&self, loc: Location) -> Result<RawRow, RowError> {
+    fn at(&self, line: u64) -> Location {
+        Location {
+            source: self.source.clone(),
+            line,
+            record: None,
+        }
+    }
+
+    /// Reads the current record into `row` (its buffers reused).
+    fn fill(&self, line: u64, row: &mut RawRow) -> Result<(), RowError> {
         if self.record.len() != self.width {
             return Err(RowError {
-                loc,
+                loc: self.at(line),
                 column: None,
                 message: format!(
                     "expected {} fields as in the header, found {}",
@@ -148,11 +152,7 @@ impl<R: Read> CsvRows<R> {
         // A record that is UTF-8 as a whole (nearly all) is copied once and its fields are spans
         // of the copy; otherwise each field is checked and copied on its own.
         let whole = std::str::from_utf8(self.record.as_slice()).ok();
-        let fields = self.map.index.len();
-        let mut row = match whole {
-            Some(w) => RawRow::from_text(loc, w, fields),
-            None => RawRow::new(loc, fields),
-        };
+        row.reset(line, whole.unwrap_or(""));
         for (slot, name) in self.map.index.iter().zip(&self.map.names) {
             let Some(i) = slot else {
                 row.push(None);
@@ -163,14 +163,14 @@ impl<R: Read> CsvRows<R> {
                 Some(Field::Own(text)) => row.push(Some(text)),
                 None => {
                     return Err(RowError {
-                        loc: row.loc.clone(),
+                        loc: self.at(line),
                         column: name.clone(),
                         message: "is not valid UTF-8; save the export as UTF-8".into(),
                     });
                 }
             }
         }
-        Ok(row)
+        Ok(())
     }
 }
 

@@ -51,13 +51,13 @@ impl RawRow {
         self.text.reserve(bytes);
     }
 
-    /// A row whose fields are spans of `text` (a CSV record's), copied once; `push_span` adds them.
-    pub fn from_text(loc: Location, text: &str, fields: usize) -> RawRow {
-        RawRow {
-            loc,
-            text: text.to_string(),
-            spans: Vec::with_capacity(fields),
-        }
+    /// Empties the row for the next one read into it, keeping its buffers; `text` (a CSV
+    /// record's, copied once) is what `push_span` then points into.
+    pub fn reset(&mut self, line: u64, text: &str) {
+        self.loc.line = line;
+        self.text.clear();
+        self.text.push_str(text);
+        self.spans.clear();
     }
 
     /// Appends the next field: the bytes `range` of the row's text (on character boundaries).
@@ -111,7 +111,20 @@ impl fmt::Display for RowError {
     }
 }
 
-pub type Rows = Box<dyn Iterator<Item = Result<RawRow, RowError>> + Send>;
+/// Where rows come from. A source reads each row into the caller's `RawRow`, so one that can
+/// (CSV) reuses its buffers instead of allocating a row per record; any iterator of rows is one.
+pub trait RowSource: Send {
+    /// Reads the next row into `row`; None at the end.
+    fn next_into(&mut self, row: &mut RawRow) -> Option<Result<(), RowError>>;
+}
+
+impl<I: Iterator<Item = Result<RawRow, RowError>> + Send> RowSource for I {
+    fn next_into(&mut self, row: &mut RawRow) -> Option<Result<(), RowError>> {
+        Some(self.next()?.map(|r| *row = r))
+    }
+}
+
+pub type Rows = Box<dyn RowSource>;
 
 /// Parsed carts or orders as they stream, bad rows as errors.
 pub type Parsing<T> = Box<dyn Iterator<Item = Result<T, RowError>> + Send>;
@@ -259,7 +272,7 @@ pub fn open_rows(s: &Config, fields: &'static [&'static str], required: &[&str])
 pub fn carts(s: &Config) -> Result<Parsing<Cart>> {
     let rows = open_rows(s, CART_FIELDS, &cart_required(s))?;
     let opts = fields::ParseOpts::from(s);
-    Ok(parsed(s, rows, move |row| fields::cart(&row, &opts)))
+    Ok(parsed(s, rows, move |row| fields::cart(row, &opts)))
 }
 
 /// Carts, like `carts`; a valid row that `outside` places outside the rules' window comes as
@@ -271,28 +284,33 @@ where
     let rows = open_rows(s, CART_FIELDS, &cart_required(s))?;
     let opts = fields::ParseOpts::from(s);
     Ok(parsed(s, rows, move |row| {
-        fields::cart_unless(&row, &opts, &outside)
+        fields::cart_unless(row, &opts, &outside)
     }))
 }
 
 pub fn orders(s: &Config) -> Result<Parsing<Order>> {
     let rows = open_rows(s, ORDER_FIELDS, &order_required(s))?;
     let opts = fields::ParseOpts::from(s);
-    Ok(parsed(s, rows, move |row| fields::order(&row, &opts)))
+    Ok(parsed(s, rows, move |row| fields::order(row, &opts)))
 }
 
 /// `parse` over the rows, on a thread of its own while the caller judges; a SQLite source
-/// already reads on one, and parsing there too beats a third busy thread on two cores.
-fn parsed<T, F>(s: &Config, rows: Rows, mut parse: F) -> Parsing<T>
+/// already reads on one, and parsing there too beats a third busy thread on two cores. One
+/// `RawRow` is read into again and again.
+fn parsed<T, F>(s: &Config, mut rows: Rows, mut parse: F) -> Parsing<T>
 where
     T: Send + 'static,
-    F: FnMut(RawRow) -> Result<T, RowError> + Send + 'static,
+    F: FnMut(&RawRow) -> Result<T, RowError> + Send + 'static,
 {
-    let each = move |r: Result<RawRow, RowError>| r.and_then(&mut parse);
+    let mut row = RawRow::new(Location::default(), 0);
+    let each = std::iter::from_fn(move || {
+        let read = rows.next_into(&mut row)?;
+        Some(read.and_then(|()| parse(&row)))
+    });
     if s.kind == crate::model::SourceKind::Sqlite {
-        Box::new(rows.map(each))
+        Box::new(each)
     } else {
-        Box::new(batch::map_on_thread(rows, each))
+        Box::new(batch::map_on_thread(each, |r| r))
     }
 }
 
