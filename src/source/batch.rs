@@ -2,7 +2,7 @@
 //! travel in batches, so the two threads wake each other once per thousand rows instead of once
 //! per row. Memory stays bounded: at most `batches` full batches wait in the channel.
 
-use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 const BATCH: usize = 1024;
 
@@ -109,6 +109,178 @@ impl<T> Iterator for OnThread<T> {
     }
 }
 
+/// Blocks taken ahead of the one being read, at most: bounds memory whatever the input's size.
+const WINDOW: usize = 8;
+
+/// Runs `work` on blocks that two threads take in turn from `next`, and yields each block's
+/// output in the order the blocks were taken: parsing uses both cores while the caller judges,
+/// and every decision and line of output stays in input order. At most `WINDOW` blocks are
+/// taken ahead of the one the caller is reading. A panic in `work` or `next` is raised again in
+/// the caller, never taken for the end of the input.
+pub fn in_order<B, T, W>(next: Box<dyn FnMut() -> Option<B> + Send>, work: W) -> InOrder<T>
+where
+    B: Send + 'static,
+    T: Send + 'static,
+    W: FnMut(B, &mut Vec<T>) + Clone + Send + 'static,
+{
+    let shared = Arc::new(Shared {
+        taker: Mutex::new(Taker {
+            next,
+            taken: 0,
+            read: 0,
+            stop: false,
+        }),
+        room: Condvar::new(),
+    });
+    let (tx, rx) = mpsc::channel();
+    let workers = (0..2)
+        .map(|_| {
+            let (shared, tx, mut work) = (shared.clone(), tx.clone(), work.clone());
+            std::thread::spawn(move || {
+                let _stop_all = StopOnPanic(&shared);
+                while let Some((k, block)) = shared.take() {
+                    let mut out = Vec::new();
+                    work(block, &mut out);
+                    if tx.send((k, out)).is_err() {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    InOrder {
+        shared,
+        rx,
+        early: std::collections::BTreeMap::new(),
+        want: 0,
+        cur: Vec::new().into_iter(),
+        workers,
+    }
+}
+
+struct Shared<B> {
+    taker: Mutex<Taker<B>>,
+    room: Condvar,
+}
+
+struct Taker<B> {
+    next: Box<dyn FnMut() -> Option<B> + Send>,
+    /// Blocks taken so far (the next block's index).
+    taken: usize,
+    /// The index of the block the caller is reading.
+    read: usize,
+    /// The input is finished, the caller has gone, or a thread panicked.
+    stop: bool,
+}
+
+impl<B> Shared<B> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Taker<B>> {
+        self.taker.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next block and its index, once it is within the window; None at the end.
+    fn take(&self) -> Option<(usize, B)> {
+        let mut t = self.lock();
+        while !t.stop && t.taken >= t.read + WINDOW {
+            t = self.room.wait(t).unwrap_or_else(|e| e.into_inner());
+        }
+        if t.stop {
+            return None;
+        }
+        match (t.next)() {
+            Some(block) => {
+                t.taken += 1;
+                Some((t.taken - 1, block))
+            }
+            None => {
+                t.stop = true;
+                self.room.notify_all();
+                None
+            }
+        }
+    }
+
+    fn stop(&self) {
+        self.lock().stop = true;
+        self.room.notify_all();
+    }
+}
+
+/// Stops the other thread too when this one panics, so the caller learns of it.
+struct StopOnPanic<'a, B>(&'a Shared<B>);
+
+impl<B> Drop for StopOnPanic<'_, B> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
+        }
+    }
+}
+
+pub struct InOrder<T> {
+    shared: Arc<dyn Window>,
+    rx: mpsc::Receiver<(usize, Vec<T>)>,
+    /// Blocks that arrived before the one wanted.
+    early: std::collections::BTreeMap<usize, Vec<T>>,
+    want: usize,
+    cur: std::vec::IntoIter<T>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// What the reading side tells the threads: how far it has read, or that it has gone.
+trait Window: Send + Sync {
+    fn read_up_to(&self, block: usize);
+    fn stop(&self);
+}
+
+impl<B> Window for Shared<B> {
+    fn read_up_to(&self, block: usize) {
+        self.lock().read = block;
+        self.room.notify_all();
+    }
+
+    fn stop(&self) {
+        Shared::stop(self);
+    }
+}
+
+impl<T> Iterator for InOrder<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        loop {
+            if let Some(item) = self.cur.next() {
+                return Some(item);
+            }
+            if let Some(block) = self.early.remove(&self.want) {
+                self.want += 1;
+                self.shared.read_up_to(self.want);
+                self.cur = block.into_iter();
+                continue;
+            }
+            match self.rx.recv() {
+                Ok((k, block)) => {
+                    self.early.insert(k, block);
+                }
+                Err(_) => {
+                    for h in self.workers.drain(..) {
+                        if let Err(panic) = h.join() {
+                            std::panic::resume_unwind(panic);
+                        }
+                    }
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+impl<T> Drop for InOrder<T> {
+    fn drop(&mut self) {
+        self.shared.stop();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -125,6 +297,65 @@ mod tests {
             !(0..10 * super::BATCH as u32).all(|i| tx.send(i)),
             "send must report the closed channel"
         );
+    }
+
+    #[test]
+    fn blocks_come_out_in_order_and_a_panic_in_either_thread_reaches_the_caller() {
+        for n in [0usize, 1, 2, 3, 100] {
+            let mut i = 0;
+            let next = Box::new(move || {
+                i += 1;
+                (i <= n).then_some(i)
+            });
+            // Uneven work, so blocks finish out of order.
+            let out: Vec<usize> = super::in_order(next, |b: usize, out: &mut Vec<usize>| {
+                if b.is_multiple_of(3) {
+                    std::thread::yield_now();
+                }
+                out.extend((0..b % 4).map(|j| b * 10 + j));
+            })
+            .collect();
+            let want: Vec<usize> = (1..=n)
+                .flat_map(|b| (0..b % 4).map(move |j| b * 10 + j))
+                .collect();
+            assert_eq!(out, want, "{n} blocks");
+        }
+        let caught = std::panic::catch_unwind(|| {
+            let mut i = 0;
+            let next = Box::new(move || {
+                i += 1;
+                (i <= 1000).then_some(i)
+            });
+            super::in_order(next, |b: usize, out: &mut Vec<usize>| {
+                assert!(b != 500, "block {b}");
+                out.push(b);
+            })
+            .count()
+        });
+        assert!(caught.is_err(), "a panic must not look like the end");
+        let caught = std::panic::catch_unwind(|| {
+            let mut i = 0;
+            let next = Box::new(move || {
+                i += 1;
+                assert!(i < 300, "reading block {i}");
+                Some(i)
+            });
+            super::in_order(next, |b: usize, out: &mut Vec<usize>| out.push(b)).count()
+        });
+        assert!(
+            caught.is_err(),
+            "a panic while reading must not look like the end"
+        );
+        // A caller that stops early lets the threads go.
+        let mut i = 0;
+        let next = Box::new(move || {
+            i += 1;
+            Some(i)
+        });
+        let first: Vec<usize> = super::in_order(next, |b: usize, out: &mut Vec<usize>| out.push(b))
+            .take(5)
+            .collect();
+        assert_eq!(first, [1, 2, 3, 4, 5]);
     }
 
     #[test]

@@ -7,17 +7,15 @@
 //! with its line.
 
 use super::batch;
+mod array;
 use super::pick::PathMap;
-use super::shallow::{Element, Record};
+use super::shallow::Record;
 use super::{RawRow, RowError, Rows};
 use crate::model::Location;
 use crate::source::Config;
 use anyhow::{Result, bail};
-use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::Value;
-use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
-use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 /// Where a record is: the line it ends on, and its index in an array.
@@ -50,8 +48,8 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
     // deserializer to own the reader, so it runs on a thread and hands records over in batches.
     let source: Arc<str> = name.as_str().into();
     let mapping = Arc::new(OnceLock::new());
-    let mut records: Box<dyn Iterator<Item = Item> + Send> = if lines {
-        Box::new(Lines {
+    if lines {
+        let mut lines = Lines {
             reader,
             buf: Vec::new(),
             line: 0,
@@ -59,36 +57,143 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
             done: false,
             map: mapping.clone(),
             source: source.clone(),
-        })
-    } else {
+        };
+        let (leading, first) = first_record(&mut lines, &name, true)?;
+        let map = mapping_of(&first, s, fields, required, &name)?;
+        mapping.set(map.clone()).expect("set once");
+        let head = leading
+            .into_iter()
+            .map(Err)
+            .chain(first.map(|(pos, doc)| map.row(location(&source, pos), &doc)))
+            .collect::<Vec<_>>()
+            .into_iter();
+        return Ok(Box::new(JsonLines {
+            head,
+            lines: Some(lines),
+            map: Arc::new(map),
+        }));
+    }
+    // An array needs serde's streaming deserializer to own the reader, so it runs on a thread
+    // and hands records over in batches.
+    let mut records: Box<dyn Iterator<Item = Item> + Send> = {
         let (mut tx, rx) = batch::channel::<Item>(4);
         let label = name.clone();
         let (map, source) = (mapping.clone(), source.clone());
-        std::thread::spawn(move || read_array(reader, &label, &map, &source, &mut tx));
+        std::thread::spawn(move || array::read_array(reader, &label, &map, &source, &mut tx));
         Box::new(rx)
     };
     let (leading, first) = first_record(&mut records, &name, lines)?;
-    let map = match &first {
-        Some((_, doc)) => PathMap::new(doc, s, fields, required, &name)?,
-        None => PathMap::new(&Value::Object(Default::default()), s, fields, &[], &name)?,
-    };
+    let map = mapping_of(&first, s, fields, required, &name)?;
     mapping.set(map.clone()).expect("set once");
     let head = leading
         .into_iter()
         .map(Err)
         .chain(first.map(|(pos, doc)| Ok(Rec::Doc(pos, doc))));
-    let rows = head.chain(records).map(move |item| match item? {
-        Rec::Row(row) => Ok(row),
-        Rec::Doc(pos, doc) => map.row(
-            Location {
-                source: source.clone(),
-                line: pos.line,
-                record: pos.record,
-            },
-            &doc,
-        ),
-    });
+    let rows = head
+        .chain(records)
+        .map(move |item| rec_row(&map, &source, item?));
     Ok(Box::new(rows))
+}
+
+/// The mapping, checked against the first good record (or against none).
+fn mapping_of(
+    first: &Option<(Pos, Value)>,
+    s: &Config,
+    fields: &'static [&'static str],
+    required: &[&str],
+    name: &str,
+) -> Result<PathMap> {
+    match first {
+        Some((_, doc)) => PathMap::new(doc, s, fields, required, name),
+        None => PathMap::new(&Value::Object(Default::default()), s, fields, &[], name),
+    }
+}
+
+fn location(source: &Arc<str>, pos: Pos) -> Location {
+    Location {
+        source: source.clone(),
+        line: pos.line,
+        record: pos.record,
+    }
+}
+
+/// A record's row: already one, or mapped from its document.
+fn rec_row(map: &PathMap, source: &Arc<str>, rec: Rec) -> Result<RawRow, RowError> {
+    match rec {
+        Rec::Row(row) => Ok(row),
+        Rec::Doc(pos, doc) => map.row(location(source, pos), &doc),
+    }
+}
+
+/// JSON Lines after the first good record: read line by line, or in blocks of lines that two
+/// threads turn into rows at once (`split`); a line is a record, so a block never cuts one.
+struct JsonLines<R> {
+    /// Errors before the first good record, and its row.
+    head: std::vec::IntoIter<Result<RawRow, RowError>>,
+    /// None once split.
+    lines: Option<Lines<R>>,
+    map: Arc<PathMap>,
+}
+
+impl<R: Read + Send + 'static> super::RowSource for JsonLines<R> {
+    fn next_into(&mut self, row: &mut RawRow) -> Option<Result<(), RowError>> {
+        let next = match self.head.next() {
+            Some(r) => r,
+            None => {
+                let lines = self.lines.as_mut()?;
+                lines
+                    .next()?
+                    .and_then(|rec| rec_row(&self.map, &lines.source, rec))
+            }
+        };
+        Some(next.map(|r| *row = r))
+    }
+
+    fn split(&mut self) -> Option<super::Split> {
+        let mut lines = self.lines.take()?;
+        let (map, name, source) = (self.map.clone(), lines.name.clone(), lines.source.clone());
+        Some(super::Split {
+            head: std::mem::take(&mut self.head).collect(),
+            next: Box::new(move || lines.block()),
+            rows: Arc::new(move |block, each| block.rows(&map, &name, &source, each)),
+        })
+    }
+}
+
+/// Whole lines of a JSON Lines export, read in sequence and turned into rows on any thread.
+pub struct Block {
+    bytes: Vec<u8>,
+    /// Where each line ends in `bytes`.
+    ends: Vec<usize>,
+    first_line: u64,
+    /// A read error after the lines.
+    error: Option<RowError>,
+}
+
+/// About this many bytes of lines make a block.
+const BLOCK: usize = 128 * 1024;
+
+impl Block {
+    /// Each line's row or error, in order, as `Lines` gives them one at a time.
+    fn rows(
+        self,
+        map: &PathMap,
+        name: &str,
+        source: &Arc<str>,
+        each: &mut dyn FnMut(Result<RawRow, RowError>),
+    ) {
+        let mut start = 0;
+        for (i, &end) in self.ends.iter().enumerate() {
+            let line = self.first_line + i as u64;
+            if let Some(item) = line_item(&self.bytes[start..end], line, name, Some(map), source) {
+                each(item.and_then(|rec| rec_row(map, source, rec)));
+            }
+            start = end;
+        }
+        if let Some(e) = self.error {
+            each(Err(e));
+        }
+    }
 }
 
 /// Waits for the first good record, keeping the errors before it. For an array, an error before
@@ -139,7 +244,6 @@ impl<R: Read> Iterator for Lines<R> {
     type Item = Item;
 
     fn next(&mut self) -> Option<Item> {
-        let name = self.name.as_str();
         while !self.done {
             self.buf.clear();
             self.line += 1;
@@ -148,38 +252,88 @@ impl<R: Read> Iterator for Lines<R> {
                 Ok(0) => self.done = true,
                 Err(e) => {
                     self.done = true;
-                    return Some(Err(row_err(name, line, format!("read error: {e}"))));
+                    return Some(Err(row_err(&self.name, line, format!("read error: {e}"))));
                 }
-                Ok(_) if self.buf.iter().all(u8::is_ascii_whitespace) => {}
                 Ok(_) => {
-                    if let Some(map) = self.map.get()
-                        && let Ok(record) = serde_json::from_slice::<Record<'_>>(&self.buf)
-                    {
-                        let loc = Location {
-                            source: self.source.clone(),
-                            line,
-                            record: None,
-                        };
-                        return Some(map.row_of(loc, &record).map(Rec::Row));
+                    let item = line_item(&self.buf, line, &self.name, self.map.get(), &self.source);
+                    if item.is_some() {
+                        return item;
                     }
-                    return Some(match serde_json::from_slice::<Value>(&self.buf) {
-                        Ok(v) if v.is_object() => Ok(Rec::Doc(Pos { line, record: None }, v)),
-                        Ok(_) => Err(row_err(name, line, "is not a JSON object".into())),
-                        Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
-                            let msg = if std::str::from_utf8(&self.buf).is_err() {
-                                "is not valid UTF-8".to_string()
-                            } else {
-                                format!("is not valid JSON: {e}")
-                            };
-                            Err(row_err(name, line, msg))
-                        }
-                        Err(e) => Err(row_err(name, line, e.to_string())),
-                    });
                 }
             }
         }
         None
     }
+}
+
+impl<R: Read> Lines<R> {
+    /// The next lines, about `BLOCK` bytes of them; None at the end.
+    fn block(&mut self) -> Option<Block> {
+        if self.done {
+            return None;
+        }
+        let mut block = Block {
+            bytes: Vec::with_capacity(BLOCK + 4096),
+            ends: Vec::new(),
+            first_line: self.line + 1,
+            error: None,
+        };
+        while block.bytes.len() < BLOCK {
+            match self.reader.read_until(b'\n', &mut block.bytes) {
+                Ok(0) => {
+                    self.done = true;
+                    break;
+                }
+                Ok(_) => {
+                    self.line += 1;
+                    block.ends.push(block.bytes.len());
+                }
+                Err(e) => {
+                    self.done = true;
+                    self.line += 1;
+                    block.error = Some(row_err(&self.name, self.line, format!("read error: {e}")));
+                    break;
+                }
+            }
+        }
+        (!block.ends.is_empty() || block.error.is_some()).then_some(block)
+    }
+}
+
+/// One line's record; None for a blank line. Once the mapping is known, a line is read
+/// shallowly, straight into its row; a line that does not read that way is read again as a
+/// `Value`, for the same error or row.
+fn line_item(
+    buf: &[u8],
+    line: u64,
+    name: &str,
+    map: Option<&PathMap>,
+    source: &Arc<str>,
+) -> Option<Item> {
+    if buf.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    if let Some(map) = map
+        && let Ok(record) = serde_json::from_slice::<Record<'_>>(buf)
+    {
+        return Some(
+            map.row_of(location(source, Pos { line, record: None }), &record)
+                .map(Rec::Row),
+        );
+    }
+    Some(match serde_json::from_slice::<Value>(buf) {
+        Ok(v) if v.is_object() => Ok(Rec::Doc(Pos { line, record: None }, v)),
+        Ok(_) => Err(row_err(name, line, "is not a JSON object".into())),
+        Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
+            let msg = if std::str::from_utf8(buf).is_err() {
+                "is not valid UTF-8".to_string()
+            } else {
+                format!("is not valid JSON: {e}")
+            };
+            Err(row_err(name, line, msg))
+        }
+        Err(e) => Err(row_err(name, line, e.to_string())),
+    })
 }
 
 fn row_err(name: &str, line: u64, message: String) -> RowError {
@@ -198,118 +352,5 @@ fn row_err_at(name: &str, pos: Pos, message: String) -> RowError {
     }
 }
 
-/// Counts newlines as serde_json pulls bytes, so each record knows the line it ends on.
-struct Counting<R> {
-    inner: R,
-    newlines: Rc<Cell<u64>>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let nl = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-        self.newlines.set(self.newlines.get() + nl);
-        Ok(n)
-    }
-}
-
-fn read_array<R: Read>(
-    r: BufReader<R>,
-    name: &str,
-    map: &OnceLock<PathMap>,
-    source: &Arc<str>,
-    tx: &mut batch::Sender<Item>,
-) {
-    let newlines = Rc::new(Cell::new(0));
-    let mut de = serde_json::Deserializer::from_reader(Counting {
-        inner: r,
-        newlines: newlines.clone(),
-    });
-    let seed = Records {
-        tx,
-        newlines,
-        name,
-        map,
-        source,
-    };
-    let result = seed.deserialize(&mut de).and_then(|()| de.end());
-    if let Err(e) = result
-        && !e.to_string().starts_with(STOPPED)
-    {
-        let msg = e
-            .to_string()
-            .replace("invalid type: map, expected", "found an object, expected");
-        tx.send(Err(row_err(name, e.line() as u64, msg)));
-    }
-}
-
-const STOPPED: &str = "reader stopped";
-
-/// The array's elements, as documents until the mapping is known (from the first), then read
-/// shallowly straight into rows on this thread.
-struct Records<'a> {
-    tx: &'a mut batch::Sender<Item>,
-    newlines: Rc<Cell<u64>>,
-    name: &'a str,
-    map: &'a OnceLock<PathMap>,
-    source: &'a Arc<str>,
-}
-
-impl<'de> DeserializeSeed<'de> for Records<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Records<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an array of objects")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut index = 0;
-        loop {
-            let map = self.map.get();
-            let read = match map {
-                Some(_) => seq.next_element::<Element<'_>>()?.map(Got::Shallow),
-                None => seq.next_element::<Value>()?.map(Got::Doc),
-            };
-            let Some(read) = read else { break };
-            index += 1;
-            // Read first: an element's line is the one it ends on.
-            let pos = Pos {
-                line: self.newlines.get() + 1,
-                record: Some(index),
-            };
-            let item = match (read, map) {
-                (Got::Doc(v), _) if v.is_object() => Ok(Rec::Doc(pos, v)),
-                (Got::Shallow(Element::Object(record)), Some(map)) => {
-                    let loc = Location {
-                        source: self.source.clone(),
-                        line: pos.line,
-                        record: pos.record,
-                    };
-                    map.row_of(loc, &record).map(Rec::Row)
-                }
-                _ => Err(row_err_at(
-                    self.name,
-                    pos,
-                    "array element is not a JSON object".into(),
-                )),
-            };
-            if !self.tx.send(item) {
-                return Err(serde::de::Error::custom(STOPPED));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// An array element as read: a document until the mapping is known, shallowly after.
-enum Got<'de> {
-    Doc(Value),
-    Shallow(Element<'de>),
-}
+#[cfg(test)]
+mod tests;
