@@ -1,28 +1,47 @@
 //! CSV exports: a file or stdin, any one-byte delimiter, UTF-8 with or without BOM. The header is read
 //! once to map columns; each record is checked for its field count and UTF-8 on its own, so one bad
-//! line is reported with its number and the rest of the file is still read.
+//! line is reported with its number and the rest of the file is still read. The file is cut into
+//! blocks of whole records in sequence (`blocks`); each block is read alone, by a CSV reader of
+//! its own, on whichever core is free, and the rows come back in file order.
 
 use super::{ColumnMap, RawRow, RowError, Rows, resolve_columns};
 use crate::model::Location;
 use crate::source::Config;
 use anyhow::{Context, Result, bail};
-use std::io::Read;
+use std::io::{BufReader, Read};
+use std::sync::Arc;
+
+mod blocks;
+use blocks::{CrLf, Lines, RawBlock, Splitter};
 
 pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let (input, name) = super::open_input(s, "a CSV file")?;
-    let lines = Lines::default();
-    let mut reader = ::csv::ReaderBuilder::new()
-        .delimiter(s.delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(CrLf::new(
-            std::io::BufReader::with_capacity(256 * 1024, input),
-            lines.clone(),
-        ));
-    let header = reader
-        .byte_headers()
-        .with_context(|| format!("cannot read the header line of {name}"))?
-        .clone();
+    let source: Arc<str> = name.as_str().into();
+    let mut splitter = Splitter {
+        input: BufReader::with_capacity(256 * 1024, CrLf::new(input)),
+        delimiter: s.delimiter,
+        newlines: 0,
+        done: false,
+        pending: None,
+    };
+    // The header is the first record that is not blank lines.
+    let mut first = loop {
+        match splitter.block(1) {
+            None => break None,
+            Some(Err(e)) => {
+                return Err(anyhow::Error::new(e))
+                    .with_context(|| format!("cannot read the header line of {name}"));
+            }
+            Some(Ok(b)) if b.bytes.iter().all(|&c| c == b'\n' || c == b'\r') => continue,
+            Some(Ok(b)) => break Some(Records::over(b, s.delimiter, source.clone())),
+        }
+    };
+    let mut header = ::csv::ByteRecord::new();
+    if let Some(records) = &mut first
+        && let Some(Ok(_)) = records.next_record()
+    {
+        header = records.record.clone();
+    }
     if header.as_slice().contains(&0)
         || header.as_slice().starts_with(b"\xff\xfe")
         || header.as_slice().starts_with(b"\xfe\xff")
@@ -62,28 +81,133 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
     }
     let map = resolve_columns(&headers, s, fields, required, &name)?;
     Ok(Box::new(CsvRows {
-        reader,
-        lines,
-        map,
-        source: name.as_str().into(),
-        width: headers.len(),
-        record: ::csv::ByteRecord::new(),
-        done: false,
+        current: first,
+        splitter: Some(splitter),
+        shape: Arc::new(Shape {
+            map,
+            width: headers.len(),
+            source,
+            delimiter: s.delimiter,
+        }),
     }))
 }
 
-struct CsvRows<R: Read> {
-    reader: ::csv::Reader<R>,
-    lines: Lines,
+/// What each record is read against: the columns wanted, the header's width, the file's name.
+struct Shape {
     map: ColumnMap,
-    source: std::sync::Arc<str>,
     width: usize,
+    source: Arc<str>,
+    delimiter: u8,
+}
+
+/// The rows: blocks of whole records cut from the file in sequence, each read on its own.
+struct CsvRows<R: Read> {
+    /// The block being read (at first, the one the header came from).
+    current: Option<Records>,
+    /// None once split.
+    splitter: Option<Splitter<R>>,
+    shape: Arc<Shape>,
+}
+
+impl<R: Read + Send + 'static> super::RowSource for CsvRows<R> {
+    fn next_into(&mut self, row: &mut RawRow) -> Option<Result<(), RowError>> {
+        loop {
+            if let Some(records) = &mut self.current
+                && let Some(next) = records.next_record()
+            {
+                return Some(next.and_then(|line| fill(&self.shape, &records.record, line, row)));
+            }
+            self.current = Some(match self.splitter.as_mut()?.block(BLOCK)? {
+                Ok(raw) => Records::over(raw, self.shape.delimiter, self.shape.source.clone()),
+                Err(e) => return Some(Err(unreadable(&self.shape.source, 0, &e))),
+            });
+        }
+    }
+
+    /// Blocks are cut in sequence; their records are read, checked and made into rows on
+    /// whichever thread takes the block.
+    fn split(&mut self) -> Option<super::Split> {
+        let mut splitter = self.splitter.take()?;
+        let mut head = Vec::new();
+        if let Some(mut records) = self.current.take() {
+            while let Some(next) = records.next_record() {
+                let mut row = RawRow::new(Location::default(), 0);
+                head.push(
+                    next.and_then(|line| fill(&self.shape, &records.record, line, &mut row))
+                        .map(|()| row),
+                );
+            }
+        }
+        let shape = self.shape.clone();
+        Some(super::Split {
+            head,
+            next: Box::new(move || {
+                let raw = splitter.block(BLOCK)?;
+                let shape = shape.clone();
+                let rows: super::Block = Box::new(move |row, each| {
+                    let raw = match raw {
+                        Ok(raw) => raw,
+                        Err(e) => return each(Err(unreadable(&shape.source, 0, &e))),
+                    };
+                    let mut records = Records::over(raw, shape.delimiter, shape.source.clone());
+                    while let Some(next) = records.next_record() {
+                        match next.and_then(|line| fill(&shape, &records.record, line, row)) {
+                            Ok(()) => each(Ok(row)),
+                            Err(e) => each(Err(e)),
+                        }
+                    }
+                });
+                Some(rows)
+            }),
+        })
+    }
+}
+
+fn unreadable(source: &Arc<str>, line: u64, e: &dyn std::fmt::Display) -> RowError {
+    RowError {
+        loc: Location {
+            source: source.clone(),
+            line,
+            record: None,
+        },
+        column: None,
+        message: format!("unreadable CSV: {e}"),
+    }
+}
+
+/// About this many bytes of records make a block.
+const BLOCK: usize = 128 * 1024;
+
+/// The records of one block, read with the CSV reader as if from the file, with their lines.
+struct Records {
+    reader: ::csv::Reader<std::io::Cursor<Vec<u8>>>,
+    lines: Lines,
+    source: Arc<str>,
     record: ::csv::ByteRecord,
     done: bool,
 }
 
-impl<R: Read + Send> super::RowSource for CsvRows<R> {
-    fn next_into(&mut self, row: &mut RawRow) -> Option<Result<(), RowError>> {
+impl Records {
+    fn over(raw: RawBlock, delimiter: u8, source: Arc<str>) -> Self {
+        let lines = Lines::new(&raw.bytes, raw.newlines_before);
+        Records {
+            reader: ::csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .flexible(true)
+                .has_headers(false)
+                .from_reader(std::io::Cursor::new(raw.bytes)),
+            lines,
+            source,
+            record: ::csv::ByteRecord::new(),
+            done: false,
+        }
+    }
+}
+
+impl Records {
+    /// Reads the next record into `self.record`: its line, or why it cannot be read; None at
+    /// the end. Blank lines are passed over.
+    fn next_record(&mut self) -> Option<Result<u64, RowError>> {
         if self.done {
             return None;
         }
@@ -95,83 +219,77 @@ impl<R: Read + Send> super::RowSource for CsvRows<R> {
                 }
                 Ok(true) => {
                     let at = self.record.position().map(|p| p.byte()).unwrap_or(0);
-                    let line = self.lines.line_at(at);
+                    let line = self.lines.line_at(self.reader.get_ref().get_ref(), at);
                     if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.is_empty()) {
                         continue; // blank line
                     }
-                    if !std::sync::Arc::ptr_eq(&row.loc.source, &self.source) {
-                        row.loc = Location {
-                            source: self.source.clone(),
-                            line,
-                            record: None,
-                        };
-                    }
-                    return Some(self.fill(line, row));
+                    return Some(Ok(line));
                 }
                 Err(e) => {
                     let line = match e.position() {
-                        Some(p) => self.lines.line_at(p.byte()),
+                        Some(p) => self
+                            .lines
+                            .line_at(self.reader.get_ref().get_ref(), p.byte()),
                         None => 0,
                     };
                     if matches!(e.kind(), ::csv::ErrorKind::Io(_)) {
                         self.done = true;
                     }
-                    return Some(Err(RowError {
-                        loc: self.at(line),
-                        column: None,
-                        message: format!("unreadable CSV: {e}"),
-                    }));
+                    return Some(Err(unreadable(&self.source, line, &e)));
                 }
             }
         }
     }
 }
 
-impl<R: Read> CsvRows<R> {
-    fn at(&self, line: u64) -> Location {
-        Location {
-            source: self.source.clone(),
-            line,
-            record: None,
-        }
+/// Reads a record into `row` (its buffers reused): each wanted field's text, checked for UTF-8.
+fn fill(
+    shape: &Shape,
+    record: &::csv::ByteRecord,
+    line: u64,
+    row: &mut RawRow,
+) -> Result<(), RowError> {
+    let at = || Location {
+        source: shape.source.clone(),
+        line,
+        record: None,
+    };
+    if record.len() != shape.width {
+        return Err(RowError {
+            loc: at(),
+            column: None,
+            message: format!(
+                "expected {} fields as in the header, found {}",
+                shape.width,
+                record.len()
+            ),
+        });
     }
-
-    /// Reads the current record into `row` (its buffers reused).
-    fn fill(&self, line: u64, row: &mut RawRow) -> Result<(), RowError> {
-        if self.record.len() != self.width {
-            return Err(RowError {
-                loc: self.at(line),
-                column: None,
-                message: format!(
-                    "expected {} fields as in the header, found {}",
-                    self.width,
-                    self.record.len()
-                ),
-            });
-        }
-        // A record that is UTF-8 as a whole (nearly all) is copied once and its fields are spans
-        // of the copy; otherwise each field is checked and copied on its own.
-        let whole = std::str::from_utf8(self.record.as_slice()).ok();
-        row.reset(line, whole.unwrap_or(""));
-        for (slot, name) in self.map.index.iter().zip(&self.map.names) {
-            let Some(i) = slot else {
-                row.push(None);
-                continue;
-            };
-            match field_text(&self.record, whole, *i) {
-                Some(Field::Span(range)) => row.push_span(range),
-                Some(Field::Own(text)) => row.push(Some(text)),
-                None => {
-                    return Err(RowError {
-                        loc: self.at(line),
-                        column: name.clone(),
-                        message: "is not valid UTF-8; save the export as UTF-8".into(),
-                    });
-                }
+    if !Arc::ptr_eq(&row.loc.source, &shape.source) {
+        row.loc = at();
+    }
+    // A record that is UTF-8 as a whole (nearly all) is copied once and its fields are spans
+    // of the copy; otherwise each field is checked and copied on its own.
+    let whole = std::str::from_utf8(record.as_slice()).ok();
+    row.reset(line, whole.unwrap_or(""));
+    for (slot, name) in shape.map.index.iter().zip(&shape.map.names) {
+        let Some(i) = slot else {
+            row.push(None);
+            continue;
+        };
+        match field_text(record, whole, *i) {
+            Some(Field::Span(range)) => row.push_span(range),
+            Some(Field::Own(text)) => row.push(Some(text)),
+            None => {
+                return Err(RowError {
+                    loc: at(),
+                    column: name.clone(),
+                    message: "is not valid UTF-8; save the export as UTF-8".into(),
+                });
             }
         }
-        Ok(())
     }
+    Ok(())
 }
 
 /// Where field `i`'s text is found.
@@ -201,174 +319,5 @@ fn field_text<'r>(
     }
 }
 
-/// Line numbers by byte offset, counted as the bytes stream by: the CSV reader's own count skips
-/// blank lines and miscounts CR LF. Only the newlines not yet passed are kept.
-#[derive(Clone, Default)]
-struct Lines(std::sync::Arc<std::sync::Mutex<LineState>>);
-
-#[derive(Default)]
-struct LineState {
-    /// Offsets (in the stream the CSV reader sees) of newlines after the last record asked about.
-    pending: std::collections::VecDeque<u64>,
-    /// Newlines before the last record asked about.
-    passed: u64,
-    /// Bytes handed to the CSV reader so far.
-    offset: u64,
-}
-
-impl Lines {
-    fn saw(&self, bytes: &[u8]) {
-        let mut st = self.0.lock().expect("line state");
-        let base = st.offset;
-        st.pending
-            .extend(memchr::memchr_iter(b'\n', bytes).map(|i| base + i as u64));
-        st.offset += bytes.len() as u64;
-    }
-
-    /// The 1-based line of a record starting at byte `at` (records are asked about in order).
-    /// The reader's record start includes blank lines skipped before it; they are passed too.
-    fn line_at(&self, mut at: u64) -> u64 {
-        let mut st = self.0.lock().expect("line state");
-        while let Some(&nl) = st.pending.front() {
-            if nl > at {
-                break;
-            }
-            if nl == at {
-                at += 1; // a blank line before the record
-            }
-            st.pending.pop_front();
-            st.passed += 1;
-        }
-        st.passed + 1
-    }
-}
-
-/// Reads CR LF line ends as LF (a lone CR is kept) and counts lines for `Lines`.
-struct CrLf<R> {
-    inner: R,
-    /// A CR at the end of the last chunk, not yet known to precede an LF.
-    held_cr: bool,
-    lines: Lines,
-}
-
-impl<R: Read> CrLf<R> {
-    fn new(inner: R, lines: Lines) -> CrLf<R> {
-        CrLf {
-            inner,
-            held_cr: false,
-            lines,
-        }
-    }
-
-    fn pass(&mut self, buf: &[u8], n: usize) -> std::io::Result<usize> {
-        self.lines.saw(&buf[..n]);
-        Ok(n)
-    }
-}
-
-impl<R: Read> Read for CrLf<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if buf.len() < 2 {
-            if self.held_cr && !buf.is_empty() {
-                self.held_cr = false;
-                buf[0] = b'\r';
-                return self.pass(buf, 1);
-            }
-            let n = self.inner.read(buf)?;
-            return self.pass(buf, n);
-        }
-        loop {
-            let start = usize::from(self.held_cr);
-            if self.held_cr {
-                buf[0] = b'\r';
-            }
-            let n = self.inner.read(&mut buf[start..])?;
-            if n == 0 {
-                // The end: a held CR was a lone one.
-                let held = std::mem::take(&mut self.held_cr);
-                return self.pass(buf, usize::from(held));
-            }
-            self.held_cr = false;
-            let w = self.squeeze(buf, start + n);
-            if w > 0 {
-                return self.pass(buf, w);
-            }
-            // Only a CR so far: read on to learn whether an LF follows.
-        }
-    }
-}
-
-impl<R> CrLf<R> {
-    /// Drops every CR that precedes an LF in `buf[..n]`; holds back a trailing CR.
-    fn squeeze(&mut self, buf: &mut [u8], n: usize) -> usize {
-        if memchr::memchr(b'\r', &buf[..n]).is_none() {
-            return n;
-        }
-        let mut w = 0;
-        for r in 0..n {
-            let b = buf[r];
-            if b == b'\r' {
-                if r + 1 == n {
-                    self.held_cr = true;
-                    continue;
-                }
-                if buf[r + 1] == b'\n' {
-                    continue;
-                }
-            }
-            buf[w] = b;
-            w += 1;
-        }
-        w
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn through(input: &[u8], chunk: usize) -> Vec<u8> {
-        struct Chunks<'a>(&'a [u8], usize);
-        impl Read for Chunks<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                let n = self.0.len().min(self.1).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
-        let mut out = Vec::new();
-        CrLf::new(Chunks(input, chunk), Lines::default())
-            .read_to_end(&mut out)
-            .unwrap();
-        out
-    }
-
-    #[test]
-    fn each_field_is_checked_for_utf8_even_when_the_record_is_valid_as_a_whole() {
-        // "Б" is D0 91: split between two fields, each half is invalid.
-        let split = ::csv::ByteRecord::from(vec![&b"a\xd0"[..], b"\x91b", "ёж".as_bytes()]);
-        let whole = std::str::from_utf8(split.as_slice()).ok();
-        assert!(whole.is_some());
-        assert_eq!(field_text(&split, whole, 0), None);
-        assert_eq!(field_text(&split, whole, 1), None);
-        assert_eq!(field_text(&split, whole, 2), Some(Field::Span(4..8)));
-        let bad = ::csv::ByteRecord::from(vec![&b"ok"[..], b"\xff"]);
-        let whole = std::str::from_utf8(bad.as_slice()).ok();
-        assert_eq!(whole, None);
-        assert_eq!(field_text(&bad, whole, 0), Some(Field::Own("ok")));
-        assert_eq!(field_text(&bad, whole, 1), None);
-    }
-
-    #[test]
-    fn crlf_becomes_lf_across_chunk_boundaries() {
-        let input = b"a,b\r\nc\rd,e\r\n\r\nf\r";
-        for chunk in 1..=input.len() {
-            assert_eq!(
-                through(input, chunk),
-                b"a,b\nc\rd,e\n\nf\r",
-                "chunk {chunk}"
-            );
-        }
-    }
-}
+mod tests;

@@ -151,17 +151,26 @@ impl<R: Read + Send + 'static> super::RowSource for JsonLines<R> {
 
     fn split(&mut self) -> Option<super::Split> {
         let mut lines = self.lines.take()?;
-        let (map, name, source) = (self.map.clone(), lines.name.clone(), lines.source.clone());
+        let (map, name, source) = (
+            self.map.clone(),
+            Arc::<str>::from(lines.name.as_str()),
+            lines.source.clone(),
+        );
         Some(super::Split {
             head: std::mem::take(&mut self.head).collect(),
-            next: Box::new(move || lines.block()),
-            rows: Arc::new(move |block, each| block.rows(&map, &name, &source, each)),
+            next: Box::new(move || {
+                let block = lines.block()?;
+                let (map, name, source) = (map.clone(), name.clone(), source.clone());
+                let rows: super::Block =
+                    Box::new(move |_, each| block.rows(&map, &name, &source, each));
+                Some(rows)
+            }),
         })
     }
 }
 
 /// Whole lines of a JSON Lines export, read in sequence and turned into rows on any thread.
-pub struct Block {
+struct Block {
     bytes: Vec<u8>,
     /// Where each line ends in `bytes`.
     ends: Vec<usize>,
@@ -180,13 +189,16 @@ impl Block {
         map: &PathMap,
         name: &str,
         source: &Arc<str>,
-        each: &mut dyn FnMut(Result<RawRow, RowError>),
+        each: &mut dyn FnMut(Result<&RawRow, RowError>),
     ) {
         let mut start = 0;
         for (i, &end) in self.ends.iter().enumerate() {
             let line = self.first_line + i as u64;
             if let Some(item) = line_item(&self.bytes[start..end], line, name, Some(map), source) {
-                each(item.and_then(|rec| rec_row(map, source, rec)));
+                match item.and_then(|rec| rec_row(map, source, rec)) {
+                    Ok(row) => each(Ok(&row)),
+                    Err(e) => each(Err(e)),
+                }
             }
             start = end;
         }

@@ -124,15 +124,17 @@ pub trait RowSource: Send {
     }
 }
 
-/// A source's remaining rows in blocks (JSON Lines: whole lines): `head` first, then each block
-/// from `next`, which `rows` turns into its rows in order on whichever thread.
+/// A source's remaining rows in blocks (JSON Lines: whole lines; CSV: whole records): `head`
+/// first, then each block from `next`, which is read in sequence and turned into rows on
+/// whichever thread.
 pub struct Split {
     pub head: Vec<Result<RawRow, RowError>>,
-    pub next: Box<dyn FnMut() -> Option<json::Block> + Send>,
-    #[allow(clippy::type_complexity)]
-    pub rows:
-        std::sync::Arc<dyn Fn(json::Block, &mut dyn FnMut(Result<RawRow, RowError>)) + Send + Sync>,
+    pub next: Box<dyn FnMut() -> Option<Block> + Send>,
 }
+
+/// Rows read but not yet made: called with a scratch row, it hands `each` every row (made in
+/// the scratch row when it can) or error, in order.
+pub type Block = Box<dyn FnOnce(&mut RawRow, &mut dyn FnMut(Result<&RawRow, RowError>)) + Send>;
 
 impl<I: Iterator<Item = Result<RawRow, RowError>> + Send> RowSource for I {
     fn next_into(&mut self, row: &mut RawRow) -> Option<Result<(), RowError>> {
@@ -334,7 +336,7 @@ where
     }
 }
 
-/// `parse` over a split source's rows: the head here, the blocks on two threads, in order.
+/// `parse` over a split source's rows: the head here, the blocks on both cores (`batch::in_order`), in order.
 fn in_blocks<T, F>(split: Split, mut parse: F) -> Parsing<T>
 where
     T: Send + 'static,
@@ -345,9 +347,9 @@ where
         .into_iter()
         .map(|r| r.and_then(|row| parse(&row)))
         .collect();
-    let rows = split.rows;
-    let work = move |block, out: &mut Vec<Result<T, RowError>>| {
-        rows(block, &mut |r| out.push(r.and_then(|row| parse(&row))));
+    let mut scratch = RawRow::new(Location::default(), 0);
+    let work = move |block: Block, out: &mut Vec<Result<T, RowError>>| {
+        block(&mut scratch, &mut |r| out.push(r.and_then(&mut parse)));
     };
     Box::new(head.into_iter().chain(batch::in_order(split.next, work)))
 }

@@ -55,10 +55,13 @@ fn json_lines_read_in_blocks_on_two_threads_give_the_rows_and_errors_read_in_seq
     let mut par = super::open(&s, config::CART_FIELDS, &required).unwrap();
     let split = par.split().expect("JSON Lines split");
     let mut head = split.head.into_iter();
-    let rows = split.rows;
-    let blocks = crate::source::batch::in_order(split.next, move |b, out: &mut Vec<_>| {
-        rows(b, &mut |r| out.push(r))
-    });
+    let blocks = crate::source::batch::in_order(
+        split.next,
+        move |b: crate::source::Block, out: &mut Vec<_>| {
+            let mut scratch = RawRow::new(Location::default(), 0);
+            b(&mut scratch, &mut |r| out.push(r.cloned()))
+        },
+    );
     let mut rest = head.by_ref().chain(blocks);
     let in_blocks = drain(|row| Some(rest.next()?.map(|r| *row = r)));
 

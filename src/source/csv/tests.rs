@@ -1,0 +1,148 @@
+use super::blocks::CrLf;
+use super::*;
+
+fn through(input: &[u8], chunk: usize) -> Vec<u8> {
+    struct Chunks<'a>(&'a [u8], usize);
+    impl Read for Chunks<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let mut out = Vec::new();
+    CrLf::new(Chunks(input, chunk))
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[test]
+fn each_field_is_checked_for_utf8_even_when_the_record_is_valid_as_a_whole() {
+    // "Б" is D0 91: split between two fields, each half is invalid.
+    let split = ::csv::ByteRecord::from(vec![&b"a\xd0"[..], b"\x91b", "ёж".as_bytes()]);
+    let whole = std::str::from_utf8(split.as_slice()).ok();
+    assert!(whole.is_some());
+    assert_eq!(field_text(&split, whole, 0), None);
+    assert_eq!(field_text(&split, whole, 1), None);
+    assert_eq!(field_text(&split, whole, 2), Some(Field::Span(4..8)));
+    let bad = ::csv::ByteRecord::from(vec![&b"ok"[..], b"\xff"]);
+    let whole = std::str::from_utf8(bad.as_slice()).ok();
+    assert_eq!(whole, None);
+    assert_eq!(field_text(&bad, whole, 0), Some(Field::Own("ok")));
+    assert_eq!(field_text(&bad, whole, 1), None);
+}
+
+#[test]
+fn crlf_becomes_lf_across_chunk_boundaries() {
+    let input = b"a,b\r\nc\rd,e\r\n\r\nf\r";
+    for chunk in 1..=input.len() {
+        assert_eq!(
+            through(input, chunk),
+            b"a,b\nc\rd,e\n\nf\r",
+            "chunk {chunk}"
+        );
+    }
+}
+
+/// The reading before blocks: one CSV reader over the whole stream (CR LF read as LF), lines
+/// counted from every line end before a record, blank records passed over.
+fn read_whole(input: &[u8]) -> Vec<(u64, Vec<Vec<u8>>)> {
+    // Reads of a large buffer, as through the 256 KiB buffer the export is read with.
+    let (mut text, mut crlf, mut chunk) = (Vec::new(), CrLf::new(input), vec![0; 1 << 16]);
+    loop {
+        let n = crlf.read(&mut chunk).unwrap();
+        if n == 0 {
+            break;
+        }
+        text.extend_from_slice(&chunk[..n]);
+    }
+    let mut lines = Lines::new(&text, 0);
+    let mut reader = ::csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(&text[..]);
+    let mut out = Vec::new();
+    let mut record = ::csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record).unwrap() {
+        let line = lines.line_at(&text, record.position().unwrap().byte());
+        if record.len() == 1 && record[0].is_empty() {
+            continue;
+        }
+        out.push((line, record.iter().map(<[u8]>::to_vec).collect()));
+    }
+    out
+}
+
+/// The same input cut into blocks of about `size` bytes, each read alone.
+fn read_in_blocks(input: &[u8], size: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
+    let mut splitter = Splitter {
+        input: BufReader::with_capacity(16, CrLf::new(input)),
+        delimiter: b',',
+        newlines: 0,
+        done: false,
+        pending: None,
+    };
+    let mut out = Vec::new();
+    while let Some(block) = splitter.block(size) {
+        let mut records = Records::over(block.unwrap(), b',', "t.csv".into());
+        while let Some(next) = records.next_record() {
+            let line = next.unwrap();
+            out.push((line, records.record.iter().map(<[u8]>::to_vec).collect()));
+        }
+    }
+    out
+}
+
+#[test]
+fn records_read_in_blocks_are_the_records_and_lines_of_the_whole_stream() {
+    // Quotes (paired, stray, doubled), line ends inside quotes, CR LF, lone CR, blank lines,
+    // and a two-byte character, in random order.
+    let alphabet: [&[u8]; 12] = [
+        b"a",
+        b"bc",
+        b",",
+        b",",
+        b"\"",
+        b"\"\"",
+        b"\n",
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b"\n\n",
+        "é".as_bytes(),
+    ];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut quoted_line_ends = 0;
+    for case in 0..800 {
+        let len = (next() % 120) as usize;
+        let mut input = Vec::new();
+        for _ in 0..len {
+            input.extend_from_slice(alphabet[(next() % alphabet.len() as u64) as usize]);
+        }
+        let whole = read_whole(&input);
+        quoted_line_ends += whole
+            .iter()
+            .filter(|(_, fields)| fields.iter().any(|f| f.contains(&b'\n')))
+            .count();
+        for size in [1, 5, 64, 1 << 20] {
+            assert_eq!(
+                read_in_blocks(&input, size),
+                whole,
+                "case {case}, blocks of {size}: {:?}",
+                String::from_utf8_lossy(&input)
+            );
+        }
+    }
+    assert!(
+        quoted_line_ends > 100,
+        "{quoted_line_ends} records with quoted line ends"
+    );
+}
