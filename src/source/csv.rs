@@ -17,6 +17,7 @@ use blocks::{CrLf, Lines, RawBlock, Splitter};
 pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let (input, name) = super::open_input(s, "a CSV file")?;
     let source: Arc<str> = name.as_str().into();
+    let spares = Arc::new(Spares::default());
     let mut splitter = Splitter {
         input: BufReader::with_capacity(256 * 1024, CrLf::new(input)),
         delimiter: s.delimiter,
@@ -26,14 +27,21 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
     };
     // The header is the first record that is not blank lines.
     let mut first = loop {
-        match splitter.block(1) {
+        match splitter.block(1, Vec::new()) {
             None => break None,
             Some(Err(e)) => {
                 return Err(anyhow::Error::new(e))
                     .with_context(|| format!("cannot read the header line of {name}"));
             }
             Some(Ok(b)) if b.bytes.iter().all(|&c| c == b'\n' || c == b'\r') => continue,
-            Some(Ok(b)) => break Some(Records::over(b, s.delimiter, source.clone())),
+            Some(Ok(b)) => {
+                break Some(Records::over(
+                    b,
+                    s.delimiter,
+                    source.clone(),
+                    spares.clone(),
+                ));
+            }
         }
     };
     let mut header = ::csv::ByteRecord::new();
@@ -88,6 +96,7 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
             width: headers.len(),
             source,
             delimiter: s.delimiter,
+            spares,
         }),
     }))
 }
@@ -98,6 +107,7 @@ struct Shape {
     width: usize,
     source: Arc<str>,
     delimiter: u8,
+    spares: Arc<Spares>,
 }
 
 /// The rows: blocks of whole records cut from the file in sequence, each read on its own.
@@ -117,8 +127,14 @@ impl<R: Read + Send + 'static> super::RowSource for CsvRows<R> {
             {
                 return Some(next.and_then(|line| fill(&self.shape, &records.record, line, row)));
             }
-            self.current = Some(match self.splitter.as_mut()?.block(BLOCK)? {
-                Ok(raw) => Records::over(raw, self.shape.delimiter, self.shape.source.clone()),
+            let buffer = self.shape.spares.buffer();
+            self.current = Some(match self.splitter.as_mut()?.block(BLOCK, buffer)? {
+                Ok(raw) => Records::over(
+                    raw,
+                    self.shape.delimiter,
+                    self.shape.source.clone(),
+                    self.shape.spares.clone(),
+                ),
                 Err(e) => return Some(Err(unreadable(&self.shape.source, 0, &e))),
             });
         }
@@ -142,14 +158,19 @@ impl<R: Read + Send + 'static> super::RowSource for CsvRows<R> {
         Some(super::Split {
             head,
             next: Box::new(move || {
-                let raw = splitter.block(BLOCK)?;
+                let raw = splitter.block(BLOCK, shape.spares.buffer())?;
                 let shape = shape.clone();
                 let rows: super::Block = Box::new(move |row, each| {
                     let raw = match raw {
                         Ok(raw) => raw,
                         Err(e) => return each(Err(unreadable(&shape.source, 0, &e))),
                     };
-                    let mut records = Records::over(raw, shape.delimiter, shape.source.clone());
+                    let mut records = Records::over(
+                        raw,
+                        shape.delimiter,
+                        shape.source.clone(),
+                        shape.spares.clone(),
+                    );
                     while let Some(next) = records.next_record() {
                         match next.and_then(|line| fill(&shape, &records.record, line, row)) {
                             Ok(()) => each(Ok(row)),
@@ -180,26 +201,84 @@ const BLOCK: usize = 128 * 1024;
 
 /// The records of one block, read with the CSV reader as if from the file, with their lines.
 struct Records {
-    reader: ::csv::Reader<std::io::Cursor<Vec<u8>>>,
+    /// Taken only when dropped.
+    reader: Option<BlockReader>,
     lines: Lines,
     source: Arc<str>,
     record: ::csv::ByteRecord,
     done: bool,
+    spares: Arc<Spares>,
+}
+
+type BlockReader = ::csv::Reader<std::io::Cursor<Vec<u8>>>;
+
+/// Readers, records and buffers that finished blocks hand back, so that after the first few a
+/// block costs no allocation and no new state machine.
+#[derive(Default)]
+struct Spares {
+    readers: std::sync::Mutex<Vec<(BlockReader, ::csv::ByteRecord)>>,
+    buffers: std::sync::Mutex<Vec<Vec<u8>>>,
+}
+
+/// Spares kept, at most (blocks in flight are bounded, so more would never be used).
+const SPARES: usize = 16;
+
+impl Spares {
+    fn buffer(&self) -> Vec<u8> {
+        let spare = self.buffers.lock().ok().and_then(|mut b| b.pop());
+        spare.unwrap_or_else(|| Vec::with_capacity(BLOCK + 4096))
+    }
 }
 
 impl Records {
-    fn over(raw: RawBlock, delimiter: u8, source: Arc<str>) -> Self {
+    fn over(raw: RawBlock, delimiter: u8, source: Arc<str>, spares: Arc<Spares>) -> Self {
         let lines = Lines::new(&raw.bytes, raw.newlines_before);
+        let spare = spares.readers.lock().ok().and_then(|mut r| r.pop());
+        let (reader, record) = match spare {
+            Some((mut reader, record)) => {
+                *reader.get_mut() = std::io::Cursor::new(raw.bytes);
+                // Back to the start with a fresh parser state, as a new reader would be.
+                reader
+                    .seek_raw(std::io::SeekFrom::Start(0), ::csv::Position::new())
+                    .expect("seeking in memory");
+                (reader, record)
+            }
+            None => (
+                ::csv::ReaderBuilder::new()
+                    .delimiter(delimiter)
+                    .flexible(true)
+                    .has_headers(false)
+                    .from_reader(std::io::Cursor::new(raw.bytes)),
+                ::csv::ByteRecord::new(),
+            ),
+        };
         Records {
-            reader: ::csv::ReaderBuilder::new()
-                .delimiter(delimiter)
-                .flexible(true)
-                .has_headers(false)
-                .from_reader(std::io::Cursor::new(raw.bytes)),
+            reader: Some(reader),
             lines,
             source,
-            record: ::csv::ByteRecord::new(),
+            record,
             done: false,
+            spares,
+        }
+    }
+}
+
+impl Drop for Records {
+    fn drop(&mut self) {
+        let Some(mut reader) = self.reader.take() else {
+            return;
+        };
+        let mut bytes = std::mem::take(reader.get_mut()).into_inner();
+        bytes.clear();
+        if let Ok(mut b) = self.spares.buffers.lock()
+            && b.len() < SPARES
+        {
+            b.push(bytes);
+        }
+        if let Ok(mut r) = self.spares.readers.lock()
+            && r.len() < SPARES
+        {
+            r.push((reader, std::mem::take(&mut self.record)));
         }
     }
 }
@@ -212,14 +291,15 @@ impl Records {
             return None;
         }
         loop {
-            match self.reader.read_byte_record(&mut self.record) {
+            let reader = self.reader.as_mut().expect("taken only when dropped");
+            match reader.read_byte_record(&mut self.record) {
                 Ok(false) => {
                     self.done = true;
                     return None;
                 }
                 Ok(true) => {
                     let at = self.record.position().map(|p| p.byte()).unwrap_or(0);
-                    let line = self.lines.line_at(self.reader.get_ref().get_ref(), at);
+                    let line = self.lines.line_at(reader.get_ref().get_ref(), at);
                     if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.is_empty()) {
                         continue; // blank line
                     }
@@ -227,9 +307,7 @@ impl Records {
                 }
                 Err(e) => {
                     let line = match e.position() {
-                        Some(p) => self
-                            .lines
-                            .line_at(self.reader.get_ref().get_ref(), p.byte()),
+                        Some(p) => self.lines.line_at(reader.get_ref().get_ref(), p.byte()),
                         None => 0,
                     };
                     if matches!(e.kind(), ::csv::ErrorKind::Io(_)) {

@@ -125,8 +125,8 @@ fn rec_row(map: &PathMap, source: &Arc<str>, rec: Rec) -> Result<RawRow, RowErro
     }
 }
 
-/// JSON Lines after the first good record: read line by line, or in blocks of lines that two
-/// threads turn into rows at once (`split`); a line is a record, so a block never cuts one.
+/// JSON Lines after the first good record: read line by line, or in blocks of lines that
+/// both cores turn into rows at once (`split`); a line is a record, so a block never cuts one.
 struct JsonLines<R> {
     /// Errors before the first good record, and its row.
     head: std::vec::IntoIter<Result<RawRow, RowError>>,

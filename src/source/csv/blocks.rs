@@ -25,14 +25,19 @@ pub(super) struct RawBlock {
 impl<R: Read> Splitter<R> {
     /// The next block of at least `size` bytes (unless the file ends first); None at the end.
     /// A read error ends the file: the whole records before it come first, then the error.
-    pub(super) fn block(&mut self, size: usize) -> Option<std::io::Result<RawBlock>> {
+    /// `bytes` is a buffer to fill (emptied first).
+    pub(super) fn block(
+        &mut self,
+        size: usize,
+        mut bytes: Vec<u8>,
+    ) -> Option<std::io::Result<RawBlock>> {
         if let Some(e) = self.pending.take() {
             return Some(Err(e));
         }
         if self.done {
             return None;
         }
-        let mut bytes = Vec::with_capacity(size + 4096);
+        bytes.clear();
         let mut scan = None;
         loop {
             let start = bytes.len();

@@ -85,8 +85,9 @@ fn read_in_blocks(input: &[u8], size: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
         pending: None,
     };
     let mut out = Vec::new();
-    while let Some(block) = splitter.block(size) {
-        let mut records = Records::over(block.unwrap(), b',', "t.csv".into());
+    let spares = Arc::new(Spares::default());
+    while let Some(block) = splitter.block(size, spares.buffer()) {
+        let mut records = Records::over(block.unwrap(), b',', "t.csv".into(), spares.clone());
         while let Some(next) = records.next_record() {
             let line = next.unwrap();
             out.push((line, records.record.iter().map(<[u8]>::to_vec).collect()));
