@@ -12,7 +12,7 @@ use std::io::{BufReader, Read};
 use std::sync::Arc;
 
 mod blocks;
-use blocks::{CrLf, Lines, RawBlock, Splitter};
+use blocks::{BlockReader, CrLf, Lines, RawBlock, SPARES, Spares, Splitter};
 
 pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let (input, name) = super::open_input(s, "a CSV file")?;
@@ -208,26 +208,6 @@ struct Records {
     record: ::csv::ByteRecord,
     done: bool,
     spares: Arc<Spares>,
-}
-
-type BlockReader = ::csv::Reader<std::io::Cursor<Vec<u8>>>;
-
-/// Readers, records and buffers that finished blocks hand back, so that after the first few a
-/// block costs no allocation and no new state machine.
-#[derive(Default)]
-struct Spares {
-    readers: std::sync::Mutex<Vec<(BlockReader, ::csv::ByteRecord)>>,
-    buffers: std::sync::Mutex<Vec<Vec<u8>>>,
-}
-
-/// Spares kept, at most (blocks in flight are bounded, so more would never be used).
-const SPARES: usize = 16;
-
-impl Spares {
-    fn buffer(&self) -> Vec<u8> {
-        let spare = self.buffers.lock().ok().and_then(|mut b| b.pop());
-        spare.unwrap_or_else(|| Vec::with_capacity(BLOCK + 4096))
-    }
 }
 
 impl Records {

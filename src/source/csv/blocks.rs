@@ -214,3 +214,23 @@ impl<R> CrLf<R> {
         w
     }
 }
+
+pub(super) type BlockReader = ::csv::Reader<std::io::Cursor<Vec<u8>>>;
+
+/// Readers, records and buffers that finished blocks hand back, so that after the first few a
+/// block costs no allocation and no new state machine.
+#[derive(Default)]
+pub(super) struct Spares {
+    pub(super) readers: std::sync::Mutex<Vec<(BlockReader, ::csv::ByteRecord)>>,
+    pub(super) buffers: std::sync::Mutex<Vec<Vec<u8>>>,
+}
+
+/// Spares kept, at most (blocks in flight are bounded, so more would never be used).
+pub(super) const SPARES: usize = 16;
+
+impl Spares {
+    pub(super) fn buffer(&self) -> Vec<u8> {
+        let spare = self.buffers.lock().ok().and_then(|mut b| b.pop());
+        spare.unwrap_or_else(|| Vec::with_capacity(super::BLOCK + 4096))
+    }
+}
