@@ -225,8 +225,9 @@ pub(super) struct Spares {
     pub(super) buffers: std::sync::Mutex<Vec<Vec<u8>>>,
 }
 
-/// Spares kept, at most (blocks in flight are bounded, so more would never be used).
-pub(super) const SPARES: usize = 16;
+/// Spares kept, at most: blocks in flight are bounded (`batch::WINDOW`, 4), so a few more than
+/// that are never used; each buffer is ~132 KiB.
+pub(super) const SPARES: usize = 6;
 
 impl Spares {
     pub(super) fn buffer(&self) -> Vec<u8> {
