@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! gen_carts N [csv|jsonl|json] [--dates naive|bitrix|rfc3339] > carts.csv   (default: csv, naive)
+//! ... [--recent P]: P% of carts active in the last 48 hours (default 10)
 //! gen_carts N sqlite FILE [--dates ...]   a SQLite database with a `carts` table (FILE replaced)
 //! gen_carts N orders [--dates ...]        an orders CSV of N orders, some for the carts
 //! gen_carts N ledger FILE                 N past nudges (and their recoveries) added to an
@@ -313,8 +314,8 @@ fn cart(i: u64) -> Cart {
     } else {
         units.round() as i64
     };
-    // 10% of carts in the last 48 hours, the rest over the 12 days before.
-    let idle = if r.chance(10) {
+    // 10% of carts in the last 48 hours (`--recent`), the rest over the 12 days before.
+    let idle = if r.chance(RECENT.load(std::sync::atomic::Ordering::Relaxed)) {
         r.below(2 * DAY as u64) as i64
     } else {
         2 * DAY + r.below(12 * DAY as u64) as i64
@@ -456,8 +457,19 @@ fn money(minor: i64, cents: bool) -> String {
     }
 }
 
+/// Percent of carts active in the last 48 hours (`--recent P`, default 10): a large export of
+/// mostly old carts (Magento never deletes quotes) is `--recent 1` at ten times the size.
+static RECENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(10);
+
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "--recent") {
+        match args.get(at + 1).map(|p| p.parse::<u64>()) {
+            Some(Ok(p)) if p <= 100 => RECENT.store(p, std::sync::atomic::Ordering::Relaxed),
+            _ => usage(),
+        }
+        args.drain(at..at + 2);
+    }
     let mut dates = Dates::Naive;
     if let Some(at) = args.iter().position(|a| a == "--dates") {
         dates = match args.get(at + 1).map(String::as_str) {
@@ -491,7 +503,7 @@ fn main() {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: gen_carts N [csv|jsonl|json|orders|sqlite FILE|ledger FILE] [--dates naive|bitrix|rfc3339]"
+        "usage: gen_carts N [csv|jsonl|json|orders|sqlite FILE|ledger FILE] [--dates naive|bitrix|rfc3339] [--recent PERCENT]"
     );
     std::process::exit(2)
 }
