@@ -139,7 +139,7 @@ where
     let (tx, rx) = mpsc::channel();
     let (taker, mut own) = (shared.clone(), work.clone());
     let steal = Box::new(move || {
-        let (k, block) = taker.try_take()?;
+        let (k, block) = taker.take(false)?;
         let mut out = Vec::new();
         own(block, &mut out);
         Some((k, out))
@@ -149,7 +149,7 @@ where
             let (shared, tx, mut work) = (shared.clone(), tx.clone(), work.clone());
             std::thread::spawn(move || {
                 let _stop_all = StopOnPanic(&shared);
-                while let Some((k, block)) = shared.take() {
+                while let Some((k, block)) = shared.take(true) {
                     let mut out = Vec::new();
                     work(block, &mut out);
                     if tx.send((k, out)).is_err() {
@@ -190,13 +190,14 @@ impl<B> Shared<B> {
         self.taker.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The next block and its index, once it is within the window; None at the end.
-    fn take(&self) -> Option<(usize, B)> {
+    /// The next block and its index, if it is within the window (`wait`: once it is); None at
+    /// the end, or when not waiting and the window is full.
+    fn take(&self, wait: bool) -> Option<(usize, B)> {
         let mut t = self.lock();
-        while !t.stop && t.taken >= t.read + WINDOW {
+        while wait && !t.stop && t.taken >= t.read + WINDOW {
             t = self.room.wait(t).unwrap_or_else(|e| e.into_inner());
         }
-        if t.stop {
+        if t.stop || t.taken >= t.read + WINDOW {
             return None;
         }
         match (t.next)() {
@@ -215,25 +216,6 @@ impl<B> Shared<B> {
     fn stop(&self) {
         self.lock().stop = true;
         self.room.notify_all();
-    }
-
-    /// The next block if it is within the window, without waiting.
-    fn try_take(&self) -> Option<(usize, B)> {
-        let mut t = self.lock();
-        if t.stop || t.taken >= t.read + WINDOW {
-            return None;
-        }
-        match (t.next)() {
-            Some(block) => {
-                t.taken += 1;
-                Some((t.taken - 1, block))
-            }
-            None => {
-                t.stop = true;
-                self.room.notify_all();
-                None
-            }
-        }
     }
 }
 

@@ -336,7 +336,8 @@ where
     }
 }
 
-/// `parse` over a split source's rows: the head here, the blocks on both cores (`batch::in_order`), in order.
+/// `parse` over a split source's rows: the head here, then the blocks on both cores
+/// (`batch::in_order`), in order.
 fn in_blocks<T, F>(split: Split, mut parse: F) -> Parsing<T>
 where
     T: Send + 'static,
