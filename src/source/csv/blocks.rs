@@ -3,9 +3,9 @@
 use std::io::{BufRead, BufReader, Read};
 
 /// Cuts the file into blocks of whole records, so each block reads alone exactly as it would
-/// in the stream: a block ends after a line end that ends a record. Without a quote in the
-/// block every line end does; with one, the CSV reader's own state machine says where records
-/// end (a quoted field may hold line ends).
+/// in the stream: a block ends where a record ends. Without a quote in the block the first line
+/// end (LF, or a lone CR as old Mac exports have) after its size does; with one, the CSV
+/// reader's own state machine says where a record ends (a quoted field may hold line ends).
 pub(super) struct Splitter<R> {
     pub(super) input: BufReader<CrLf<R>>,
     pub(super) delimiter: u8,
@@ -24,7 +24,7 @@ pub(super) struct RawBlock {
 
 impl<R: Read> Splitter<R> {
     /// The next block of at least `size` bytes (unless the file ends first); None at the end.
-    /// A read error ends the file: the whole records before it come first, then the error.
+    /// A read error ends the file: the whole lines before it come first, then the error.
     /// `bytes` is a buffer to fill (emptied first).
     pub(super) fn block(
         &mut self,
@@ -38,29 +38,14 @@ impl<R: Read> Splitter<R> {
             return None;
         }
         bytes.clear();
-        let mut scan = None;
-        loop {
-            let start = bytes.len();
-            match self.input.read_until(b'\n', &mut bytes) {
-                Ok(0) => {
-                    self.done = true;
-                    break;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    bytes.truncate(start);
-                    self.done = true;
-                    if bytes.is_empty() {
-                        return Some(Err(e));
-                    }
-                    // The records before it first; the error comes on the next call.
-                    self.pending = Some(e);
-                    break;
-                }
+        if let Err(e) = self.cut(size, &mut bytes) {
+            self.done = true;
+            bytes.truncate(memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1));
+            if bytes.is_empty() {
+                return Some(Err(e));
             }
-            if bytes.len() >= size && self.ends_record(&bytes, &mut scan) {
-                break;
-            }
+            // The records before it first; the error comes on the next call.
+            self.pending = Some(e);
         }
         if bytes.is_empty() {
             return None;
@@ -73,27 +58,71 @@ impl<R: Read> Splitter<R> {
         }))
     }
 
-    /// Whether `bytes` (which start at a record's start and end with a line end) end where a
-    /// record ends. `scan` carries the state machine across calls for one block.
-    fn ends_record(&self, bytes: &[u8], scan: &mut Option<(::csv_core::Reader, usize)>) -> bool {
-        if scan.is_none() {
-            if memchr::memchr(b'"', bytes).is_none() {
-                return true;
-            }
-            let reader = ::csv_core::ReaderBuilder::new()
-                .delimiter(self.delimiter)
-                .build();
-            *scan = Some((reader, 0));
-        }
-        let (reader, at) = scan.as_mut().expect("set above");
+    /// Reads `size` bytes into `bytes` (fewer if the file ends), then on to where a record ends.
+    fn cut(&mut self, size: usize, bytes: &mut Vec<u8>) -> std::io::Result<()> {
+        // The CSV state machine and how far it has read `bytes`, once the block has a quote.
+        let mut scan: Option<(::csv_core::Reader, usize)> = None;
         let (mut out, mut ends) = ([0u8; 4096], [0usize; 64]);
-        let mut ended = false;
-        while *at < bytes.len() {
-            let (result, read, _, _) = reader.read_record(&bytes[*at..], &mut out, &mut ends);
+        loop {
+            let buf = self.input.fill_buf()?;
+            if buf.is_empty() {
+                self.done = true;
+                return Ok(());
+            }
+            if bytes.len() < size {
+                let n = buf.len().min(size - bytes.len());
+                bytes.extend_from_slice(&buf[..n]);
+                self.input.consume(n);
+                if bytes.len() == size && memchr::memchr(b'"', bytes).is_some() {
+                    scan = Some((self.state_machine(), 0));
+                }
+                continue;
+            }
+            let Some((reader, at)) = &mut scan else {
+                // No quote yet: the next line end ends a record, unless a quote comes first.
+                match memchr::memchr3(b'\n', b'\r', b'"', buf) {
+                    Some(i) if buf[i] != b'"' => {
+                        bytes.extend_from_slice(&buf[..=i]);
+                        self.input.consume(i + 1);
+                        return Ok(());
+                    }
+                    Some(i) => {
+                        bytes.extend_from_slice(&buf[..i]);
+                        self.input.consume(i);
+                        scan = Some((self.state_machine(), 0));
+                    }
+                    None => {
+                        let n = buf.len();
+                        bytes.extend_from_slice(buf);
+                        self.input.consume(n);
+                    }
+                }
+                continue;
+            };
+            // Catch up over the block, then read on until a record ends.
+            let mut ended = false;
+            while *at < bytes.len() {
+                let (result, read, _, _) = reader.read_record(&bytes[*at..], &mut out, &mut ends);
+                *at += read;
+                ended = matches!(result, ::csv_core::ReadRecordResult::Record);
+            }
+            if ended {
+                return Ok(());
+            }
+            let (result, read, _, _) = reader.read_record(buf, &mut out, &mut ends);
+            bytes.extend_from_slice(&buf[..read]);
+            self.input.consume(read);
             *at += read;
-            ended = matches!(result, ::csv_core::ReadRecordResult::Record);
+            if matches!(result, ::csv_core::ReadRecordResult::Record) {
+                return Ok(());
+            }
         }
-        ended
+    }
+
+    fn state_machine(&self) -> ::csv_core::Reader {
+        ::csv_core::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .build()
     }
 }
 

@@ -147,3 +147,35 @@ fn records_read_in_blocks_are_the_records_and_lines_of_the_whole_stream() {
         "{quoted_line_ends} records with quoted line ends"
     );
 }
+
+#[test]
+fn blocks_stay_near_their_size_whatever_the_line_ends() {
+    // LF, lone CR (old Mac exports) and a quoted field holding line ends: every block ends within
+    // a record of its size, so memory does not follow the file's size.
+    let record = "c1,+7 912 000-00-00,100.00\r";
+    for (ends, text) in [
+        ("LF", record.replace('\r', "\n").repeat(5000)),
+        ("CR", record.repeat(5000)),
+        ("quoted", "c1,\"a\nb\rc\",1\n".repeat(5000)),
+    ] {
+        let mut splitter = Splitter {
+            input: BufReader::with_capacity(1 << 16, CrLf::new(text.as_bytes())),
+            delimiter: b',',
+            newlines: 0,
+            done: false,
+            pending: None,
+        };
+        let (mut blocks, mut total) = (0, 0);
+        while let Some(block) = splitter.block(4096, Vec::new()) {
+            let len = block.unwrap().bytes.len();
+            assert!(len < 4096 + 64, "{ends}: a block of {len} bytes");
+            blocks += 1;
+            total += len;
+        }
+        assert_eq!(total, text.len(), "{ends}");
+        assert!(blocks > 10, "{ends}: {blocks} blocks");
+        let records = read_in_blocks(text.as_bytes(), 4096);
+        assert_eq!(records, read_whole(text.as_bytes()), "{ends}");
+        assert_eq!(records.len(), 5000, "{ends}");
+    }
+}
