@@ -77,6 +77,30 @@ fn claims_left_behind_become_unknown_and_a_cart_has_one_row() {
 }
 
 #[test]
+fn a_view_judges_against_one_state_of_the_ledger_and_never_blocks_a_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let now = parse_utc("2026-11-22T12:00:00Z").unwrap();
+    let phone = E164::from_normalized("+79120000001");
+    let view = l.view(now - chrono::Duration::days(7)).unwrap();
+    assert_eq!(view.nudge_status("c1"), None);
+    // The view's read transaction is open; the writer still commits (WAL).
+    l.insert_nudge(&nudge("c1", &phone, now), NudgeStatus::Claimed)
+        .unwrap();
+    l.add_optout(&phone, now, "test").unwrap();
+    assert_eq!(
+        view.nudge_status("c1"),
+        None,
+        "one snapshot for the view's life"
+    );
+    assert!(!view.is_opted_out("+79120000001"));
+    drop(view);
+    let fresh = l.view(now - chrono::Duration::days(7)).unwrap();
+    assert_eq!(fresh.nudge_status("c1").as_deref(), Some("claimed"));
+    assert!(fresh.is_opted_out("+79120000001"));
+}
+
+#[test]
 fn an_opt_out_keeps_its_first_time_and_source() {
     let dir = tempfile::tempdir().unwrap();
     let l = Ledger::open(&dir.path().join("l.db")).unwrap();

@@ -1,8 +1,10 @@
 //! The rules' view of the ledger: whether a cart was ever claimed, whether a phone opted out, and
 //! when a phone was messaged within the cooldown. Answered by indexed lookups on a read-only
 //! connection for the carts that reach those rules, so a run's time and memory do not grow with
-//! the ledger (a million past reminders used to be loaded into memory on every cron run). A view
-//! without a ledger, or built by a test, answers from memory.
+//! the ledger (a million past reminders used to be loaded into memory on every cron run). The
+//! lookups share one read transaction, so the rules judge every cart against the same state of
+//! the ledger (as it was at the first lookup). A view without a ledger, or built by a test,
+//! answers from memory.
 
 use super::{Ledger, parse_utc};
 use crate::model::utc_string;
@@ -45,6 +47,10 @@ impl LedgerView {
         )
         .with_context(|| format!("cannot open ledger {} read-only", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // One read transaction for the view's life: its lookups share one snapshot and one lock,
+        // instead of taking and dropping the file's shared lock for each of a million queries.
+        conn.execute_batch("BEGIN")
+            .with_context(|| format!("cannot read ledger {}", path.display()))?;
         Ok(LedgerView {
             db: Some(Db {
                 conn,
