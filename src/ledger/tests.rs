@@ -87,17 +87,30 @@ fn a_view_judges_against_one_state_of_the_ledger_and_never_blocks_a_writer() {
     // The view's read transaction is open; the writer still commits (WAL).
     l.insert_nudge(&nudge("c1", &phone, now), NudgeStatus::Claimed)
         .unwrap();
+    // A view of a ledger with nudges but no opt-out yet.
+    let between = l.view(now - chrono::Duration::days(7)).unwrap();
     l.add_optout(&phone, now, "test").unwrap();
     assert_eq!(
         view.nudge_status("c1"),
         None,
         "one snapshot for the view's life"
     );
+    assert!(view.phone_sends("+79120000001", now).is_empty());
     assert!(!view.is_opted_out("+79120000001"));
-    drop(view);
+    assert_eq!(between.nudge_status("c1").as_deref(), Some("claimed"));
+    assert_eq!(between.phone_sends("+79120000001", now), vec![now]);
+    assert!(!between.is_opted_out("+79120000001"));
+    drop((view, between));
     let fresh = l.view(now - chrono::Duration::days(7)).unwrap();
     assert_eq!(fresh.nudge_status("c1").as_deref(), Some("claimed"));
     assert!(fresh.is_opted_out("+79120000001"));
+    // Opt-outs but no nudges (a shop that imported its STOP list before the first run).
+    let dir = tempfile::tempdir().unwrap();
+    let l = Ledger::open(&dir.path().join("l.db")).unwrap();
+    l.add_optout(&phone, now, "import").unwrap();
+    let view = l.view(now - chrono::Duration::days(7)).unwrap();
+    assert!(view.is_opted_out("+79120000001"));
+    assert_eq!(view.nudge_status("c1"), None);
 }
 
 #[test]

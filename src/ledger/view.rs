@@ -3,7 +3,8 @@
 //! connection for the carts that reach those rules, so a run's time and memory do not grow with
 //! the ledger (a million past reminders used to be loaded into memory on every cron run). The
 //! lookups share one read transaction, so the rules judge every cart against the same state of
-//! the ledger (as it was at the first lookup). A view without a ledger, or built by a test,
+//! the ledger (as it was when the view was opened), and a table empty in that state needs no
+//! lookups at all. A view without a ledger, or built by a test,
 //! answers from memory.
 
 use super::{Ledger, parse_utc};
@@ -26,6 +27,10 @@ struct Db {
     conn: Connection,
     /// Sends before this cannot matter (the longer of the cooldown and a day).
     since: String,
+    /// The table had no row in the view's snapshot, so none of its lookups needs a query (a
+    /// first run, a shop without opt-outs yet). False when that could not be read.
+    no_nudges: bool,
+    no_optouts: bool,
 }
 
 #[derive(Default, Debug)]
@@ -51,10 +56,18 @@ impl LedgerView {
         // instead of taking and dropping the file's shared lock for each of a million queries.
         conn.execute_batch("BEGIN")
             .with_context(|| format!("cannot read ledger {}", path.display()))?;
+        let empty = |sql: &str| {
+            conn.query_row(sql, [], |r| r.get::<_, bool>(0))
+                .unwrap_or(false)
+        };
+        let no_nudges = empty("SELECT NOT EXISTS (SELECT 1 FROM nudges)");
+        let no_optouts = empty("SELECT NOT EXISTS (SELECT 1 FROM optouts)");
         Ok(LedgerView {
             db: Some(Db {
                 conn,
                 since: utc_string(since),
+                no_nudges,
+                no_optouts,
             }),
             mem: Mem::default(),
         })
@@ -66,7 +79,7 @@ impl LedgerView {
         if let Some(s) = self.mem.nudged.get(cart_id) {
             return Some(s.clone());
         }
-        let db = self.db.as_ref()?;
+        let db = self.db.as_ref().filter(|db| !db.no_nudges)?;
         let found = db
             .conn
             .prepare_cached("SELECT status FROM nudges WHERE cart_id = ?1")
@@ -79,7 +92,9 @@ impl LedgerView {
         if self.mem.optouts.contains(phone) {
             return true;
         }
-        let Some(db) = &self.db else { return false };
+        let Some(db) = self.db.as_ref().filter(|db| !db.no_optouts) else {
+            return false;
+        };
         db.conn
             .prepare_cached("SELECT 1 FROM optouts WHERE phone = ?1")
             .and_then(|mut s| s.exists(params![phone]))
@@ -90,7 +105,7 @@ impl LedgerView {
     /// first. A failed lookup reads as a message just now.
     pub fn phone_sends(&self, phone: &str, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
         let mut out = self.mem.phone_sends.get(phone).cloned().unwrap_or_default();
-        if let Some(db) = &self.db {
+        if let Some(db) = self.db.as_ref().filter(|db| !db.no_nudges) {
             match db.sends(phone) {
                 Ok(mut v) => out.append(&mut v),
                 Err(_) => out.push(now),
