@@ -8,23 +8,20 @@ use super::{ColumnMap, RawRow, RowError, Rows, resolve_columns};
 use crate::model::Location;
 use crate::source::Config;
 use anyhow::{Context, Result, bail};
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::sync::Arc;
 
 mod blocks;
-use blocks::{BlockReader, CrLf, Lines, RawBlock, SPARES, Spares, Splitter};
+use blocks::{BlockReader, Lines, RawBlock, SPARES, Spares, Splitter};
 
 pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
     let (input, name) = super::open_input(s, "a CSV file")?;
-    let source: Arc<str> = name.as_str().into();
-    let spares = Arc::new(Spares::default());
-    let mut splitter = Splitter {
-        input: BufReader::with_capacity(256 * 1024, CrLf::new(input)),
+    let reading = Arc::new(Reading {
+        source: name.as_str().into(),
         delimiter: s.delimiter,
-        newlines: 0,
-        done: false,
-        pending: None,
-    };
+        spares: Spares::default(),
+    });
+    let mut splitter = Splitter::new(input, s.delimiter, 256 * 1024);
     // The header is the first record that is not blank lines.
     let mut first = loop {
         match splitter.block(1, Vec::new()) {
@@ -34,14 +31,7 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
                     .with_context(|| format!("cannot read the header line of {name}"));
             }
             Some(Ok(b)) if b.bytes.iter().all(|&c| c == b'\n' || c == b'\r') => continue,
-            Some(Ok(b)) => {
-                break Some(Records::over(
-                    b,
-                    s.delimiter,
-                    source.clone(),
-                    spares.clone(),
-                ));
-            }
+            Some(Ok(b)) => break Some(Records::over(b, &reading)),
         }
     };
     let mut header = ::csv::ByteRecord::new();
@@ -94,20 +84,24 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
         shape: Arc::new(Shape {
             map,
             width: headers.len(),
-            source,
-            delimiter: s.delimiter,
-            spares,
+            reading,
         }),
     }))
 }
 
-/// What each record is read against: the columns wanted, the header's width, the file's name.
+/// What each record is read against: the columns wanted, the header's width, and the file.
 struct Shape {
     map: ColumnMap,
     width: usize,
+    reading: Arc<Reading>,
+}
+
+/// What every block of one file is read with: its name, its delimiter, and the readers and
+/// buffers finished blocks hand back.
+struct Reading {
     source: Arc<str>,
     delimiter: u8,
-    spares: Arc<Spares>,
+    spares: Spares,
 }
 
 /// The rows: blocks of whole records cut from the file in sequence, each read on its own.
@@ -127,16 +121,17 @@ impl<R: Read + Send + 'static> super::RowSource for CsvRows<R> {
             {
                 return Some(next.and_then(|line| fill(&self.shape, &records.record, line, row)));
             }
-            let buffer = self.shape.spares.buffer();
-            self.current = Some(match self.splitter.as_mut()?.block(BLOCK, buffer)? {
-                Ok(raw) => Records::over(
-                    raw,
-                    self.shape.delimiter,
-                    self.shape.source.clone(),
-                    self.shape.spares.clone(),
-                ),
-                Err(e) => return Some(Err(unreadable(&self.shape.source, 0, &e))),
-            });
+            let reading = &self.shape.reading;
+            self.current = Some(
+                match self
+                    .splitter
+                    .as_mut()?
+                    .block(BLOCK, reading.spares.buffer())?
+                {
+                    Ok(raw) => Records::over(raw, reading),
+                    Err(e) => return Some(Err(unreadable(&reading.source, 0, &e))),
+                },
+            );
         }
     }
 
@@ -146,37 +141,18 @@ impl<R: Read + Send + 'static> super::RowSource for CsvRows<R> {
         let mut splitter = self.splitter.take()?;
         let mut head = Vec::new();
         if let Some(mut records) = self.current.take() {
-            while let Some(next) = records.next_record() {
-                let mut row = RawRow::new(Location::default(), 0);
-                head.push(
-                    next.and_then(|line| fill(&self.shape, &records.record, line, &mut row))
-                        .map(|()| row),
-                );
-            }
+            let mut row = RawRow::new(Location::default(), 0);
+            records.rows(&self.shape, &mut row, &mut |r| head.push(r.cloned()));
         }
         let shape = self.shape.clone();
         Some(super::Split {
             head,
             next: Box::new(move || {
-                let raw = splitter.block(BLOCK, shape.spares.buffer())?;
+                let raw = splitter.block(BLOCK, shape.reading.spares.buffer())?;
                 let shape = shape.clone();
-                let rows: super::Block = Box::new(move |row, each| {
-                    let raw = match raw {
-                        Ok(raw) => raw,
-                        Err(e) => return each(Err(unreadable(&shape.source, 0, &e))),
-                    };
-                    let mut records = Records::over(
-                        raw,
-                        shape.delimiter,
-                        shape.source.clone(),
-                        shape.spares.clone(),
-                    );
-                    while let Some(next) = records.next_record() {
-                        match next.and_then(|line| fill(&shape, &records.record, line, row)) {
-                            Ok(()) => each(Ok(row)),
-                            Err(e) => each(Err(e)),
-                        }
-                    }
+                let rows: super::Block = Box::new(move |row, each| match raw {
+                    Ok(raw) => Records::over(raw, &shape.reading).rows(&shape, row, each),
+                    Err(e) => each(Err(unreadable(&shape.reading.source, 0, &e))),
                 });
                 Some(rows)
             }),
@@ -204,16 +180,15 @@ struct Records {
     /// Taken only when dropped.
     reader: Option<BlockReader>,
     lines: Lines,
-    source: Arc<str>,
     record: ::csv::ByteRecord,
     done: bool,
-    spares: Arc<Spares>,
+    reading: Arc<Reading>,
 }
 
 impl Records {
-    fn over(raw: RawBlock, delimiter: u8, source: Arc<str>, spares: Arc<Spares>) -> Self {
+    fn over(raw: RawBlock, reading: &Arc<Reading>) -> Self {
         let lines = Lines::new(&raw.bytes, raw.newlines_before);
-        let spare = spares.readers.lock().ok().and_then(|mut r| r.pop());
+        let spare = reading.spares.readers.lock().ok().and_then(|mut r| r.pop());
         let (reader, record) = match spare {
             Some((mut reader, record)) => {
                 *reader.get_mut() = std::io::Cursor::new(raw.bytes);
@@ -225,7 +200,7 @@ impl Records {
             }
             None => (
                 ::csv::ReaderBuilder::new()
-                    .delimiter(delimiter)
+                    .delimiter(reading.delimiter)
                     .flexible(true)
                     .has_headers(false)
                     .from_reader(std::io::Cursor::new(raw.bytes)),
@@ -235,10 +210,24 @@ impl Records {
         Records {
             reader: Some(reader),
             lines,
-            source,
             record,
             done: false,
-            spares,
+            reading: reading.clone(),
+        }
+    }
+
+    /// Each record's row (made in `row`) or error, in order.
+    fn rows(
+        &mut self,
+        shape: &Shape,
+        row: &mut RawRow,
+        each: &mut dyn FnMut(Result<&RawRow, RowError>),
+    ) {
+        while let Some(next) = self.next_record() {
+            match next.and_then(|line| fill(shape, &self.record, line, row)) {
+                Ok(()) => each(Ok(row)),
+                Err(e) => each(Err(e)),
+            }
         }
     }
 }
@@ -250,12 +239,12 @@ impl Drop for Records {
         };
         let mut bytes = std::mem::take(reader.get_mut()).into_inner();
         bytes.clear();
-        if let Ok(mut b) = self.spares.buffers.lock()
+        if let Ok(mut b) = self.reading.spares.buffers.lock()
             && b.len() < SPARES
         {
             b.push(bytes);
         }
-        if let Ok(mut r) = self.spares.readers.lock()
+        if let Ok(mut r) = self.reading.spares.readers.lock()
             && r.len() < SPARES
         {
             r.push((reader, std::mem::take(&mut self.record)));
@@ -293,7 +282,7 @@ impl Records {
                     if matches!(e.kind(), ::csv::ErrorKind::Io(_)) {
                         self.done = true;
                     }
-                    return Some(Err(unreadable(&self.source, line, &e)));
+                    return Some(Err(unreadable(&self.reading.source, line, &e)));
                 }
             }
         }
@@ -308,7 +297,7 @@ fn fill(
     row: &mut RawRow,
 ) -> Result<(), RowError> {
     let at = || Location {
-        source: shape.source.clone(),
+        source: shape.reading.source.clone(),
         line,
         record: None,
     };
@@ -323,7 +312,7 @@ fn fill(
             ),
         });
     }
-    if !Arc::ptr_eq(&row.loc.source, &shape.source) {
+    if !Arc::ptr_eq(&row.loc.source, &shape.reading.source) {
         row.loc = at();
     }
     // A record that is UTF-8 as a whole (nearly all) is copied once and its fields are spans

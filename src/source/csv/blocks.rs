@@ -7,13 +7,13 @@ use std::io::{BufRead, BufReader, Read};
 /// end (LF, or a lone CR as old Mac exports have) after its size does; with one, the CSV
 /// reader's own state machine says where a record ends (a quoted field may hold line ends).
 pub(super) struct Splitter<R> {
-    pub(super) input: BufReader<CrLf<R>>,
-    pub(super) delimiter: u8,
+    input: BufReader<CrLf<R>>,
+    delimiter: u8,
     /// Line ends before the next block.
-    pub(super) newlines: u64,
-    pub(super) done: bool,
+    newlines: u64,
+    done: bool,
     /// A read error, reported after the records read before it.
-    pub(super) pending: Option<std::io::Error>,
+    pending: Option<std::io::Error>,
 }
 
 /// Whole records as the file has them (CR LF read as LF), and the line ends before them.
@@ -23,6 +23,17 @@ pub(super) struct RawBlock {
 }
 
 impl<R: Read> Splitter<R> {
+    /// Reads `input` (CR LF as LF) through a buffer of `capacity` bytes.
+    pub(super) fn new(input: R, delimiter: u8, capacity: usize) -> Splitter<R> {
+        Splitter {
+            input: BufReader::with_capacity(capacity, CrLf::new(input)),
+            delimiter,
+            newlines: 0,
+            done: false,
+            pending: None,
+        }
+    }
+
     /// The next block of at least `size` bytes (unless the file ends first); None at the end.
     /// A read error ends the file: the whole lines before it come first, then the error.
     /// `bytes` is a buffer to fill (emptied first).
@@ -181,10 +192,6 @@ impl<R: Read> CrLf<R> {
             held_cr: false,
         }
     }
-
-    fn pass(&mut self, _buf: &[u8], n: usize) -> std::io::Result<usize> {
-        Ok(n)
-    }
 }
 
 impl<R: Read> Read for CrLf<R> {
@@ -193,10 +200,9 @@ impl<R: Read> Read for CrLf<R> {
             if self.held_cr && !buf.is_empty() {
                 self.held_cr = false;
                 buf[0] = b'\r';
-                return self.pass(buf, 1);
+                return Ok(1);
             }
-            let n = self.inner.read(buf)?;
-            return self.pass(buf, n);
+            return self.inner.read(buf);
         }
         loop {
             let start = usize::from(self.held_cr);
@@ -207,12 +213,12 @@ impl<R: Read> Read for CrLf<R> {
             if n == 0 {
                 // The end: a held CR was a lone one.
                 let held = std::mem::take(&mut self.held_cr);
-                return self.pass(buf, usize::from(held));
+                return Ok(usize::from(held));
             }
             self.held_cr = false;
             let w = self.squeeze(buf, start + n);
             if w > 0 {
-                return self.pass(buf, w);
+                return Ok(w);
             }
             // Only a CR so far: read on to learn whether an LF follows.
         }

@@ -77,17 +77,15 @@ fn read_whole(input: &[u8]) -> Vec<(u64, Vec<Vec<u8>>)> {
 
 /// The same input cut into blocks of about `size` bytes, each read alone.
 fn read_in_blocks(input: &[u8], size: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
-    let mut splitter = Splitter {
-        input: BufReader::with_capacity(16, CrLf::new(input)),
-        delimiter: b',',
-        newlines: 0,
-        done: false,
-        pending: None,
-    };
+    let mut splitter = Splitter::new(input, b',', 16);
     let mut out = Vec::new();
-    let spares = Arc::new(Spares::default());
-    while let Some(block) = splitter.block(size, spares.buffer()) {
-        let mut records = Records::over(block.unwrap(), b',', "t.csv".into(), spares.clone());
+    let reading = Arc::new(Reading {
+        source: "t.csv".into(),
+        delimiter: b',',
+        spares: Spares::default(),
+    });
+    while let Some(block) = splitter.block(size, reading.spares.buffer()) {
+        let mut records = Records::over(block.unwrap(), &reading);
         while let Some(next) = records.next_record() {
             let line = next.unwrap();
             out.push((line, records.record.iter().map(<[u8]>::to_vec).collect()));
@@ -158,13 +156,7 @@ fn blocks_stay_near_their_size_whatever_the_line_ends() {
         ("CR", record.repeat(5000)),
         ("quoted", "c1,\"a\nb\rc\",1\n".repeat(5000)),
     ] {
-        let mut splitter = Splitter {
-            input: BufReader::with_capacity(1 << 16, CrLf::new(text.as_bytes())),
-            delimiter: b',',
-            newlines: 0,
-            done: false,
-            pending: None,
-        };
+        let mut splitter = Splitter::new(text.as_bytes(), b',', 1 << 16);
         let (mut blocks, mut total) = (0, 0);
         while let Some(block) = splitter.block(4096, Vec::new()) {
             let len = block.unwrap().bytes.len();
