@@ -192,20 +192,48 @@ impl Block {
         each: &mut dyn FnMut(Result<&RawRow, RowError>),
     ) {
         let mut start = 0;
+        // One row for the block's lines, its buffers reused.
+        let mut row = RawRow::new(
+            location(
+                source,
+                Pos {
+                    line: 0,
+                    record: None,
+                },
+            ),
+            0,
+        );
         for (i, &end) in self.ends.iter().enumerate() {
             let line = self.first_line + i as u64;
-            if let Some(item) = line_item(&self.bytes[start..end], line, name, Some(map), source) {
-                match item.and_then(|rec| rec_row(map, source, rec)) {
-                    Ok(row) => each(Ok(&row)),
-                    Err(e) => each(Err(e)),
+            let bytes = &self.bytes[start..end];
+            start = end;
+            row.loc.line = line;
+            match shallow(bytes, map, &mut row) {
+                Some(Ok(())) => each(Ok(&row)),
+                Some(Err(e)) => each(Err(e)),
+                None => {
+                    let item = line_item(bytes, line, name, Some(map), source);
+                    match item.map(|item| item.and_then(|rec| rec_row(map, source, rec))) {
+                        Some(Ok(r)) => each(Ok(&r)),
+                        Some(Err(e)) => each(Err(e)),
+                        None => {}
+                    }
                 }
             }
-            start = end;
         }
         if let Some(e) = self.error {
             each(Err(e));
         }
     }
+}
+
+/// A line read shallowly into `row` (its line set), as `line_item` would read it once the
+/// mapping is known; None when it does not read that way (`line_item` then gives the row or
+/// error). A line that is UTF-8 as a whole is parsed as text, so serde checks no string again.
+fn shallow(buf: &[u8], map: &PathMap, row: &mut RawRow) -> Option<Result<(), RowError>> {
+    let text = std::str::from_utf8(buf).ok()?;
+    let record = serde_json::from_str::<Record<'_>>(text).ok()?;
+    Some(map.fill(row, &record))
 }
 
 /// Waits for the first good record, keeping the errors before it. For an array, an error before

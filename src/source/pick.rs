@@ -178,7 +178,20 @@ impl PathMap {
         loc: Location,
         record: &super::shallow::Record<'_>,
     ) -> Result<RawRow, RowError> {
-        self.build(loc, |p| record.text(p))
+        let mut row = RawRow::new(loc, self.paths.len());
+        self.fill(&mut row, record)?;
+        Ok(row)
+    }
+
+    /// `row_of` into `row` (its location's line already set), reusing its buffers.
+    pub fn fill(
+        &self,
+        row: &mut RawRow,
+        record: &super::shallow::Record<'_>,
+    ) -> Result<(), RowError> {
+        let line = row.loc.line;
+        row.reset(line, "");
+        self.build_into(row, |p| record.text(p))
     }
 
     fn build<'d>(
@@ -187,6 +200,15 @@ impl PathMap {
         text: impl Fn(&str) -> Result<Option<Cow<'d, str>>, String>,
     ) -> Result<RawRow, RowError> {
         let mut row = RawRow::new(loc, self.paths.len());
+        self.build_into(&mut row, text)?;
+        Ok(row)
+    }
+
+    fn build_into<'d>(
+        &self,
+        row: &mut RawRow,
+        text: impl Fn(&str) -> Result<Option<Cow<'d, str>>, String>,
+    ) -> Result<(), RowError> {
         row.reserve(256);
         for (k, path) in self.paths.iter().enumerate() {
             let v = match path {
@@ -199,7 +221,7 @@ impl PathMap {
             };
             row.push(normalize(self.fields[k], v).as_deref());
         }
-        Ok(row)
+        Ok(())
     }
 }
 

@@ -31,6 +31,11 @@ fn json_lines_read_in_blocks_on_two_threads_give_the_rows_and_errors_read_in_seq
             50 => "{\"cart_id\": \"broken\"\n".to_string(),
             51 => "[1, 2]\n".to_string(),
             52 => "   \n".to_string(),
+            54 => "{\"cart_id\": \"u<FF>\", \"total\": \"1\", \"currency\": \"RUB\", \"updated_at\": \"2026-01-01 10:00:00\"}\n".to_string(),
+            55 => "{\"cart_id\": \"big\", \"extra\": 1e400, \"total\": \"1\", \"currency\": \"RUB\", \"updated_at\": \"2026-01-01 10:00:00\"}\n".to_string(),
+            56 => "{\"cart_id\": \"surrogate\\ud800\", \"total\": \"1\", \"currency\": \"RUB\", \"updated_at\": \"2026-01-01 10:00:00\"}\n".to_string(),
+            57 => format!("{{\"cart_id\": \"crlf{i}\", \"total\": \"1\", \"currency\": \"RUB\", \"updated_at\": \"2026-01-01 10:00:00\", \"name\": \"<FF>\"}}\r\n"),
+            58 => "{\"cart_id\": \"ctl\u{2}\", \"total\": \"1\", \"currency\": \"RUB\", \"updated_at\": \"2026-01-01 10:00:00\"} x\n".to_string(),
             53 => "{\"cart_id\": \"x\\u00e9\", \"Phone\": 5, \"total\": 1.5, \"currency\": \"EUR\", \"updated_at\": \"2026-01-01T00:00:00Z\", \"consent\": true, \"phone\": \"+7 912 000-00-00\"}\n".to_string(),
             _ => format!(
                 "{{\"cart_id\": \"c{i}\", \"phone\": \"+7912{i:07}\", \"total\": \"{i}.50\", \"currency\": \"RUB\", \"updated_at\": \"2026-01-01 10:00:00\", \"consent\": {}, \"customer\": {{\"name\": \"N{i}\"}}}}\n",
@@ -39,7 +44,13 @@ fn json_lines_read_in_blocks_on_two_threads_give_the_rows_and_errors_read_in_seq
         });
     }
     text.push_str("{\"cart_id\": \"last\", \"phone\": \"1\", \"total\": \"1\", \"currency\": \"RUB\", \"updated_at\": \"2026-01-01 10:00:00\", \"consent\": false}");
-    std::fs::write(&path, &text).unwrap();
+    // Bytes that are not UTF-8, inside a mapped field and inside one the mapping leaves out.
+    let bytes = text.replace("<FF>", "\u{1}").into_bytes();
+    let bytes: Vec<u8> = bytes
+        .iter()
+        .map(|&b| if b == 1 { 0xFF } else { b })
+        .collect();
+    std::fs::write(&path, &bytes).unwrap();
     assert!(text.len() > 4 * super::BLOCK, "several blocks");
     let raw: config::RawSource = toml::from_str(&format!(
         "kind = \"jsonl\"\npath = {:?}\n[columns]\nname = \"customer.name\"",
