@@ -32,25 +32,26 @@ pub const COLUMNS: &[&str] = &[
     "message",
 ];
 
-/// One audit row; `phone` is the E.164 number when valid, else the raw text.
+/// One audit row; `phone` is the E.164 number when valid, else the raw text. Texts borrow
+/// where they can: a row is written for every cart inside the rules' window.
 #[derive(Debug, Clone)]
-pub struct Row {
-    pub cart_id: String,
-    pub customer_id: String,
-    pub phone: String,
+pub struct Row<'a> {
+    pub cart_id: Cow<'a, str>,
+    pub customer_id: Cow<'a, str>,
+    pub phone: Cow<'a, str>,
     pub decision: Decision,
-    pub reason: String,
-    pub gateway: String,
-    pub provider_message_id: String,
-    pub encoding: String,
-    pub segments: String,
-    pub est_cost: String,
-    pub cost_currency: String,
-    pub cart_total: String,
-    pub cart_currency: String,
-    pub recipient_local_time: String,
-    pub consent_at: String,
-    pub message: String,
+    pub reason: Cow<'a, str>,
+    pub gateway: Cow<'a, str>,
+    pub provider_message_id: Cow<'a, str>,
+    pub encoding: Cow<'a, str>,
+    pub segments: Cow<'a, str>,
+    pub est_cost: Cow<'a, str>,
+    pub cost_currency: Cow<'a, str>,
+    pub cart_total: Cow<'a, str>,
+    pub cart_currency: Cow<'a, str>,
+    pub recipient_local_time: Cow<'a, str>,
+    pub consent_at: Cow<'a, str>,
+    pub message: Cow<'a, str>,
 }
 
 pub struct Audit {
@@ -118,18 +119,18 @@ impl Audit {
         &self.path
     }
 
-    pub fn write(&mut self, row: &Row) -> Result<()> {
+    pub fn write(&mut self, row: &Row<'_>) -> Result<()> {
         let (run_id, at) = (self.run_id.clone(), self.at.clone());
         self.write_as(&run_id, &at, row)
     }
 
     /// A row on behalf of an earlier run (its id and time): a message that run sent but could
     /// not audit, because it was killed or its disk was full.
-    pub fn write_as(&mut self, run_id: &str, at: &str, row: &Row) -> Result<()> {
+    pub fn write_as(&mut self, run_id: &str, at: &str, row: &Row<'_>) -> Result<()> {
         let phone: Cow<'_, str> = if self.mask {
             crate::model::mask_phone(&row.phone).into()
         } else {
-            row.phone.as_str().into()
+            Cow::Borrowed(&row.phone)
         };
         let phone = if looks_e164(&row.phone) {
             phone
@@ -146,16 +147,16 @@ impl Audit {
             phone,
             row.decision.as_str().into(),
             neutralize(&row.reason),
-            row.gateway.as_str().into(),
+            Cow::Borrowed(&row.gateway),
             cell(&row.provider_message_id),
-            row.encoding.as_str().into(),
-            row.segments.as_str().into(),
-            row.est_cost.as_str().into(),
-            row.cost_currency.as_str().into(),
-            row.cart_total.as_str().into(),
-            row.cart_currency.as_str().into(),
-            row.recipient_local_time.as_str().into(),
-            row.consent_at.as_str().into(),
+            Cow::Borrowed(&row.encoding),
+            Cow::Borrowed(&row.segments),
+            Cow::Borrowed(&row.est_cost),
+            Cow::Borrowed(&row.cost_currency),
+            Cow::Borrowed(&row.cart_total),
+            Cow::Borrowed(&row.cart_currency),
+            Cow::Borrowed(&row.recipient_local_time),
+            Cow::Borrowed(&row.consent_at),
             cell(&row.message),
         ];
         self.out

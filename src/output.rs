@@ -88,44 +88,6 @@ impl Line {
         self.reason.map(|r| r.text(self.gateway_code.as_deref()))
     }
 
-    /// The line as an audit row (its texts move over: this runs for every audited cart).
-    pub fn into_audit_row(self, gateway: &str) -> audit::Row {
-        let sent_like = self.decision.carries_message();
-        let reason = self.reason_text().unwrap_or_default();
-        audit::Row {
-            cart_id: self.cart_id,
-            customer_id: self.customer_id,
-            phone: self.phone_e164.unwrap_or(self.phone_raw),
-            decision: self.decision,
-            reason,
-            gateway: if sent_like {
-                gateway.to_string()
-            } else {
-                String::new()
-            },
-            provider_message_id: self.provider_id.unwrap_or_default(),
-            encoding: self.encoding.unwrap_or_default().to_string(),
-            segments: self.segments.map(|s| s.to_string()).unwrap_or_default(),
-            est_cost: self
-                .est_cost
-                .map(|p| p.decimal_string())
-                .unwrap_or_default(),
-            cost_currency: self
-                .est_cost
-                .map(|p| p.currency.to_string())
-                .unwrap_or_default(),
-            cart_total: self.cart_total,
-            cart_currency: self.cart_currency,
-            recipient_local_time: self
-                .local_time
-                .as_ref()
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
-            consent_at: self.consent_at,
-            message: self.message.unwrap_or_default(),
-        }
-    }
-
     fn json(&self) -> serde_json::Value {
         serde_json::json!({
             "cart_id": self.cart_id,
@@ -144,6 +106,46 @@ impl Line {
             "cart_currency": self.cart_currency,
             "provider_message_id": self.provider_id,
         })
+    }
+}
+
+/// A decision's audit row, its texts borrowed from the decision where they can be (this runs for
+/// every cart inside the rules' window, printed or not).
+pub fn audit_row<'a>(d: &'a Decided<'a>, gateway: &'a str) -> audit::Row<'a> {
+    let f = d.facts;
+    let sent_like = d.decision.carries_message();
+    let message = f.message.as_ref();
+    let est_cost = message.and_then(|m| m.est_cost);
+    let text = |s: Option<String>| s.map_or(Cow::Borrowed(""), Cow::Owned);
+    audit::Row {
+        cart_id: Cow::Borrowed(&d.cart.cart_id),
+        customer_id: Cow::Borrowed(d.cart.customer_id.as_deref().unwrap_or_default()),
+        phone: Cow::Borrowed(match f.valid_phone() {
+            Some(p) => p.e164.as_str(),
+            None => d.cart.phone.as_deref().unwrap_or_default(),
+        }),
+        decision: d.decision,
+        reason: match d.reason {
+            None => Cow::Borrowed(""),
+            Some(r @ Reason::Gateway) if d.gateway_code.is_some() => {
+                Cow::Owned(r.text(d.gateway_code))
+            }
+            Some(r) => Cow::Borrowed(r.as_str()),
+        },
+        gateway: Cow::Borrowed(if sent_like { gateway } else { "" }),
+        provider_message_id: Cow::Borrowed(d.provider_id.unwrap_or_default()),
+        encoding: Cow::Borrowed(message.map_or("", |m| m.count.encoding.as_str())),
+        segments: text(message.map(|m| m.count.segments.to_string())),
+        est_cost: text(est_cost.map(|p| p.decimal_string())),
+        cost_currency: text(est_cost.map(|p| p.currency.to_string())),
+        cart_total: Cow::Owned(d.cart.total.decimal_string()),
+        cart_currency: Cow::Owned(d.cart.total.currency.to_string()),
+        recipient_local_time: text(f.local_time.as_ref().map(|t| t.to_string())),
+        consent_at: text(d.cart.consent_at.map(utc_string)),
+        message: Cow::Borrowed(match message {
+            Some(m) if sent_like => m.text.as_str(),
+            _ => "",
+        }),
     }
 }
 
@@ -276,17 +278,17 @@ pub struct Outputs<'a> {
 }
 
 impl Outputs<'_> {
-    pub fn line(&mut self, line: Line) -> Result<()> {
+    pub fn line(&mut self, d: &Decided<'_>) -> Result<()> {
         if let Some(p) = self.printer.as_deref_mut()
-            && p.filter.wants(line.decision, line.reason)
+            && p.filter.wants(d.decision, d.reason)
         {
-            p.print(&line)?;
+            p.print(&Line::from(d))?;
         }
-        let out_of_window = line.reason.is_some_and(|r| r.is_out_of_window());
+        let out_of_window = d.reason.is_some_and(|r| r.is_out_of_window());
         if let Some(a) = self.audit.as_deref_mut()
             && !out_of_window
         {
-            a.write(&line.into_audit_row(&self.gateway))?;
+            a.write(&audit_row(d, &self.gateway))?;
         }
         Ok(())
     }
@@ -304,7 +306,7 @@ impl Sink for Outputs<'_> {
         if !printed && !audited {
             return Ok(());
         }
-        self.line(Line::from(d))
+        self.line(d)
     }
 
     fn wants_out_of_window(&self) -> bool {

@@ -201,22 +201,22 @@ fn requeue(
         let was = ledger.transaction(|l| l.requeue(id))?;
         let error = was.error_code.as_deref().unwrap_or("-");
         audit.write(&Row {
-            cart_id: id.clone(),
-            customer_id: String::new(),
-            phone: was.phone.clone(),
+            cart_id: id.as_str().into(),
+            customer_id: "".into(),
+            phone: was.phone.as_str().into(),
             decision: Decision::Requeued,
-            reason: format!("requeued by {who} (was {}, {error})", was.status),
-            gateway: String::new(),
-            provider_message_id: String::new(),
-            encoding: String::new(),
-            segments: String::new(),
-            est_cost: String::new(),
-            cost_currency: String::new(),
-            cart_total: String::new(),
-            cart_currency: String::new(),
-            recipient_local_time: String::new(),
-            consent_at: String::new(),
-            message: String::new(),
+            reason: format!("requeued by {who} (was {}, {error})", was.status).into(),
+            gateway: "".into(),
+            provider_message_id: "".into(),
+            encoding: "".into(),
+            segments: "".into(),
+            est_cost: "".into(),
+            cost_currency: "".into(),
+            cart_total: "".into(),
+            cart_currency: "".into(),
+            recipient_local_time: "".into(),
+            consent_at: "".into(),
+            message: "".into(),
         })?;
         audit.sync()?;
         done += 1;

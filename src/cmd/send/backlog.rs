@@ -8,6 +8,7 @@ use crate::ledger::{Ledger, Unaudited};
 use crate::model::{Decision, NudgeStatus, Reason, utc_string};
 use crate::settings::Settings;
 use anyhow::{Context, Result};
+use std::borrow::Cow;
 
 pub(super) fn write(ledger: &Ledger, audit: &mut Audit, settings: &Settings) -> Result<()> {
     let owed = ledger.unaudited()?;
@@ -53,48 +54,42 @@ fn already_audited(settings: &Settings, n: &Unaudited) -> bool {
     })
 }
 
-fn row(n: &Unaudited) -> Row {
+fn row<'a>(n: &'a Unaudited) -> Row<'a> {
     let (decision, reason) = match n.status {
-        NudgeStatus::Sent => (Decision::Sent, String::new()),
-        NudgeStatus::Holdout => (Decision::Holdout, Reason::Holdout.as_str().to_string()),
+        NudgeStatus::Sent => (Decision::Sent, Cow::Borrowed("")),
+        NudgeStatus::Holdout => (Decision::Holdout, Cow::Borrowed(Reason::Holdout.as_str())),
         NudgeStatus::Failed => (
             Decision::Failed,
-            Reason::Gateway.text(n.error_code.as_deref()),
+            Cow::Owned(Reason::Gateway.text(n.error_code.as_deref())),
         ),
         // A claim recovered after a kill, or an answer that left the outcome open.
         NudgeStatus::Unknown | NudgeStatus::Claimed => match n.error_code.as_deref() {
-            Some("crash") | None => (Decision::Unknown, Reason::Interrupted.as_str().to_string()),
-            code => (Decision::Unknown, Reason::Gateway.text(code)),
+            Some("crash") | None => (
+                Decision::Unknown,
+                Cow::Borrowed(Reason::Interrupted.as_str()),
+            ),
+            code => (Decision::Unknown, Cow::Owned(Reason::Gateway.text(code))),
         },
     };
     let shows_message = decision.carries_message();
+    let text = |s: Option<String>| s.map_or(Cow::Borrowed(""), Cow::Owned);
+    let shown = |s: Option<&'a str>| Cow::Borrowed(s.filter(|_| shows_message).unwrap_or_default());
     Row {
-        cart_id: n.cart_id.clone(),
-        customer_id: n.customer_id.clone().unwrap_or_default(),
-        phone: n.phone.clone(),
+        cart_id: Cow::Borrowed(&n.cart_id),
+        customer_id: Cow::Borrowed(n.customer_id.as_deref().unwrap_or_default()),
+        phone: Cow::Borrowed(&n.phone),
         decision,
         reason,
-        gateway: if shows_message {
-            n.gateway.clone().unwrap_or_default()
-        } else {
-            String::new()
-        },
-        provider_message_id: n.provider_id.clone().unwrap_or_default(),
-        encoding: n.encoding.clone().unwrap_or_default(),
-        segments: n.segments.map(|s| s.to_string()).unwrap_or_default(),
-        est_cost: n.est_cost.map(|p| p.decimal_string()).unwrap_or_default(),
-        cost_currency: n
-            .est_cost
-            .map(|p| p.currency.to_string())
-            .unwrap_or_default(),
-        cart_total: n.cart_total.decimal_string(),
-        cart_currency: n.cart_total.currency.to_string(),
-        recipient_local_time: String::new(),
-        consent_at: String::new(),
-        message: if shows_message {
-            n.text.clone().unwrap_or_default()
-        } else {
-            String::new()
-        },
+        gateway: shown(n.gateway.as_deref()),
+        provider_message_id: Cow::Borrowed(n.provider_id.as_deref().unwrap_or_default()),
+        encoding: Cow::Borrowed(n.encoding.as_deref().unwrap_or_default()),
+        segments: text(n.segments.map(|s| s.to_string())),
+        est_cost: text(n.est_cost.map(|p| p.decimal_string())),
+        cost_currency: text(n.est_cost.map(|p| p.currency.to_string())),
+        cart_total: Cow::Owned(n.cart_total.decimal_string()),
+        cart_currency: Cow::Owned(n.cart_total.currency.to_string()),
+        recipient_local_time: Cow::Borrowed(""),
+        consent_at: Cow::Borrowed(""),
+        message: shown(n.text.as_deref()),
     }
 }

@@ -8,7 +8,6 @@ use crate::audit::Audit;
 use crate::gateway::{Gateway, GatewayError, Receipt, Sms};
 use crate::ledger::{Ledger, NewNudge, RunCounts};
 use crate::model::{Decision, NudgeStatus, Reason};
-use crate::output::Line;
 use crate::pipeline::{Candidate, Decided};
 use crate::settings::Settings;
 use anyhow::Result;
@@ -64,7 +63,7 @@ impl Sender<'_> {
             provider_id,
         };
         self.audit
-            .write(&Line::from(&d).into_audit_row(&self.gateway_name))
+            .write(&crate::output::audit_row(&d, &self.gateway_name))
     }
 
     /// Fsyncs the audit, then marks the rows it now holds as audited in the ledger.
