@@ -232,7 +232,7 @@ impl Block {
 /// error). A line that is UTF-8 as a whole is parsed as text, so serde checks no string again.
 fn shallow(buf: &[u8], map: &PathMap, row: &mut RawRow) -> Option<Result<(), RowError>> {
     let text = std::str::from_utf8(buf).ok()?;
-    let record = serde_json::from_str::<Record<'_>>(text).ok()?;
+    let record = Record::of_line(text)?;
     Some(map.fill(row, &record))
 }
 

@@ -10,6 +10,8 @@ use serde_json::{Number, Value};
 use std::borrow::Cow;
 use std::fmt;
 
+mod flat;
+
 /// A JSON object's members in the order written (a repeated key: the last one counts, as in a
 /// `Value`).
 pub struct Record<'de> {
@@ -23,6 +25,15 @@ enum Member<'de> {
     Str(Cow<'de, str>),
     /// An object or a list.
     Doc(Value),
+}
+
+impl<'de> Record<'de> {
+    /// A JSON Lines record read from its line, which is UTF-8: directly when it is a flat
+    /// object of simple values (nearly every line of an export), else by serde; None when serde
+    /// cannot read it as an object either.
+    pub fn of_line(line: &'de str) -> Option<Record<'de>> {
+        flat::record(line).or_else(|| serde_json::from_str(line).ok())
+    }
 }
 
 impl Record<'_> {
