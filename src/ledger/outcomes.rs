@@ -194,8 +194,10 @@ impl Ledger {
         Ok(())
     }
 
-    /// Hands every nudge claimed in `[since, until)`, with its recovery, to `each`, oldest first,
-    /// one row in memory at a time.
+    /// Hands every nudge claimed in `[since, until)`, with its recovery, to `each`, one row in
+    /// memory at a time, in the table's order: the report only adds them up. (Ordering them by
+    /// claim time made SQLite walk an index, seek each row and sort: 5 s for 1M nudges, against
+    /// 1.3 s for reading the table in order.)
     pub fn each_nudge_between(
         &self,
         since: Option<DateTime<Utc>>,
@@ -207,7 +209,7 @@ impl Ledger {
              n.actual_cost_micros, n.actual_cost_currency, n.cart_total_minor, n.cart_currency, n.claimed_at, n.delivery_status, \
              r.order_id, r.amount_minor, r.currency, r.ordered_at, r.match_key, r.attributed \
              FROM nudges n LEFT JOIN recoveries r ON r.nudge_id = n.id \
-             WHERE n.claimed_at >= ?1 AND n.claimed_at < ?2 ORDER BY n.claimed_at, n.id",
+             WHERE n.claimed_at >= ?1 AND n.claimed_at < ?2",
         )?;
         let since = since.map(utc_string).unwrap_or_default();
         let mut rows = stmt.query(params![since, utc_string(until)])?;
