@@ -85,7 +85,8 @@ impl Line {
 
     /// `quiet_hours`, `gateway:21610`; None when the cart would be (or was) sent.
     pub fn reason_text(&self) -> Option<String> {
-        self.reason.map(|r| r.text(self.gateway_code.as_deref()))
+        self.reason
+            .map(|r| r.text(self.gateway_code.as_deref()).into_owned())
     }
 
     fn json(&self) -> serde_json::Value {
@@ -125,13 +126,9 @@ pub fn audit_row<'a>(d: &'a Decided<'a>, gateway: &'a str) -> audit::Row<'a> {
             None => d.cart.phone.as_deref().unwrap_or_default(),
         }),
         decision: d.decision,
-        reason: match d.reason {
-            None => Cow::Borrowed(""),
-            Some(r @ Reason::Gateway) if d.gateway_code.is_some() => {
-                Cow::Owned(r.text(d.gateway_code))
-            }
-            Some(r) => Cow::Borrowed(r.as_str()),
-        },
+        reason: d
+            .reason
+            .map_or(Cow::Borrowed(""), |r| r.text(d.gateway_code)),
         gateway: Cow::Borrowed(if sent_like { gateway } else { "" }),
         provider_message_id: Cow::Borrowed(d.provider_id.unwrap_or_default()),
         encoding: Cow::Borrowed(message.map_or("", |m| m.count.encoding.as_str())),

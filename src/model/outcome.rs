@@ -110,10 +110,10 @@ impl Reason {
     }
 
     /// The text shown for this reason: `gateway:21610` for a provider's code, else the name.
-    pub fn text(&self, gateway_code: Option<&str>) -> String {
+    pub fn text(&self, gateway_code: Option<&str>) -> std::borrow::Cow<'static, str> {
         match (self, gateway_code) {
-            (Reason::Gateway, Some(code)) => format!("gateway:{code}"),
-            _ => self.as_str().to_string(),
+            (Reason::Gateway, Some(code)) => format!("gateway:{code}").into(),
+            _ => self.as_str().into(),
         }
     }
 }

@@ -178,9 +178,7 @@ impl PathMap {
         loc: Location,
         record: &super::shallow::Record<'_>,
     ) -> Result<RawRow, RowError> {
-        let mut row = RawRow::new(loc, self.paths.len());
-        self.fill(&mut row, record)?;
-        Ok(row)
+        self.build(loc, |p| record.text(p))
     }
 
     /// `row_of` into `row` (its location's line already set), reusing its buffers.

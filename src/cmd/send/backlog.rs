@@ -60,7 +60,7 @@ fn row<'a>(n: &'a Unaudited) -> Row<'a> {
         NudgeStatus::Holdout => (Decision::Holdout, Cow::Borrowed(Reason::Holdout.as_str())),
         NudgeStatus::Failed => (
             Decision::Failed,
-            Cow::Owned(Reason::Gateway.text(n.error_code.as_deref())),
+            Reason::Gateway.text(n.error_code.as_deref()),
         ),
         // A claim recovered after a kill, or an answer that left the outcome open.
         NudgeStatus::Unknown | NudgeStatus::Claimed => match n.error_code.as_deref() {
@@ -68,7 +68,7 @@ fn row<'a>(n: &'a Unaudited) -> Row<'a> {
                 Decision::Unknown,
                 Cow::Borrowed(Reason::Interrupted.as_str()),
             ),
-            code => (Decision::Unknown, Cow::Owned(Reason::Gateway.text(code))),
+            code => (Decision::Unknown, Reason::Gateway.text(code)),
         },
     };
     let shows_message = decision.carries_message();
