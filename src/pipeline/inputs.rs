@@ -26,12 +26,18 @@ pub fn load_orders(settings: &Settings, now: DateTime<Utc>, quiet: bool) -> Resu
         return Ok(index);
     };
     let mut bad = 0u64;
-    for order in crate::source::orders(src).context("cannot read orders")? {
+    // Only orders placed within `max_age` of now can be "since" a cart's activity; each is
+    // turned into its index entries (libphonenumber's reading of its phone, its keys' hashes) on
+    // the thread that read it, and the rest are checked but never built.
+    let since = now - settings.rules.max_age;
+    let keep = move |at| at >= since && at <= now;
+    let region = settings.store.default_region.clone();
+    let entries = move |o: crate::model::Order| OrderIndex::entries(&o, &region);
+    let orders = crate::source::orders_then(src, keep, entries).context("cannot read orders")?;
+    for order in orders {
         match order {
-            Ok(o) if o.created_at >= now - settings.rules.max_age && o.created_at <= now => {
-                index.add(&o, &settings.store.default_region)
-            }
-            Ok(_) => index.len += 1,
+            Ok(Some(entries)) => index.add_entries(entries),
+            Ok(None) => index.len += 1,
             Err(e) => {
                 bad += 1;
                 if !quiet && bad <= 20 {

@@ -31,6 +31,9 @@ pub fn match_keys(
 /// sorted by `finish`: 24 bytes per key of a recent order, where a map of key strings to time
 /// lists took over 100. Two different keys share a hash with odds near 2^-128 per pair, and even
 /// then the error is a text not sent.
+/// One order's entries in an `OrderIndex`.
+pub struct OrderEntries(Vec<(u64, u64, i64)>);
+
 #[derive(Default, Debug)]
 pub struct OrderIndex {
     entries: Vec<(u64, u64, i64)>,
@@ -64,6 +67,12 @@ fn nanos(t: DateTime<Utc>) -> i64 {
 
 impl OrderIndex {
     pub fn add(&mut self, order: &Order, default_region: &str) {
+        self.add_entries(Self::entries(order, default_region));
+    }
+
+    /// An order's entries: each of its keys' hash with its time (`add` = `entries`, then
+    /// `add_entries`; the first can run on any thread).
+    pub fn entries(order: &Order, default_region: &str) -> OrderEntries {
         let phone = order
             .phone
             .as_deref()
@@ -74,10 +83,19 @@ impl OrderIndex {
             phone.as_ref().map(|p| &p.e164),
             order.email.as_deref(),
         );
-        for k in &keys {
-            let (a, b) = key_hash(k);
-            self.entries.push((a, b, nanos(order.created_at)));
-        }
+        let at = nanos(order.created_at);
+        OrderEntries(
+            keys.iter()
+                .map(|k| {
+                    let (a, b) = key_hash(k);
+                    (a, b, at)
+                })
+                .collect(),
+        )
+    }
+
+    pub fn add_entries(&mut self, entries: OrderEntries) {
+        self.entries.extend(entries.0);
         self.unsorted = true;
         self.len += 1;
     }

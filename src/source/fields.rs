@@ -243,22 +243,39 @@ pub fn cart_unless(
 }
 
 pub fn order(raw: &RawRow, opts: &ParseOpts) -> Result<Order, RowError> {
+    let order = order_unless(raw, opts, &|_| true)?;
+    Ok(order.expect("every order is kept"))
+}
+
+/// Checks every field of an order row, then builds the order unless `keep` refuses its time
+/// (None: most of a shop's order history is older than any rule looks).
+pub fn order_unless(
+    raw: &RawRow,
+    opts: &ParseOpts,
+    keep: &dyn Fn(DateTime<Utc>) -> bool,
+) -> Result<Option<Order>, RowError> {
     let row = Row { raw, fields: ORDER };
-    Ok(Order {
+    let order_id = row.required(at!(ORDER, "order_id"))?;
+    let total = row.money(at!(ORDER, "total"), at!(ORDER, "currency"), opts)?;
+    let created_at = row
+        .time(at!(ORDER, "created_at"), opts.timezone)?
+        .ok_or_else(|| row.err(at!(ORDER, "created_at"), "is empty".into()))?;
+    if !keep(created_at) {
+        return Ok(None);
+    }
+    Ok(Some(Order {
         loc: raw.loc.clone(),
-        order_id: row.required(at!(ORDER, "order_id"))?.to_string(),
+        order_id: order_id.to_string(),
         cart_id: row.get(at!(ORDER, "cart_id")).map(str::to_string),
         customer_id: row.get(at!(ORDER, "customer_id")).map(str::to_string),
         phone: row.get(at!(ORDER, "phone")).map(str::to_string),
         email: row.get(at!(ORDER, "email")).map(str::to_string),
-        total: row.money(at!(ORDER, "total"), at!(ORDER, "currency"), opts)?,
-        created_at: row
-            .time(at!(ORDER, "created_at"), opts.timezone)?
-            .ok_or_else(|| row.err(at!(ORDER, "created_at"), "is empty".into()))?,
+        total,
+        created_at,
         status: row
             .get(at!(ORDER, "status"))
             .map(|s| s.to_ascii_lowercase()),
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -312,6 +312,22 @@ pub fn orders(s: &Config) -> Result<Parsing<Order>> {
     Ok(parsed(s, rows, move |row| fields::order(row, &opts)))
 }
 
+/// Orders, like `orders`, each handed to `then` on the thread that read it (both cores, for a
+/// source read in blocks); an order whose time `keep` refuses is checked but never built, and
+/// comes as None.
+pub fn orders_then<K, T, X>(s: &Config, keep: K, then: T) -> Result<Parsing<Option<X>>>
+where
+    K: Fn(chrono::DateTime<chrono::Utc>) -> bool + Clone + Send + 'static,
+    T: Fn(Order) -> X + Clone + Send + 'static,
+    X: Send + 'static,
+{
+    let rows = open_rows(s, ORDER_FIELDS, &order_required(s))?;
+    let opts = fields::ParseOpts::from(s);
+    Ok(parsed(s, rows, move |row| {
+        Ok(fields::order_unless(row, &opts, &keep)?.map(&then))
+    }))
+}
+
 /// `parse` over the rows, on a thread of its own while the caller judges; a SQLite source
 /// already reads on one, and parsing there too beats a third busy thread on two cores. One
 /// `RawRow` is read into again and again.
