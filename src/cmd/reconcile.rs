@@ -73,7 +73,7 @@ pub fn run(args: &Args, g: &Global) -> Result<Exit> {
     };
     let candidates = ledger.attribution_candidates()?;
     // Read every input before writing anything: a bad file stops the run with nothing changed.
-    let orders = read_orders(&settings, g, &Wanted::new(&candidates), &mut summary)?;
+    let orders = read_orders(&settings, g, Wanted::new(&candidates), &mut summary)?;
     let imports = read_optouts(args, &settings, g, &mut summary)?;
 
     // The gateway is built (secrets looked up) before anything is written, too.
@@ -181,7 +181,7 @@ fn record(
 fn read_orders(
     settings: &Settings,
     g: &Global,
-    wanted: &Wanted,
+    wanted: Wanted,
     summary: &mut Summary,
 ) -> Result<Option<Vec<OrderRef>>> {
     let Some(src) = &settings.orders else {
@@ -193,13 +193,35 @@ fn read_orders(
         return Ok(None);
     };
     let mut out = Vec::new();
-    for row in crate::source::orders(src)? {
-        match row {
-            Ok(o)
-                if o.status
-                    .as_deref()
-                    .is_some_and(|s| VOID_STATUSES.contains(&s)) => {}
-            Ok(o) => out.extend(wanted.order_ref(&o, &settings.store.default_region)),
+    // An order older than every waiting reminder's cart is checked but never built; the others
+    // are matched against what the reminders could match on the thread that read them.
+    let since = wanted.since();
+    let keep = move |at| since.is_some_and(|s| at >= s);
+    let region = settings.store.default_region.clone();
+    let wanted = std::sync::Arc::new(wanted);
+    let screen = {
+        let (wanted, region) = (wanted.clone(), region.clone());
+        move |o: crate::model::Order| {
+            let void = o
+                .status
+                .as_deref()
+                .is_some_and(|s| VOID_STATUSES.contains(&s));
+            if void {
+                None
+            } else if wanted.phone_may_match(&o) {
+                // Its phone is read below, on one thread (rare: its last digits are a
+                // reminder's). Boxed: the blocks in flight hold a slot per order.
+                Some(Err(Box::new(o)))
+            } else {
+                wanted.order_ref_with(&o, &region, false).map(Ok)
+            }
+        }
+    };
+    for row in crate::source::orders_then(src, keep, screen)? {
+        match row.map(Option::flatten) {
+            Ok(Some(Ok(r))) => out.push(r),
+            Ok(Some(Err(o))) => out.extend(wanted.order_ref(&o, &region)),
+            Ok(None) => {}
             Err(e) => {
                 warn(g, &format!("skipped order row: {e}"));
                 summary.problems += 1;

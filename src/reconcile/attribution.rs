@@ -87,18 +87,40 @@ impl Wanted {
     }
 
     /// The order reduced for matching, or `None` when no waiting reminder could claim it.
+    /// The oldest waiting reminder's cart activity: no earlier order can match (`order_ref`
+    /// drops it); None when no reminder waits.
+    pub fn since(&self) -> Option<DateTime<Utc>> {
+        self.since
+    }
+
     pub fn order_ref(&self, o: &Order, default_region: &str) -> Option<OrderRef> {
-        if self.since.is_none_or(|s| o.created_at < s) {
-            return None;
-        }
+        self.order_ref_with(o, default_region, self.phone_may_match(o))
+    }
+
+    /// Whether the order's phone ends in the last digits of a waiting reminder's (only then is
+    /// it read with libphonenumber).
+    pub fn phone_may_match(&self, o: &Order) -> bool {
         let digits: Option<String> = o
             .phone
             .as_deref()
             .map(|p| p.chars().filter(char::is_ascii_digit).collect());
-        let phone_may_match = digits
+        digits
             .as_deref()
             .and_then(tail)
-            .is_some_and(|t| self.phone_tails.contains(&t));
+            .is_some_and(|t| self.phone_tails.contains(&t))
+    }
+
+    /// `order_ref`, given `phone_may_match`: without the phone it involves no phone library,
+    /// so a reading thread can run it (the library keeps a regex cache per thread).
+    pub fn order_ref_with(
+        &self,
+        o: &Order,
+        default_region: &str,
+        phone_may_match: bool,
+    ) -> Option<OrderRef> {
+        if self.since.is_none_or(|s| o.created_at < s) {
+            return None;
+        }
         let r = OrderRef::build(o, default_region, phone_may_match);
         r.keys
             .iter()
