@@ -27,13 +27,13 @@ pub fn match_keys(
     keys
 }
 
+/// One order's entries in an `OrderIndex` (`OrderIndex::entries`).
+pub struct OrderEntries(Vec<(u64, u64, i64)>);
+
 /// Each key's orders as (the key's 128-bit hash in two halves, order time in nanoseconds),
 /// sorted by `finish`: 24 bytes per key of a recent order, where a map of key strings to time
 /// lists took over 100. Two different keys share a hash with odds near 2^-128 per pair, and even
 /// then the error is a text not sent.
-/// One order's entries in an `OrderIndex`.
-pub struct OrderEntries(Vec<(u64, u64, i64)>);
-
 #[derive(Default, Debug)]
 pub struct OrderIndex {
     entries: Vec<(u64, u64, i64)>,
