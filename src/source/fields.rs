@@ -335,6 +335,52 @@ mod tests {
         }
     }
 
+    /// An order row, its fields in `ORDER_FIELDS` order.
+    fn order_row(cells: [&str; 9]) -> RawRow {
+        let mut row = RawRow::new(crate::model::Location::default(), 0);
+        for c in cells {
+            row.push(Some(c));
+        }
+        row
+    }
+
+    #[test]
+    fn an_order_outside_the_window_is_checked_but_not_built() {
+        let opts = ParseOpts {
+            timezone: chrono_tz::UTC,
+            decimal: '.',
+            currency: None,
+            columns: Vec::new(),
+        };
+        let at = |t: &str| t.parse::<DateTime<Utc>>().unwrap();
+        let since = at("2026-11-20T00:00:00Z");
+        let keep = move |t: DateTime<Utc>| t >= since;
+        let cells =
+            |id, total, time| [id, "c1", "", "+79120000001", "", total, "RUB", time, "Paid"];
+        // Kept: the order `order` builds.
+        let recent = order_row(cells("o1", "10.50", "2026-11-21T10:00:00Z"));
+        let built = order_unless(&recent, &opts, &keep).unwrap().expect("kept");
+        assert_eq!(built.order_id, "o1");
+        assert_eq!(built.status.as_deref(), Some("paid"));
+        assert_eq!(built.created_at, order(&recent, &opts).unwrap().created_at);
+        // Too old: not built, whatever its other fields say.
+        let old = order_row(cells("o2", "10.50", "2026-11-01T10:00:00Z"));
+        assert!(order_unless(&old, &opts, &keep).unwrap().is_none());
+        // A bad row is an error however old it is, the same error `order` gives.
+        for bad in [
+            cells("", "10.50", "2026-11-01T10:00:00Z"),
+            cells("o3", "ten", "2026-11-01T10:00:00Z"),
+            cells("o4", "10.50", "yesterday"),
+        ] {
+            let row = order_row(bad);
+            let err = order_unless(&row, &opts, &keep).err().expect("an error");
+            assert_eq!(
+                err.to_string(),
+                order(&row, &opts).err().unwrap().to_string()
+            );
+        }
+    }
+
     #[test]
     fn booleans() {
         for t in ["1", "Y", "yes", "TRUE", "true"] {
