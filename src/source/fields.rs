@@ -373,11 +373,8 @@ mod tests {
             cells("o4", "10.50", "yesterday"),
         ] {
             let row = order_row(bad);
-            let err = order_unless(&row, &opts, &keep).err().expect("an error");
-            assert_eq!(
-                err.to_string(),
-                order(&row, &opts).err().unwrap().to_string()
-            );
+            let err = order_unless(&row, &opts, &keep).expect_err("an error");
+            assert_eq!(err.to_string(), order(&row, &opts).unwrap_err().to_string());
         }
     }
 
