@@ -52,7 +52,10 @@ pub fn normalize(raw: &str, region: &str) -> Result<Phone, String> {
     let home = home_region(region);
     let number = read(raw, home).map_err(|e| parse_error(t, region, home, e))?;
     let e164 = number.format_as(PhoneNumberFormat::E164).into_owned();
-    if !number.is_valid() {
+    // libphonenumber calls a number valid exactly when it has a type (`is_valid` works the type
+    // out and compares it with Unknown): asking once reads the number's patterns once.
+    let kind = number.get_type();
+    if kind == PhoneNumberType::Unknown {
         // "0033 6 …" in RU, which dials abroad with 810: libphonenumber reads a Russian number.
         let national = home.and_then(|h| PHONE_NUMBER_UTIL.get_country_code_for_region(h))
             == Some(number.country_code);
@@ -66,7 +69,6 @@ pub fn normalize(raw: &str, region: &str) -> Result<Phone, String> {
             "`{t}` is not a valid number (read as {e164}){hint}"
         ));
     }
-    let kind = number.get_type();
     if let Some(what) = refused(kind) {
         return Err(format!(
             "`{t}` is a {what} number, not a mobile; reminders go to mobile numbers only"
