@@ -4,8 +4,7 @@
 //! the ledger (a million past reminders used to be loaded into memory on every cron run). The
 //! lookups share one read transaction, so the rules judge every cart against the same state of
 //! the ledger (as it was when the view was opened), and a table empty in that state needs no
-//! lookups at all. A view without a ledger, or built by a test,
-//! answers from memory.
+//! lookups at all. A view without a ledger, or built by a test, answers from memory.
 
 use super::{Ledger, parse_utc};
 use crate::model::utc_string;
