@@ -22,13 +22,15 @@ fn through(input: &[u8], chunk: usize) -> Vec<u8> {
 fn each_field_is_checked_for_utf8_even_when_the_record_is_valid_as_a_whole() {
     // "Б" is D0 91: split between two fields, each half is invalid.
     let split = ::csv::ByteRecord::from(vec![&b"a\xd0"[..], b"\x91b", "ёж".as_bytes()]);
-    let whole = std::str::from_utf8(split.as_slice()).ok();
+    let split = Current::Csv(&split);
+    let whole = std::str::from_utf8(split.bytes()).ok();
     assert!(whole.is_some());
     assert_eq!(field_text(&split, whole, 0), None);
     assert_eq!(field_text(&split, whole, 1), None);
     assert_eq!(field_text(&split, whole, 2), Some(Field::Span(4..8)));
     let bad = ::csv::ByteRecord::from(vec![&b"ok"[..], b"\xff"]);
-    let whole = std::str::from_utf8(bad.as_slice()).ok();
+    let bad = Current::Csv(&bad);
+    let whole = std::str::from_utf8(bad.bytes()).ok();
     assert_eq!(whole, None);
     assert_eq!(field_text(&bad, whole, 0), Some(Field::Own("ok")));
     assert_eq!(field_text(&bad, whole, 1), None);
@@ -88,7 +90,7 @@ fn read_in_blocks(input: &[u8], size: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
         let mut records = Records::over(block.unwrap(), &reading);
         while let Some(next) = records.next_record() {
             let line = next.unwrap();
-            out.push((line, records.record.iter().map(<[u8]>::to_vec).collect()));
+            out.push((line, records.current().fields()));
         }
     }
     out
@@ -170,4 +172,107 @@ fn blocks_stay_near_their_size_whatever_the_line_ends() {
         assert_eq!(records, read_whole(text.as_bytes()), "{ends}");
         assert_eq!(records.len(), 5000, "{ends}");
     }
+}
+
+/// Every row of `input` cut into blocks of about `size` bytes, as text or error: read line by line
+/// where a block allows it (`plain`), or with the CSV reader in every block.
+fn rows_in_blocks(input: &[u8], size: usize, delimiter: u8, plain: bool) -> Vec<String> {
+    let reading = Arc::new(Reading {
+        source: "t.csv".into(),
+        delimiter,
+        spares: Spares::default(),
+    });
+    // Four columns wanted of three: the first, the third, one missing, and the second.
+    let shape = Shape {
+        map: super::ColumnMap {
+            index: vec![Some(0), Some(2), None, Some(1)],
+            names: ["a", "c", "x", "b"].map(|n| Some(n.to_string())).to_vec(),
+        },
+        width: 3,
+        reading: reading.clone(),
+    };
+    let mut splitter = Splitter::new(input, delimiter, 16);
+    let (mut out, mut row) = (Vec::new(), RawRow::new(Location::default(), 0));
+    while let Some(block) = splitter.block(size, reading.spares.buffer()) {
+        let block = block.unwrap();
+        let mut records = match plain {
+            true => Records::over(block, &reading),
+            false => Records::with_reader(block, &reading),
+        };
+        records.rows(&shape, &mut row, &mut |r| {
+            out.push(match r {
+                Ok(row) => format!(
+                    "{}: {:?}",
+                    row.loc.line,
+                    (0..4).map(|i| row.get(i)).collect::<Vec<_>>()
+                ),
+                Err(e) => e.to_string(),
+            })
+        });
+    }
+    out
+}
+
+#[test]
+fn lines_without_quotes_are_read_as_the_csv_reader_reads_them() {
+    // No quote or CR: fields, delimiters of both kinds, blank lines, spaces, a two-byte
+    // character, bytes that are not UTF-8, and a character cut in half by a delimiter.
+    let alphabet: [&[u8]; 13] = [
+        b"a",
+        b"bc",
+        b" ",
+        b",",
+        b",",
+        b";",
+        b"\n",
+        b"\n",
+        b"\n\n",
+        "é".as_bytes(),
+        b"\xff",
+        b"\xd0,\x91",
+        b"\t",
+    ];
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut rows, mut errors) = (0, 0);
+    for case in 0..1500 {
+        let len = (next() % 150) as usize;
+        let mut input = Vec::new();
+        for _ in 0..len {
+            input.extend_from_slice(alphabet[(next() % alphabet.len() as u64) as usize]);
+        }
+        let whole = read_whole(&input);
+        for delimiter in [b',', b';', b'\t'] {
+            let reader = rows_in_blocks(&input, 1 << 20, delimiter, false);
+            for size in [1, 7, 64, 1 << 20] {
+                let text = || String::from_utf8_lossy(&input).into_owned();
+                if delimiter == b',' {
+                    assert_eq!(
+                        read_in_blocks(&input, size),
+                        whole,
+                        "case {case}: {:?}",
+                        text()
+                    );
+                }
+                assert_eq!(
+                    rows_in_blocks(&input, size, delimiter, true),
+                    reader,
+                    "case {case}, {:?}, blocks of {size}: {:?}",
+                    delimiter as char,
+                    text()
+                );
+            }
+            rows += reader.iter().filter(|r| r.contains("Some")).count();
+            errors += reader.iter().filter(|r| r.contains("UTF-8")).count();
+        }
+    }
+    assert!(
+        rows > 1000 && errors > 300,
+        "{rows} rows, {errors} UTF-8 errors"
+    );
 }
