@@ -33,11 +33,11 @@ pub fn render(cart: &Cart, m: &Config, store: &str) -> Rendered {
     let items = cart.items_count.map(|n| n.to_string()).unwrap_or_default();
     let total = cart.total.display();
     let mut text = template::fill(&m.template, |var| match var {
-        "name" => Some(name.to_string()),
-        "total" => Some(total.clone()),
-        "items_count" => Some(items.clone()),
-        "link" => Some(link.clone()),
-        "store" => Some(store.to_string()),
+        "name" => Some(name.into()),
+        "total" => Some(total.as_str().into()),
+        "items_count" => Some(items.as_str().into()),
+        "link" => Some(link.as_str().into()),
+        "store" => Some(store.into()),
         _ => None,
     });
     let blank = text.trim().is_empty();

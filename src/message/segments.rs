@@ -37,8 +37,33 @@ pub struct SegmentCount {
 const GSM_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 const GSM_EXTENSION: &str = "^{}\\[~]|€\u{c}";
 
+/// Septets of each ASCII character (0: not GSM-7), from the two sets above; a lookup instead of
+/// a search of the sets for every character of every message.
+const ASCII_SEPTETS: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let (basic, extension) = (GSM_BASIC.as_bytes(), GSM_EXTENSION.as_bytes());
+    let mut i = 0;
+    while i < basic.len() {
+        if basic[i] < 128 {
+            table[basic[i] as usize] = 1;
+        }
+        i += 1;
+    }
+    i = 0;
+    while i < extension.len() {
+        if extension[i] < 128 {
+            table[extension[i] as usize] = 2;
+        }
+        i += 1;
+    }
+    table
+};
+
 fn gsm_septets(c: char) -> Option<usize> {
-    if GSM_BASIC.contains(c) {
+    if c.is_ascii() {
+        let n = ASCII_SEPTETS[c as usize];
+        (n > 0).then_some(n as usize)
+    } else if GSM_BASIC.contains(c) {
         Some(1)
     } else if GSM_EXTENSION.contains(c) {
         Some(2)
@@ -190,6 +215,21 @@ mod tests {
             wrong.len(),
             &wrong[..wrong.len().min(20)]
         );
+    }
+
+    #[test]
+    fn the_ascii_table_is_the_two_sets() {
+        for c in (0u8..128).map(char::from) {
+            let searched = if GSM_BASIC.contains(c) {
+                Some(1)
+            } else if GSM_EXTENSION.contains(c) {
+                Some(2)
+            } else {
+                None
+            };
+            assert_eq!(gsm_septets(c), searched, "{c:?}");
+        }
+        assert_eq!(ASCII_SEPTETS.iter().filter(|&&n| n == 1).count(), 88);
     }
 
     #[test]

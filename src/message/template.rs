@@ -4,6 +4,7 @@
 use crate::message::Config;
 use crate::model::Cart;
 use anyhow::{Result, bail};
+use std::borrow::Cow;
 
 pub const MESSAGE_VARS: &[&str] = &["name", "total", "items_count", "link", "store"];
 pub const LINK_VARS: &[&str] = &["cart_id", "campaign", "token", "customer_id"];
@@ -39,7 +40,7 @@ pub fn validate(template: &str, vars: &[&str]) -> Result<()> {
 }
 
 /// Replaces each `{var}` with `value(var)`; templates were validated when the config was read.
-pub fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
+pub fn fill<'v>(template: &str, value: impl Fn(&str) -> Option<Cow<'v, str>>) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
     while let Some(i) = rest.find(['{', '}']) {
@@ -53,7 +54,9 @@ pub fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
         match rest[i..].find('}') {
             Some(end) if c == '{' => {
                 let var = &rest[i + 1..i + end];
-                out.push_str(&value(var).unwrap_or_default());
+                if let Some(v) = value(var) {
+                    out.push_str(&v);
+                }
                 rest = &rest[i + end + 1..];
             }
             _ => {
@@ -85,12 +88,10 @@ pub fn link(cart: &Cart, m: &Config) -> String {
         return format!("{url}{sep}{utm}");
     }
     fill(&m.link, |var| match var {
-        "cart_id" => Some(crate::net::encode(&cart.cart_id)),
-        "campaign" => Some(crate::net::encode(&m.campaign)),
-        "token" => Some(crate::net::encode(cart.link.as_deref().unwrap_or(""))),
-        "customer_id" => Some(crate::net::encode(
-            cart.customer_id.as_deref().unwrap_or(""),
-        )),
+        "cart_id" => Some(crate::net::encode(&cart.cart_id).into()),
+        "campaign" => Some(crate::net::encode(&m.campaign).into()),
+        "token" => Some(crate::net::encode(cart.link.as_deref().unwrap_or("")).into()),
+        "customer_id" => Some(crate::net::encode(cart.customer_id.as_deref().unwrap_or("")).into()),
         _ => None,
     })
 }
@@ -110,7 +111,7 @@ mod tests {
 
     #[test]
     fn fills() {
-        let out = fill("{a}-{{x}}-{b}", |v| Some(v.to_uppercase()));
+        let out = fill("{a}-{{x}}-{b}", |v| Some(v.to_uppercase().into()));
         assert_eq!(out, "A-{x}-B");
         assert_eq!(crate::net::encode("a b/ц"), "a%20b%2F%D1%86");
     }
