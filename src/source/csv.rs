@@ -264,7 +264,8 @@ impl<'r> Current<'r> {
 impl Records {
     fn over(raw: RawBlock, reading: &Arc<Reading>) -> Self {
         let d = reading.delimiter;
-        let plain = !matches!(d, b'"' | b'\r' | b'\n')
+        let plain = d.is_ascii()
+            && !matches!(d, b'"' | b'\r' | b'\n')
             && memchr::memchr2(b'"', b'\r', &raw.bytes).is_none();
         if plain {
             return Records {
@@ -533,10 +534,13 @@ enum Field<'r> {
 
 /// Field `i`'s text; None when it is not UTF-8. `whole` is the record's text when all of it is
 /// UTF-8, checked once per record: a field is then a span of it, unless a character straddles
-/// the field's edge (valid only as a whole), which makes the field invalid.
+/// the field's edge (valid only as a whole: the CSV reader runs fields together), which makes the
+/// field invalid.
 fn field_text<'r>(record: &Current<'r>, whole: Option<&str>, i: usize) -> Option<Field<'r>> {
     let range = record.range(i);
     match whole {
+        // A line's fields end at ASCII delimiters: on character boundaries of UTF-8 text.
+        Some(_) if matches!(record, Current::Plain { .. }) => Some(Field::Span(range)),
         Some(w) => (w.is_char_boundary(range.start) && w.is_char_boundary(range.end))
             .then_some(Field::Span(range)),
         None => std::str::from_utf8(&record.bytes()[range])

@@ -54,8 +54,11 @@ struct Row<'a> {
 /// character (nothing to trim).
 fn trim(v: &str) -> &str {
     match v.as_bytes() {
+        [] => v,
         [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => v,
         [only] if only.is_ascii_graphic() => v,
+        // A name in Cyrillic, say: nothing to trim unless an end is white space.
+        _ if !v.starts_with(char::is_whitespace) && !v.ends_with(char::is_whitespace) => v,
         _ => v.trim(),
     }
 }
@@ -308,6 +311,14 @@ mod tests {
             "\tx\n",
             "ё",
             "x\u{2003}",
+            "Ёжик",
+            "Ёжик ",
+            "\u{a0}Ёжик",
+            "ё\u{85}",
+            "\u{1680}ж",
+            "ж\u{3000}",
+            "ж\u{2029}",
+            "Ж Ж",
         ] {
             assert_eq!(trim(t), t.trim(), "{t:?}");
         }
