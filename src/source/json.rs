@@ -9,7 +9,7 @@
 use super::batch;
 mod array;
 use super::pick::PathMap;
-use super::shallow::Record;
+use super::shallow::{Record, Template};
 use super::{RawRow, RowError, Rows};
 use crate::model::Location;
 use crate::source::Config;
@@ -203,12 +203,13 @@ impl Block {
             ),
             0,
         );
+        let mut template = None;
         for (i, &end) in self.ends.iter().enumerate() {
             let line = self.first_line + i as u64;
             let bytes = &self.bytes[start..end];
             start = end;
             row.loc.line = line;
-            match shallow(bytes, map, &mut row) {
+            match shallow(bytes, map, &mut row, &mut template) {
                 Some(Ok(())) => each(Ok(&row)),
                 Some(Err(e)) => each(Err(e)),
                 None => {
@@ -230,9 +231,26 @@ impl Block {
 /// A line read shallowly into `row` (its line set), as `line_item` would read it once the
 /// mapping is known; None when it does not read that way (`line_item` then gives the row or
 /// error). A line that is UTF-8 as a whole is parsed as text, so serde checks no string again.
-fn shallow(buf: &[u8], map: &PathMap, row: &mut RawRow) -> Option<Result<(), RowError>> {
+/// A line with the keys of the `template` (learned from an earlier line of the block) is read
+/// by matching them.
+fn shallow(
+    buf: &[u8],
+    map: &PathMap,
+    row: &mut RawRow,
+    template: &mut Option<Template>,
+) -> Option<Result<(), RowError>> {
     let text = std::str::from_utf8(buf).ok()?;
+    if let Some(t) = template
+        && t.fill(text, map, row)
+    {
+        return Some(Ok(()));
+    }
     let record = Record::of_line(text)?;
+    if template.as_ref().is_none_or(Template::stale)
+        && let Some(t) = Template::learn(text, map)
+    {
+        *template = Some(t);
+    }
     Some(map.fill(row, &record))
 }
 

@@ -192,6 +192,28 @@ impl PathMap {
         self.build_into(row, |p| record.text(p))
     }
 
+    /// The paths, in the order of the fields.
+    pub fn paths(&self) -> impl Iterator<Item = Option<&str>> {
+        self.paths.iter().map(Option::as_deref)
+    }
+
+    /// Fills `row` (its location's line already set) with the text of each path, from `text`
+    /// (given the path's index), as `fill` does from a record.
+    pub fn fill_each<'t>(&self, row: &mut RawRow, text: impl Fn(usize) -> Option<&'t str>) {
+        let line = row.loc.line;
+        row.reset(line, "");
+        row.reserve(256);
+        for k in 0..self.paths.len() {
+            let v = text(k).map(Cow::Borrowed);
+            row.push(normalize(self.fields[k], v).as_deref());
+        }
+    }
+
+    #[cfg(test)]
+    pub fn from_paths(paths: Vec<Option<String>>, fields: &'static [&'static str]) -> PathMap {
+        PathMap { paths, fields }
+    }
+
     fn build<'d>(
         &self,
         loc: Location,

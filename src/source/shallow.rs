@@ -11,6 +11,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 mod flat;
+mod template;
+
+pub use template::Template;
 
 /// A JSON object's members in the order written (a repeated key: the last one counts, as in a
 /// `Value`).

@@ -44,7 +44,7 @@ pub fn record(line: &str) -> Option<Record<'_>> {
 }
 
 /// JSON's whitespace from `i` on; the index after it.
-fn ws(b: &[u8], mut i: usize) -> usize {
+pub(super) fn ws(b: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
         i += 1;
     }
@@ -53,7 +53,7 @@ fn ws(b: &[u8], mut i: usize) -> usize {
 
 /// A string starting at `i` (its opening quote) with no escape or control character: its text
 /// and the index after its closing quote.
-fn string(line: &str, i: usize) -> Option<(&str, usize)> {
+pub(super) fn string(line: &str, i: usize) -> Option<(&str, usize)> {
     let b = line.as_bytes();
     if b.get(i) != Some(&b'"') {
         return None;
@@ -85,6 +85,12 @@ fn scalar(line: &str, i: usize) -> Option<(Member<'_>, usize)> {
 /// A whole number that fits serde's integers: `-`? then digits, no leading zero, no fraction or
 /// exponent (those, and `-0`, are serde's to read).
 fn whole(line: &str, i: usize) -> Option<(Member<'_>, usize)> {
+    let (n, end) = whole_number(line, i)?;
+    Some((Member::Number(n), end))
+}
+
+/// The number `whole` reads at `i`, and the index after it. Its text is what serde prints for it.
+pub(super) fn whole_number(line: &str, i: usize) -> Option<(Number, usize)> {
     let b = line.as_bytes();
     let negative = b[i] == b'-';
     let digits = i + usize::from(negative);
@@ -102,7 +108,7 @@ fn whole(line: &str, i: usize) -> Option<(Member<'_>, usize)> {
     } else {
         Number::from(line[digits..end].parse::<u64>().ok()?)
     };
-    Some((Member::Number(n), end))
+    Some((n, end))
 }
 
 #[cfg(test)]

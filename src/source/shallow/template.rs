@@ -1,0 +1,175 @@
+//! JSON Lines records written alike: an export writes every line with the same keys in the same
+//! order, so once one line is read, the next is read by matching those keys' bytes in turn
+//! instead of finding each wanted field among the members. A line that differs in any way (a
+//! key more or less, another order, other spacing, an escape, a value `flat` would not read)
+//! does not match, and is read as before; what matches gives the row that reading gives (the
+//! test below holds the two together on generated and damaged lines).
+
+use super::flat::{string, whole_number, ws};
+use crate::source::RawRow;
+use crate::source::pick::PathMap;
+
+/// After this many lines in a row that do not match, the next flat line is learned from.
+const RELEARN: u32 = 8;
+
+/// The keys of a line, and where each of the map's paths finds its text among them.
+pub struct Template {
+    /// Each member's key as written, from its opening quote to its value: `"cart_id":`.
+    keys: Vec<Box<[u8]>>,
+    /// For each of the map's paths: the member whose value is its text; None when no member's.
+    slots: Vec<Option<usize>>,
+    /// Lines in a row that did not match.
+    misses: u32,
+    /// The values of the line being read (reused).
+    values: Vec<Value>,
+}
+
+#[derive(Clone, Copy)]
+enum Value {
+    Null,
+    True,
+    False,
+    /// A string's text without its quotes, or a number's digits: bytes `.0..1` of the line.
+    Text(usize, usize),
+}
+
+impl Template {
+    /// The keys of `line` when it is one flat object of simple values (as `flat::record` reads)
+    /// with no key twice; None otherwise.
+    pub fn learn(line: &str, map: &PathMap) -> Option<Template> {
+        let b = line.as_bytes();
+        let mut i = ws(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        i = ws(b, i + 1);
+        let (mut keys, mut names) = (Vec::new(), Vec::new());
+        if b.get(i) == Some(&b'}') {
+            i += 1;
+        } else {
+            loop {
+                let (name, next) = string(line, i)?;
+                let mut v = ws(b, next);
+                if b.get(v) != Some(&b':') {
+                    return None;
+                }
+                v = ws(b, v + 1);
+                keys.push(Box::<[u8]>::from(&b[i..v]));
+                names.push(name);
+                (_, i) = value(line, v)?;
+                i = ws(b, i);
+                match b.get(i) {
+                    Some(b',') => i = ws(b, i + 1),
+                    Some(b'}') => {
+                        i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if ws(b, i) != b.len() || sorted.len() != names.len() {
+            return None;
+        }
+        // Where `Record::text` finds each path in such a record: the member of that name, or
+        // for a path without a dot the smallest name equal to it but for ASCII case; a dotted
+        // path not a name itself would look inside a value, and a flat line has none to look in.
+        let slots = map
+            .paths()
+            .map(|path| {
+                let path = path?;
+                let exact = names.iter().position(|n| *n == path);
+                exact.or_else(|| {
+                    (!path.contains('.'))
+                        .then(|| {
+                            let same = names.iter().filter(|n| n.eq_ignore_ascii_case(path));
+                            let smallest = same.min()?;
+                            names.iter().position(|n| n == smallest)
+                        })
+                        .flatten()
+                })
+            })
+            .collect();
+        Some(Template {
+            values: Vec::with_capacity(keys.len()),
+            keys,
+            slots,
+            misses: 0,
+        })
+    }
+
+    /// Whether it is time to learn from another line: the last `RELEARN` lines did not match.
+    pub fn stale(&self) -> bool {
+        self.misses >= RELEARN
+    }
+
+    /// Reads `line` into `row` (its location's line set) when it has exactly this template's
+    /// keys, in order and spaced alike, each with a simple value; false, and `row` to be filled
+    /// another way, when it does not.
+    pub fn fill(&mut self, line: &str, map: &PathMap, row: &mut RawRow) -> bool {
+        if self.matches(line) {
+            self.misses = 0;
+            let (values, slots) = (&self.values, &self.slots);
+            map.fill_each(row, |k| match values[slots[k]?] {
+                Value::Null => None,
+                Value::True => Some("true"),
+                Value::False => Some("false"),
+                Value::Text(a, b) => Some(&line[a..b]),
+            });
+            return true;
+        }
+        self.misses = self.misses.saturating_add(1);
+        false
+    }
+
+    /// Reads the values of `line` into `self.values` when its keys are this template's.
+    fn matches(&mut self, line: &str) -> bool {
+        let b = line.as_bytes();
+        self.values.clear();
+        let mut i = ws(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return false;
+        }
+        i = ws(b, i + 1);
+        if self.keys.is_empty() {
+            return b.get(i) == Some(&b'}') && ws(b, i + 1) == b.len();
+        }
+        let last = self.keys.len() - 1;
+        for (k, key) in self.keys.iter().enumerate() {
+            if !b[i..].starts_with(key) {
+                return false;
+            }
+            let Some((v, next)) = value(line, i + key.len()) else {
+                return false;
+            };
+            self.values.push(v);
+            i = ws(b, next);
+            match (b.get(i), k == last) {
+                (Some(b','), false) => i = ws(b, i + 1),
+                (Some(b'}'), true) => i += 1,
+                _ => return false,
+            }
+        }
+        ws(b, i) == b.len()
+    }
+}
+
+/// A simple value at `i`, as `flat` reads it, and the index after it.
+fn value(line: &str, i: usize) -> Option<(Value, usize)> {
+    let b = line.as_bytes();
+    let word = |w: &[u8], v: Value| b[i..].starts_with(w).then_some((v, i + w.len()));
+    match *b.get(i)? {
+        b'"' => string(line, i).map(|(_, next)| (Value::Text(i + 1, next - 1), next)),
+        b't' => word(b"true", Value::True),
+        b'f' => word(b"false", Value::False),
+        b'n' => word(b"null", Value::Null),
+        b'-' | b'0'..=b'9' => whole_number(line, i).map(|(_, end)| (Value::Text(i, end), end)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;
