@@ -203,9 +203,15 @@ impl PathMap {
         let line = row.loc.line;
         row.reset(line, "");
         row.reserve(256);
+        // Only the country has a fix to apply (`normalize`).
+        let country = self.fields.iter().position(|f| *f == "country");
         for k in 0..self.paths.len() {
-            let v = text(k).map(Cow::Borrowed);
-            row.push(normalize(self.fields[k], v).as_deref());
+            match text(k) {
+                Some(v) if Some(k) == country => {
+                    row.push(normalize(self.fields[k], Some(Cow::Borrowed(v))).as_deref());
+                }
+                v => row.push(v),
+            }
         }
     }
 
