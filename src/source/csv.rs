@@ -186,40 +186,61 @@ struct Records {
 
 /// How a block's records are read.
 enum How {
-    /// With the CSV reader: a block with a quote or a lone CR in it.
+    /// With the CSV reader: a block with a lone CR in it, or from the first line whose
+    /// quotes are not simply around whole fields.
     Csv {
         /// Taken only when dropped.
         reader: Option<BlockReader>,
         record: ::csv::ByteRecord,
         lines: Lines,
     },
-    /// Line by line: without a quote or a CR, a record is a line and a field is what lies
-    /// between delimiters, exactly as the CSV reader reads it (most exports).
+    /// Line by line: a record is a line and a field is what lies between delimiters, or
+    /// between the quotes around a whole field, exactly as the CSV reader reads it (most
+    /// exports: PHP's `fputcsv` quotes a field with a space, such as a time, and nothing else).
     Plain(Plain),
 }
 
-/// A block without quotes or CRs, and where its reading has got to.
+/// A block without CRs, and where its reading has got to.
 struct Plain {
     bytes: Vec<u8>,
+    /// Whether the block has a quote anywhere (if not, no line needs looking at for one).
+    quotes: bool,
     /// Where the next line starts.
     at: usize,
     /// Line ends before `at` (and before the block).
     lines: u64,
-    /// The current record: its line's range in `bytes`, and where each of its fields ends,
-    /// counted from the line's start.
+    /// The current record: its line's range in `bytes`, and where each of its fields starts
+    /// and ends, counted from the line's start; without quotes, a field starts just after the
+    /// one before it ends, and `starts` is not used.
     line: std::ops::Range<usize>,
+    quoted: bool,
+    starts: Vec<usize>,
     ends: Vec<usize>,
-    /// Fields in the current record: `ends[..fields]` are theirs (the rest is scratch).
+    /// Fields in the current record: `starts[..fields]` and `ends[..fields]` are theirs (the
+    /// rest is scratch).
     fields: usize,
+}
+
+/// What the next line of a `Plain` block is.
+enum Next {
+    /// A record: its 1-based line number; its fields are found.
+    Record(u64),
+    /// A line the CSV reader must read, from its first byte on (with the line ends before it).
+    Reader {
+        from: usize,
+        lines: u64,
+    },
+    End,
 }
 
 /// The record last read, however it was read.
 #[derive(Clone, Copy)]
 enum Current<'r> {
     Csv(&'r ::csv::ByteRecord),
-    /// A line of fields between delimiters, and where each field ends in it.
+    /// A line, and where each field starts (when it had quotes) and ends in it.
     Plain {
         line: &'r [u8],
+        starts: Option<&'r [usize]>,
         ends: &'r [usize],
     },
 }
@@ -244,10 +265,11 @@ impl<'r> Current<'r> {
     fn range(&self, i: usize) -> std::ops::Range<usize> {
         match self {
             Current::Csv(r) => r.range(i).unwrap_or_default(),
-            Current::Plain { ends, .. } => {
-                let start = match i {
-                    0 => 0,
-                    _ => ends.get(i - 1).map_or(0, |e| e + 1),
+            Current::Plain { starts, ends, .. } => {
+                let start = match (starts, i) {
+                    (Some(starts), _) => starts.get(i).copied().unwrap_or(0),
+                    (None, 0) => 0,
+                    (None, _) => ends.get(i - 1).map_or(0, |e| e + 1),
                 };
                 start..ends.get(i).copied().unwrap_or(start)
             }
@@ -266,14 +288,17 @@ impl Records {
         let d = reading.delimiter;
         let plain = d.is_ascii()
             && !matches!(d, b'"' | b'\r' | b'\n')
-            && memchr::memchr2(b'"', b'\r', &raw.bytes).is_none();
+            && memchr::memchr(b'\r', &raw.bytes).is_none();
         if plain {
             return Records {
                 how: How::Plain(Plain {
+                    quotes: memchr::memchr(b'"', &raw.bytes).is_some(),
                     bytes: raw.bytes,
                     at: 0,
                     lines: raw.newlines_before,
                     line: 0..0,
+                    quoted: false,
+                    starts: Vec::new(),
                     ends: Vec::new(),
                     fields: 0,
                 }),
@@ -286,6 +311,15 @@ impl Records {
 
     /// The block read with the CSV reader, whatever it holds.
     fn with_reader(raw: RawBlock, reading: &Arc<Reading>) -> Self {
+        Records {
+            how: Self::reader(raw, reading),
+            done: false,
+            reading: reading.clone(),
+        }
+    }
+
+    /// A CSV reader over the block (a spare one when there is one).
+    fn reader(raw: RawBlock, reading: &Reading) -> How {
         let lines = Lines::new(&raw.bytes, raw.newlines_before);
         let spare = reading.spares.readers.lock().ok().and_then(|mut r| r.pop());
         let (reader, record) = match spare {
@@ -306,14 +340,10 @@ impl Records {
                 ::csv::ByteRecord::new(),
             ),
         };
-        Records {
-            how: How::Csv {
-                reader: Some(reader),
-                record,
-                lines,
-            },
-            done: false,
-            reading: reading.clone(),
+        How::Csv {
+            reader: Some(reader),
+            record,
+            lines,
         }
     }
 
@@ -323,6 +353,7 @@ impl Records {
             How::Csv { record, .. } => Current::Csv(record),
             How::Plain(p) => Current::Plain {
                 line: &p.bytes[p.line.clone()],
+                starts: p.quoted.then(|| &p.starts[..p.fields]),
                 ends: &p.ends[..p.fields],
             },
         }
@@ -378,12 +409,27 @@ impl Records {
         if self.done {
             return None;
         }
-        let (reader, record, lines) = match &mut self.how {
-            How::Plain(p) => {
-                let line = p.next_line(self.reading.delimiter);
-                self.done = line.is_none();
-                return line.map(Ok);
+        if let How::Plain(p) = &mut self.how {
+            match p.next_line(self.reading.delimiter) {
+                Next::Record(line) => return Some(Ok(line)),
+                Next::End => {
+                    self.done = true;
+                    return None;
+                }
+                Next::Reader { from, lines } => {
+                    // Every line before it was a whole record: the reader starts afresh here.
+                    let mut bytes = std::mem::take(&mut p.bytes);
+                    bytes.drain(..from);
+                    let raw = RawBlock {
+                        bytes,
+                        newlines_before: lines,
+                    };
+                    self.how = Self::reader(raw, &self.reading);
+                }
             }
+        }
+        let (reader, record, lines) = match &mut self.how {
+            How::Plain(_) => unreachable!("a plain block has been read or handed on above"),
             How::Csv {
                 reader,
                 record,
@@ -424,29 +470,110 @@ impl Records {
 }
 
 impl Plain {
-    /// Moves to the next line that is not blank and finds its fields; its 1-based line number,
-    /// or None at the end of the block.
-    fn next_line(&mut self, delimiter: u8) -> Option<u64> {
+    /// Moves to the next line that is not blank and finds its fields.
+    fn next_line(&mut self, delimiter: u8) -> Next {
         loop {
             if self.at >= self.bytes.len() {
-                return None;
+                return Next::End;
             }
             let rest = &self.bytes[self.at..];
             let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-            let line = self.at..self.at + len;
-            self.at += len + 1;
-            self.lines += 1;
+            let text = &rest[..len];
             if len == 0 {
+                self.at += 1;
+                self.lines += 1;
                 continue; // blank line
             }
             if self.ends.len() <= len {
                 self.ends.resize(len + 1, 0);
+                self.starts.resize(len + 1, 0);
             }
-            let n = delimiters(&rest[..len], delimiter, &mut self.ends);
+            let n = delimiters(text, delimiter, &mut self.ends);
             self.ends[n] = len;
-            self.fields = n + 1;
-            self.line = line;
-            return Some(self.lines);
+            let mut n = n + 1;
+            self.quoted = self.quotes && memchr::memchr(b'"', text).is_some();
+            if self.quoted {
+                self.starts[0] = 0;
+                for k in 1..n {
+                    self.starts[k] = self.ends[k - 1] + 1;
+                }
+                if !unquote(text, &mut self.starts[..n], &mut self.ends[..n]) {
+                    n = match quoted_fields(text, delimiter, &mut self.starts, &mut self.ends) {
+                        Some(n) => n,
+                        None => {
+                            return Next::Reader {
+                                from: self.at,
+                                lines: self.lines,
+                            };
+                        }
+                    };
+                }
+            }
+            self.fields = n;
+            self.line = self.at..self.at + len;
+            self.at += len + 1;
+            self.lines += 1;
+            if n == 1 && self.quoted && self.starts[0] == self.ends[0] {
+                continue; // `""` alone: a blank line to the CSV reader's caller too
+            }
+            return Next::Record(self.lines);
+        }
+    }
+}
+
+/// Takes the quotes off the fields of a line cut at every delimiter, when each field that starts
+/// with a quote ends with one and has none between (a quoted time or name): what the CSV reader
+/// reads. False when a field is not like that (a quoted delimiter cut it in two, say), with the
+/// fields left as they were or partly unquoted: `quoted_fields` reads the line instead.
+fn unquote(line: &[u8], starts: &mut [usize], ends: &mut [usize]) -> bool {
+    for (a, b) in starts.iter_mut().zip(ends.iter_mut()) {
+        if line.get(*a) != Some(&b'"') {
+            continue;
+        }
+        if *b < *a + 2
+            || line[*b - 1] != b'"'
+            || memchr::memchr(b'"', &line[*a + 1..*b - 1]).is_some()
+        {
+            return false;
+        }
+        (*a, *b) = (*a + 1, *b - 1);
+    }
+    true
+}
+
+/// The fields of a line with a quote in it, as the CSV reader reads them, when every field that
+/// starts with a quote is closed on the same line, just before a delimiter or the line's end,
+/// with no quote between (a quote inside a field that did not start with one is text). Their
+/// starts and ends go to `starts` and `ends` (each at least one longer than `line`). None for
+/// any other line (a doubled quote, text after a closing quote, a field left open to the next
+/// line): the CSV reader reads it.
+fn quoted_fields(
+    line: &[u8],
+    delimiter: u8,
+    starts: &mut [usize],
+    ends: &mut [usize],
+) -> Option<usize> {
+    let (mut i, mut n) = (0, 0);
+    loop {
+        if line.get(i) == Some(&b'"') {
+            let close = i + 1 + memchr::memchr(b'"', &line[i + 1..])?;
+            (starts[n], ends[n]) = (i + 1, close);
+            n += 1;
+            match line.get(close + 1) {
+                None => return Some(n),
+                Some(&c) if c == delimiter => i = close + 2,
+                Some(_) => return None,
+            }
+        } else {
+            let rest = &line[i..];
+            // A quote inside a field that did not start with one is text, to the reader too.
+            let len = memchr::memchr(delimiter, rest).unwrap_or(rest.len());
+            (starts[n], ends[n]) = (i, i + len);
+            n += 1;
+            if i + len == line.len() {
+                return Some(n);
+            }
+            i += len + 1;
         }
     }
 }
@@ -539,7 +666,8 @@ enum Field<'r> {
 fn field_text<'r>(record: &Current<'r>, whole: Option<&str>, i: usize) -> Option<Field<'r>> {
     let range = record.range(i);
     match whole {
-        // A line's fields end at ASCII delimiters: on character boundaries of UTF-8 text.
+        // A line's fields end at ASCII delimiters and quotes: on character boundaries of UTF-8
+        // text.
         Some(_) if matches!(record, Current::Plain { .. }) => Some(Field::Span(range)),
         Some(w) => (w.is_char_boundary(range.start) && w.is_char_boundary(range.end))
             .then_some(Field::Span(range)),

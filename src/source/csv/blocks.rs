@@ -71,8 +71,8 @@ impl<R: Read> Splitter<R> {
 
     /// Reads `size` bytes into `bytes` (fewer if the file ends), then on to where a record ends.
     fn cut(&mut self, size: usize, bytes: &mut Vec<u8>) -> std::io::Result<()> {
-        // The CSV state machine and how far it has read `bytes`, once the block has a quote.
-        let mut scan: Option<(::csv_core::Reader, usize)> = None;
+        // What finds where a record ends, once the block has a quote.
+        let mut scan: Option<Scan> = None;
         let (mut out, mut ends) = ([0u8; 4096], [0usize; 64]);
         loop {
             let buf = self.input.fill_buf()?;
@@ -85,11 +85,11 @@ impl<R: Read> Splitter<R> {
                 bytes.extend_from_slice(&buf[..n]);
                 self.input.consume(n);
                 if bytes.len() == size && memchr::memchr(b'"', bytes).is_some() {
-                    scan = Some((self.state_machine(), 0));
+                    scan = Some(self.scan(bytes));
                 }
                 continue;
             }
-            let Some((reader, at)) = &mut scan else {
+            if scan.is_none() {
                 // No quote yet: the next line end ends a record, unless a quote comes first.
                 match memchr::memchr3(b'\n', b'\r', b'"', buf) {
                     Some(i) if buf[i] != b'"' => {
@@ -100,7 +100,7 @@ impl<R: Read> Splitter<R> {
                     Some(i) => {
                         bytes.extend_from_slice(&buf[..i]);
                         self.input.consume(i);
-                        scan = Some((self.state_machine(), 0));
+                        scan = Some(self.scan(bytes));
                     }
                     None => {
                         let n = buf.len();
@@ -109,6 +109,30 @@ impl<R: Read> Splitter<R> {
                     }
                 }
                 continue;
+            }
+            let (reader, at) = match scan {
+                Some(Scan::Quotes(ref mut q)) => {
+                    // Catch up over the block, then read on until a record ends.
+                    if q.catch_up(bytes) {
+                        return Ok(());
+                    }
+                    let end = q.end_in(buf, 0);
+                    let n = end.unwrap_or(buf.len());
+                    if memchr::memchr(b'\r', &buf[..n]).is_some() {
+                        // A CR ends records too: the reader's own state machine decides.
+                        scan = Some(Scan::Core(Box::new(self.state_machine()), 0));
+                        continue;
+                    }
+                    bytes.extend_from_slice(&buf[..n]);
+                    self.input.consume(n);
+                    q.at = bytes.len();
+                    if end.is_some() {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                Some(Scan::Core(ref mut reader, ref mut at)) => (reader, at),
+                None => unreachable!("set above"),
             };
             // Catch up over the block, then read on until a record ends.
             let mut ended = false;
@@ -130,10 +154,128 @@ impl<R: Read> Splitter<R> {
         }
     }
 
+    /// How to find where the record at the end of `bytes` ends: by its quotes, unless a CR (or
+    /// an odd delimiter) leaves that to the CSV reader's state machine.
+    fn scan(&self, bytes: &[u8]) -> Scan {
+        let d = self.delimiter;
+        if matches!(d, b'"' | b'\r' | b'\n') || memchr::memchr(b'\r', bytes).is_some() {
+            return Scan::Core(Box::new(self.state_machine()), 0);
+        }
+        Scan::Quotes(QuoteScan {
+            delimiter: d,
+            field: Field::Start,
+            at: 0,
+        })
+    }
+
     fn state_machine(&self) -> ::csv_core::Reader {
         ::csv_core::ReaderBuilder::new()
             .delimiter(self.delimiter)
             .build()
+    }
+}
+
+/// Finds where a record ends once a block has a quote in it.
+enum Scan {
+    Quotes(QuoteScan),
+    /// The CSV reader's state machine, and how far it has read the block.
+    Core(Box<::csv_core::Reader>, usize),
+}
+
+/// The CSV reader's reading, reduced to what decides where a record ends, for bytes without a
+/// CR: a line end ends a record unless it is inside a quoted field; a field is quoted when it
+/// starts with a quote, and ends at a quote that is not doubled; a quote anywhere else is
+/// text. It jumps from one quote or line end to the next instead of reading every byte through
+/// the state machine (that read, before each block, was a second parse of it).
+struct QuoteScan {
+    delimiter: u8,
+    field: Field,
+    /// How far the block has been read.
+    at: usize,
+}
+
+/// Where the scan is, as the CSV reader's states are.
+#[derive(Clone, Copy, PartialEq)]
+enum Field {
+    /// At the start of a field (or record).
+    Start,
+    /// In a field that did not start with a quote.
+    Plain,
+    /// In a quoted field.
+    Quoted,
+    /// Just after a quote in a quoted field: its end, or the first of two.
+    QuotedQuote,
+}
+
+impl QuoteScan {
+    /// Reads the rest of `bytes`; whether it ends where a record does.
+    fn catch_up(&mut self, bytes: &[u8]) -> bool {
+        let mut ended = false;
+        while self.at < bytes.len() {
+            match self.end_in(bytes, self.at) {
+                Some(i) => {
+                    self.at = i;
+                    ended = true;
+                }
+                None => {
+                    self.at = bytes.len();
+                    ended = false;
+                }
+            }
+        }
+        ended
+    }
+
+    /// Reads `b` from `i`: the index just after the first line end that ends a record, or None
+    /// when none does (all of it read). Outside quoted fields it jumps from quote to quote or
+    /// line end: a quote opens a field when the byte before it ends one.
+    fn end_in(&mut self, b: &[u8], mut i: usize) -> Option<usize> {
+        while i < b.len() {
+            match self.field {
+                Field::Quoted => {
+                    i += memchr::memchr(b'"', &b[i..])? + 1;
+                    self.field = Field::QuotedQuote;
+                }
+                Field::QuotedQuote => {
+                    let c = b[i];
+                    i += 1;
+                    self.field = match c {
+                        b'"' => Field::Quoted,
+                        b'\n' => {
+                            self.field = Field::Start;
+                            return Some(i);
+                        }
+                        c if c == self.delimiter => Field::Start,
+                        _ => Field::Plain,
+                    };
+                }
+                Field::Start | Field::Plain => {
+                    let Some(j) = memchr::memchr2(b'"', b'\n', &b[i..]) else {
+                        let last = b[b.len() - 1];
+                        self.field = match last == self.delimiter {
+                            true => Field::Start,
+                            false => Field::Plain,
+                        };
+                        return None;
+                    };
+                    let at = i + j;
+                    if b[at] == b'\n' {
+                        self.field = Field::Start;
+                        return Some(at + 1);
+                    }
+                    let starts_field = match at == i {
+                        true => self.field == Field::Start,
+                        false => b[at - 1] == self.delimiter,
+                    };
+                    self.field = match starts_field {
+                        true => Field::Quoted,
+                        false => Field::Plain,
+                    };
+                    i = at + 1;
+                }
+            }
+        }
+        None
     }
 }
 

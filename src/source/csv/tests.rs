@@ -214,10 +214,11 @@ fn rows_in_blocks(input: &[u8], size: usize, delimiter: u8, plain: bool) -> Vec<
 }
 
 #[test]
-fn lines_without_quotes_are_read_as_the_csv_reader_reads_them() {
-    // No quote or CR: fields, delimiters of both kinds, blank lines, spaces, a two-byte
-    // character, bytes that are not UTF-8, and a character cut in half by a delimiter.
-    let alphabet: [&[u8]; 13] = [
+fn lines_are_read_as_the_csv_reader_reads_them() {
+    // No CR: fields, delimiters of three kinds, blank lines, spaces, a two-byte character,
+    // bytes that are not UTF-8, a character cut in half by a delimiter, and quotes: around
+    // whole fields (with delimiters, a line end or nothing in them), doubled, or stray.
+    let alphabet: [&[u8]; 20] = [
         b"a",
         b"bc",
         b" ",
@@ -231,6 +232,13 @@ fn lines_without_quotes_are_read_as_the_csv_reader_reads_them() {
         b"\xff",
         b"\xd0,\x91",
         b"\t",
+        b",\"a b\",",
+        b"\n\"2026-11-13 15:31:39\";",
+        b"\t\"x;y\"\t",
+        b",\"\",",
+        b"\"",
+        b"\"\"",
+        b",\"a\nb\",",
     ];
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = move || {
@@ -240,7 +248,7 @@ fn lines_without_quotes_are_read_as_the_csv_reader_reads_them() {
         seed
     };
     let (mut rows, mut errors) = (0, 0);
-    for case in 0..1500 {
+    for case in 0..500 {
         let len = (next() % 150) as usize;
         let mut input = Vec::new();
         for _ in 0..len {
@@ -275,4 +283,49 @@ fn lines_without_quotes_are_read_as_the_csv_reader_reads_them() {
         rows > 1000 && errors > 300,
         "{rows} rows, {errors} UTF-8 errors"
     );
+}
+
+#[test]
+fn fields_in_quotes_are_read_line_by_line() {
+    // PHP's fputcsv quotes a field with a space in it: such lines need no CSV reader.
+    let reading = Arc::new(Reading {
+        source: "t.csv".into(),
+        delimiter: b',',
+        spares: Spares::default(),
+    });
+    let block = |text: &str| RawBlock {
+        bytes: text.as_bytes().to_vec(),
+        newlines_before: 0,
+    };
+    let read = |records: &mut Records| {
+        let mut read = Vec::new();
+        while let Some(line) = records.next_record() {
+            read.push((line.unwrap(), records.current().fields()));
+        }
+        read
+    };
+    let f = |s: &[&str]| s.iter().map(|f| f.as_bytes().to_vec()).collect::<Vec<_>>();
+    let mut records = Records::over(
+        block("q1,\"Ivan Petrov\",\"2026-11-13 15:31:39\",\"\"\n\"a,b\",x\n"),
+        &reading,
+    );
+    assert_eq!(
+        read(&mut records),
+        [
+            (1, f(&["q1", "Ivan Petrov", "2026-11-13 15:31:39", ""])),
+            (2, f(&["a,b", "x"]))
+        ]
+    );
+    assert!(matches!(records.how, How::Plain(_)));
+    // A doubled quote hands the rest of the block to the CSV reader, lines counted on.
+    let mut records = Records::over(block("a,\"b c\"\n\n\"x\"\"y\",z\nw\n"), &reading);
+    assert_eq!(
+        read(&mut records),
+        [
+            (1, f(&["a", "b c"])),
+            (3, f(&["x\"y", "z"])),
+            (4, f(&["w"]))
+        ]
+    );
+    assert!(matches!(records.how, How::Csv { .. }));
 }
