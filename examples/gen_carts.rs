@@ -4,6 +4,8 @@
 //! ```text
 //! gen_carts N [csv|jsonl|json] [--dates naive|bitrix|rfc3339] > carts.csv   (default: csv, naive)
 //! ... [--recent P]: P% of carts active in the last 48 hours (default 10)
+//! ... [--quote]: CSV quoted as PHP's fputcsv quotes it (WooCommerce, Magento): every field
+//!                with a space, comma, quote, tab or line end, so every time
 //! gen_carts N sqlite FILE [--dates ...]   a SQLite database with a `carts` table (FILE replaced)
 //! gen_carts N orders [--dates ...]        an orders CSV of N orders, some for the carts
 //! gen_carts N ledger FILE                 N past nudges (and their recoveries) added to an
@@ -461,6 +463,19 @@ fn money(minor: i64, cents: bool) -> String {
 /// mostly old carts (Magento never deletes quotes) is `--recent 1` at ten times the size.
 static RECENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(10);
 
+/// `--quote`: CSV fields quoted as fputcsv quotes them.
+static QUOTE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `field` as PHP's fputcsv writes it: in quotes (quotes in it doubled) when it holds a space,
+/// the delimiter, a quote, a tab or a line end.
+fn fputcsv(field: &str) -> std::borrow::Cow<'_, str> {
+    if field.contains([' ', ',', '"', '\t', '\r', '\n']) {
+        format!("\"{}\"", field.replace('"', "\"\"")).into()
+    } else {
+        field.into()
+    }
+}
+
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(at) = args.iter().position(|a| a == "--recent") {
@@ -469,6 +484,10 @@ fn main() {
             _ => usage(),
         }
         args.drain(at..at + 2);
+    }
+    if let Some(at) = args.iter().position(|a| a == "--quote") {
+        QUOTE.store(true, std::sync::atomic::Ordering::Relaxed);
+        args.remove(at);
     }
     let mut dates = Dates::Naive;
     if let Some(at) = args.iter().position(|a| a == "--dates") {
@@ -503,7 +522,7 @@ fn main() {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: gen_carts N [csv|jsonl|json|orders|sqlite FILE|ledger FILE] [--dates naive|bitrix|rfc3339] [--recent PERCENT]"
+        "usage: gen_carts N [csv|jsonl|json|orders|sqlite FILE|ledger FILE] [--dates naive|bitrix|rfc3339] [--recent PERCENT] [--quote]"
     );
     std::process::exit(2)
 }
@@ -533,6 +552,27 @@ fn write_carts(w: &mut impl Write, n: u64, dates: Dates, shape: Shape) {
         let updated = timestamp(c.updated, dates);
         let zone = if c.zone_column { c.zone } else { "" };
         let status = if c.ordered { "ordered" } else { "" };
+        if shape == Shape::Csv && QUOTE.load(std::sync::atomic::Ordering::Relaxed) {
+            let (items, consent) = (c.items.to_string(), u8::from(c.consent).to_string());
+            let fields = [
+                format!("q{i}").as_str(),
+                &customer,
+                c.name,
+                &email,
+                &c.phone,
+                &total,
+                c.country.currency,
+                &items,
+                &updated,
+                &consent,
+                c.country.code,
+                zone,
+                status,
+            ]
+            .map(|f| fputcsv(f).into_owned());
+            writeln!(w, "{}", fields.join(",")).unwrap();
+            continue;
+        }
         if shape == Shape::Csv {
             writeln!(
                 w,
