@@ -1,8 +1,10 @@
 //! CSV exports: a file or stdin, any one-byte delimiter, UTF-8 with or without BOM. The header is read
 //! once to map columns; each record is checked for its field count and UTF-8 on its own, so one bad
 //! line is reported with its number and the rest of the file is still read. The file is cut into
-//! blocks of whole records in sequence (`blocks`); each block is read alone, by a CSV reader of
-//! its own, on whichever core is free, and the rows come back in file order.
+//! blocks of whole records in sequence (`blocks`); each block is read alone, on whichever core is
+//! free, and the rows come back in file order. A block is read line by line where its lines are
+//! simple (no CR, quotes only around whole fields: nearly every export), else by a CSV reader of
+//! its own; both read every record alike (the tests hold them together).
 
 use super::{ColumnMap, RawRow, RowError, Rows, resolve_columns};
 use crate::model::Location;
@@ -377,7 +379,7 @@ impl Records {
 
 impl Drop for Records {
     fn drop(&mut self) {
-        let bytes = match &mut self.how {
+        let mut bytes = match &mut self.how {
             How::Plain(p) => std::mem::take(&mut p.bytes),
             How::Csv { reader, record, .. } => {
                 let Some(mut reader) = reader.take() else {
@@ -392,7 +394,6 @@ impl Drop for Records {
                 bytes
             }
         };
-        let mut bytes = bytes;
         bytes.clear();
         if let Ok(mut b) = self.reading.spares.buffers.lock()
             && b.len() < SPARES

@@ -4,8 +4,9 @@ use std::io::{BufRead, BufReader, Read};
 
 /// Cuts the file into blocks of whole records, so each block reads alone exactly as it would
 /// in the stream: a block ends where a record ends. Without a quote in the block the first line
-/// end (LF, or a lone CR as old Mac exports have) after its size does; with one, the CSV
-/// reader's own state machine says where a record ends (a quoted field may hold line ends).
+/// end (LF, or a lone CR as old Mac exports have) after its size does; with one, a scan of its
+/// quotes says where a record ends (a quoted field may hold line ends), or where there is a CR,
+/// the CSV reader's own state machine.
 pub(super) struct Splitter<R> {
     input: BufReader<CrLf<R>>,
     delimiter: u8,

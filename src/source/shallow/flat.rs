@@ -10,26 +10,40 @@ use std::borrow::Cow;
 
 /// The record `serde_json::from_str::<Record>(line)` gives, when the line is of the simple kind.
 pub fn record(line: &str) -> Option<Record<'_>> {
+    let mut members = Vec::with_capacity(16);
+    object(line, |_, key, at| {
+        let (value, next) = scalar(line, at)?;
+        members.push((Cow::Borrowed(key), value));
+        Some(next)
+    })?;
+    Some(Record { members })
+}
+
+/// Walks `line` as one object of members whose keys are strings without escapes, with nothing
+/// after it but whitespace: for each member, `member(i, key, at)` is given where its key's
+/// opening quote is, the key, and where its value starts, and reads the value, returning the
+/// index after it (None: the line is not of this kind).
+pub(super) fn object<'l>(
+    line: &'l str,
+    mut member: impl FnMut(usize, &'l str, usize) -> Option<usize>,
+) -> Option<()> {
     let b = line.as_bytes();
     let mut i = ws(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
     }
     i = ws(b, i + 1);
-    let mut members = Vec::with_capacity(16);
     if b.get(i) == Some(&b'}') {
         i += 1;
     } else {
         loop {
             let (key, next) = string(line, i)?;
-            i = ws(b, next);
-            if b.get(i) != Some(&b':') {
+            let mut at = ws(b, next);
+            if b.get(at) != Some(&b':') {
                 return None;
             }
-            i = ws(b, i + 1);
-            let (value, next) = scalar(line, i)?;
-            members.push((Cow::Borrowed(key), value));
-            i = ws(b, next);
+            at = ws(b, at + 1);
+            i = ws(b, member(i, key, at)?);
             match b.get(i) {
                 Some(b',') => i = ws(b, i + 1),
                 Some(b'}') => {
@@ -40,7 +54,7 @@ pub fn record(line: &str) -> Option<Record<'_>> {
             }
         }
     }
-    (ws(b, i) == b.len()).then_some(Record { members })
+    (ws(b, i) == b.len()).then_some(())
 }
 
 /// JSON's whitespace from `i` on; the index after it.

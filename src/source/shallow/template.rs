@@ -5,7 +5,7 @@
 //! does not match, and is read as before; what matches gives the row that reading gives (the
 //! test below holds the two together on generated and damaged lines).
 
-use super::flat::{string, whole_number, ws};
+use super::flat::{object, string, whole_number, ws};
 use crate::source::RawRow;
 use crate::source::pick::PathMap;
 
@@ -38,40 +38,16 @@ impl Template {
     /// with no key twice; None otherwise.
     pub fn learn(line: &str, map: &PathMap) -> Option<Template> {
         let b = line.as_bytes();
-        let mut i = ws(b, 0);
-        if b.get(i) != Some(&b'{') {
-            return None;
-        }
-        i = ws(b, i + 1);
         let (mut keys, mut names) = (Vec::new(), Vec::new());
-        if b.get(i) == Some(&b'}') {
-            i += 1;
-        } else {
-            loop {
-                let (name, next) = string(line, i)?;
-                let mut v = ws(b, next);
-                if b.get(v) != Some(&b':') {
-                    return None;
-                }
-                v = ws(b, v + 1);
-                keys.push(Box::<[u8]>::from(&b[i..v]));
-                names.push(name);
-                (_, i) = value(line, v)?;
-                i = ws(b, i);
-                match b.get(i) {
-                    Some(b',') => i = ws(b, i + 1),
-                    Some(b'}') => {
-                        i += 1;
-                        break;
-                    }
-                    _ => return None,
-                }
-            }
-        }
+        object(line, |i, name, at| {
+            keys.push(Box::<[u8]>::from(&b[i..at]));
+            names.push(name);
+            value(line, at).map(|(_, next)| next)
+        })?;
         let mut sorted = names.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        if ws(b, i) != b.len() || sorted.len() != names.len() {
+        if sorted.len() != names.len() {
             return None;
         }
         // Where `Record::text` finds each path in such a record: the member of that name, or
