@@ -162,7 +162,7 @@ fn templates_never_panic() {
     let vars = cartnudge::message::template::MESSAGE_VARS;
     property("template", text("[{}a-z_ .:]{0,40}"), |t| {
         if template::validate(&t, vars).is_ok() {
-            let out = template::fill(&t, |v| Some(format!("<{v}>")));
+            let out = template::fill(&t, |v| Some(format!("<{v}>").into()));
             for v in vars {
                 prop_assert!(
                     !out.contains(&format!("{{{v}}}")) || t.contains("{{"),
