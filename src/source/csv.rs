@@ -24,9 +24,19 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
         spares: Spares::default(),
     });
     let mut splitter = Splitter::new(input, s.delimiter, 256 * 1024);
-    // The header is the first record that is not blank lines.
+    // The header is the first record that is not blank lines. A UTF-8 BOM before it is not
+    // text (the CSV reader drops it too, then reads a quoted first field as quoted).
+    let mut start = true;
     let mut first = loop {
-        match splitter.block(1, Vec::new()) {
+        let block = splitter.block(1, Vec::new()).map(|b| {
+            b.map(|mut b| {
+                if std::mem::take(&mut start) && b.bytes.starts_with(b"\xef\xbb\xbf") {
+                    b.bytes.drain(..3);
+                }
+                b
+            })
+        });
+        match block {
             None => break None,
             Some(Err(e)) => {
                 return Err(anyhow::Error::new(e))

@@ -217,6 +217,45 @@ fn bitrix_style_export_semicolons_bom_decimal_comma_and_local_dates() {
 }
 
 #[test]
+fn php_export_with_a_bom_and_quoted_header_and_times() {
+    // fputcsv quotes every field with a space (a header such as "Cart ID", every time), and
+    // the file starts with a UTF-8 BOM, as WooCommerce's exporter writes it for Excel.
+    let shop = Shop::new(&[]);
+    let cfg = shop.env.read("cartnudge.toml").replace(
+        "path = \"carts.csv\"",
+        "path = \"carts.csv\"\ntimezone = \"Europe/Moscow\"\n\
+         [source.columns]\ncart_id = \"Cart ID\"\nupdated_at = \"Updated at\"",
+    );
+    shop.env.write("cartnudge.toml", cfg);
+    let csv = "\u{feff}\"Cart ID\",phone,total,currency,\"Updated at\",consent\n\
+               w1,\"+7 912 345-67-01\",3500.50,RUB,\"2026-11-22 09:00:00\",1\n\
+               w2,+79123456702,\"1 999.00\",RUB,\"2026-11-22 09:00:00\",1\n";
+    shop.env.write("carts.csv", csv);
+    let r = shop.run(
+        "2026-11-22T07:30:00Z",
+        &["scan", "--all", "--format", "json"],
+    );
+    r.expect_code(0);
+    let rows: Vec<serde_json::Value> = r
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2, "{}", r.show());
+    let by_id = |id: &str| {
+        rows.iter()
+            .find(|v| v["cart_id"] == id)
+            .unwrap_or_else(|| panic!("{id}{}", r.show()))
+            .clone()
+    };
+    assert_eq!(by_id("w1")["decision"], "would_send", "{}", r.show());
+    assert_eq!(by_id("w1")["phone_e164"], "+79123456701");
+    assert_eq!(by_id("w1")["cart_total"], "3500.50");
+    assert_eq!(by_id("w2")["cart_total"], "1999.00");
+    assert_eq!(by_id("w2")["reason"], "below_min_value");
+}
+
+#[test]
 fn reads_carts_from_stdin() {
     let shop = Shop::new(&[]);
     let cfg = shop
