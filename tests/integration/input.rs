@@ -176,6 +176,24 @@ fn missing_carts_file_exits_2() {
     );
 }
 
+/// `scan --all --format json` at `now`, which must exit 0: each cart's row by its id.
+fn scan_all(shop: &Shop, now: &str) -> impl Fn(&str) -> serde_json::Value {
+    let r = shop.run(now, &["scan", "--all", "--format", "json"]);
+    r.expect_code(0);
+    let rows: Vec<serde_json::Value> = r
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let shown = r.show();
+    move |id| {
+        rows.iter()
+            .find(|v| v["cart_id"] == id)
+            .unwrap_or_else(|| panic!("{id}{shown}"))
+            .clone()
+    }
+}
+
 #[test]
 fn bitrix_style_export_semicolons_bom_decimal_comma_and_local_dates() {
     let shop = Shop::new(&[]);
@@ -192,22 +210,7 @@ fn bitrix_style_export_semicolons_bom_decimal_comma_and_local_dates() {
     shop.env.write("carts.csv", csv);
     // No zone column: a Russian number must be inside the hours of all eleven Russian zones,
     // which happens 07:00-08:00Z; 09:00 Moscow = 06:00Z is 90 minutes before.
-    let r = shop.run(
-        "2026-11-22T07:30:00Z",
-        &["scan", "--all", "--format", "json"],
-    );
-    r.expect_code(0);
-    let rows: Vec<serde_json::Value> = r
-        .stdout()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let by_id = |id: &str| {
-        rows.iter()
-            .find(|v| v["cart_id"] == id)
-            .unwrap_or_else(|| panic!("{id}{}", r.show()))
-            .clone()
-    };
+    let by_id = scan_all(&shop, "2026-11-22T07:30:00Z");
     assert_eq!(by_id("101")["decision"], "would_send");
     assert_eq!(by_id("101")["cart_total"], "3500.50");
     assert_eq!(by_id("101")["phone_e164"], "+79123456701");
@@ -231,24 +234,8 @@ fn php_export_with_a_bom_and_quoted_header_and_times() {
                w1,\"+7 912 345-67-01\",3500.50,RUB,\"2026-11-22 09:00:00\",1\n\
                w2,+79123456702,\"1 999.00\",RUB,\"2026-11-22 09:00:00\",1\n";
     shop.env.write("carts.csv", csv);
-    let r = shop.run(
-        "2026-11-22T07:30:00Z",
-        &["scan", "--all", "--format", "json"],
-    );
-    r.expect_code(0);
-    let rows: Vec<serde_json::Value> = r
-        .stdout()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(rows.len(), 2, "{}", r.show());
-    let by_id = |id: &str| {
-        rows.iter()
-            .find(|v| v["cart_id"] == id)
-            .unwrap_or_else(|| panic!("{id}{}", r.show()))
-            .clone()
-    };
-    assert_eq!(by_id("w1")["decision"], "would_send", "{}", r.show());
+    let by_id = scan_all(&shop, "2026-11-22T07:30:00Z");
+    assert_eq!(by_id("w1")["decision"], "would_send");
     assert_eq!(by_id("w1")["phone_e164"], "+79123456701");
     assert_eq!(by_id("w1")["cart_total"], "3500.50");
     assert_eq!(by_id("w2")["cart_total"], "1999.00");
