@@ -147,3 +147,25 @@ fn lock_is_exclusive_while_held() {
     drop(held);
     assert!(lock(&path).is_ok());
 }
+
+#[test]
+fn a_views_lookups_are_not_prepared_again_for_each_value() {
+    // The rules look up carts and phones by the thousand, each with new values: SQLite must
+    // not parse and plan the statement again for each (`stable_plans`).
+    let dir = tempfile::tempdir().unwrap();
+    let l = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let now = parse_utc("2026-11-22T12:00:00Z").unwrap();
+    for k in 0..20 {
+        let phone = E164::from_normalized(format!("+7912000{k:04}"));
+        l.insert_nudge(&nudge(&format!("c{k}"), &phone, now), NudgeStatus::Sent)
+            .unwrap();
+        l.add_optout(&phone, now, "test").unwrap();
+    }
+    let view = l.view(now - chrono::Duration::days(7)).unwrap();
+    for k in 0..40 {
+        view.nudge_status(&format!("c{k}"));
+        view.phone_sends(&format!("+7912000{k:04}"), now);
+        view.is_opted_out(&format!("+7912000{k:04}"));
+    }
+    assert_eq!(view.reprepared(), 0);
+}

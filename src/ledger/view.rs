@@ -51,6 +51,7 @@ impl LedgerView {
         )
         .with_context(|| format!("cannot open ledger {} read-only", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        super::stable_plans(&conn)?;
         // One read transaction for the view's life: its lookups share one snapshot and one lock,
         // instead of taking and dropping the file's shared lock for each of a million queries.
         conn.execute_batch("BEGIN")
@@ -114,6 +115,25 @@ impl LedgerView {
         out
     }
 
+    /// How often its lookups' statements were prepared again (SQLite's counter), for tests.
+    #[cfg(test)]
+    pub fn reprepared(&self) -> i32 {
+        let Some(db) = &self.db else { return 0 };
+        [
+            "SELECT status FROM nudges WHERE cart_id = ?1",
+            "SELECT 1 FROM optouts WHERE phone = ?1",
+            SENDS,
+        ]
+        .iter()
+        .map(|sql| {
+            db.conn
+                .prepare_cached(sql)
+                .map(|s| s.get_status(rusqlite::StatementStatus::RePrepare))
+                .unwrap_or(-1)
+        })
+        .sum()
+    }
+
     /// Records a cart row in memory (a view with no ledger file, and tests).
     pub fn insert_nudged(&mut self, cart_id: &str, status: &str) {
         self.mem.nudged.insert(cart_id.into(), status.into());
@@ -144,12 +164,13 @@ impl LedgerView {
     }
 }
 
+/// A phone's messages since the view's horizon.
+const SENDS: &str = "SELECT claimed_at FROM nudges WHERE phone = ?1 AND claimed_at >= ?2 \
+                     AND status NOT IN ('holdout', 'failed') ORDER BY claimed_at";
+
 impl Db {
     fn sends(&self, phone: &str) -> Result<Vec<DateTime<Utc>>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT claimed_at FROM nudges WHERE phone = ?1 AND claimed_at >= ?2 \
-             AND status NOT IN ('holdout', 'failed') ORDER BY claimed_at",
-        )?;
+        let mut stmt = self.conn.prepare_cached(SENDS)?;
         let rows = stmt.query_map(params![phone, self.since], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for at in rows {
