@@ -134,6 +134,8 @@ impl CellMap {
 pub struct PathMap {
     paths: Vec<Option<String>>,
     fields: &'static [&'static str],
+    /// The country field's place: the one field with a fix to apply (`normalize`).
+    country: Option<usize>,
 }
 
 impl PathMap {
@@ -147,14 +149,12 @@ impl PathMap {
         let mut keys = Vec::new();
         collect_paths(first, "", &mut keys, 0);
         let map = resolve_columns(&keys, s, fields, required, what)?;
-        Ok(PathMap {
-            paths: map
-                .index
-                .iter()
-                .map(|i| i.map(|i| keys[i].clone()))
-                .collect(),
-            fields,
-        })
+        let paths = map
+            .index
+            .iter()
+            .map(|i| i.map(|i| keys[i].clone()))
+            .collect();
+        Ok(PathMap::of(paths, fields))
     }
 
     pub fn row(&self, loc: Location, doc: &Value) -> Result<RawRow, RowError> {
@@ -165,7 +165,7 @@ impl PathMap {
                 message: format!("expected an object, found {}", kind_of(doc)),
             });
         }
-        self.build(loc, |p| match lookup(doc, p) {
+        self.build(loc, |_, p| match lookup(doc, p) {
             Some(v) => value_text(v),
             None => Ok(None),
         })
@@ -178,7 +178,7 @@ impl PathMap {
         loc: Location,
         record: &super::shallow::Record<'_>,
     ) -> Result<RawRow, RowError> {
-        self.build(loc, |p| record.text(p))
+        self.build(loc, |_, p| record.text(p))
     }
 
     /// `row_of` into `row` (its location's line already set), reusing its buffers.
@@ -189,7 +189,7 @@ impl PathMap {
     ) -> Result<(), RowError> {
         let line = row.loc.line;
         row.reset(line, "");
-        self.build_into(row, |p| record.text(p))
+        self.build_into(row, |_, p| record.text(p))
     }
 
     /// The paths, in the order of the fields.
@@ -202,50 +202,55 @@ impl PathMap {
     pub fn fill_each<'t>(&self, row: &mut RawRow, text: impl Fn(usize) -> Option<&'t str>) {
         let line = row.loc.line;
         row.reset(line, "");
-        row.reserve(256);
-        // Only the country has a fix to apply (`normalize`).
-        let country = self.fields.iter().position(|f| *f == "country");
-        for k in 0..self.paths.len() {
-            match text(k) {
-                Some(v) if Some(k) == country => {
-                    row.push(normalize(self.fields[k], Some(Cow::Borrowed(v))).as_deref());
-                }
-                v => row.push(v),
-            }
+        self.build_into(row, |k, _| Ok(text(k).map(Cow::Borrowed)))
+            .expect("texts given by index cannot fail");
+    }
+
+    fn of(paths: Vec<Option<String>>, fields: &'static [&'static str]) -> PathMap {
+        PathMap {
+            paths,
+            fields,
+            country: fields.iter().position(|f| *f == "country"),
         }
     }
 
     #[cfg(test)]
     pub fn from_paths(paths: Vec<Option<String>>, fields: &'static [&'static str]) -> PathMap {
-        PathMap { paths, fields }
+        PathMap::of(paths, fields)
     }
 
     fn build<'d>(
         &self,
         loc: Location,
-        text: impl Fn(&str) -> Result<Option<Cow<'d, str>>, String>,
+        text: impl Fn(usize, &str) -> Result<Option<Cow<'d, str>>, String>,
     ) -> Result<RawRow, RowError> {
         let mut row = RawRow::new(loc, self.paths.len());
         self.build_into(&mut row, text)?;
         Ok(row)
     }
 
+    /// Pushes each path's text, from `text` (given the path's index and the path), onto `row`.
     fn build_into<'d>(
         &self,
         row: &mut RawRow,
-        text: impl Fn(&str) -> Result<Option<Cow<'d, str>>, String>,
+        text: impl Fn(usize, &str) -> Result<Option<Cow<'d, str>>, String>,
     ) -> Result<(), RowError> {
         row.reserve(256);
         for (k, path) in self.paths.iter().enumerate() {
             let v = match path {
                 None => None,
-                Some(p) => text(p).map_err(|message| RowError {
+                Some(p) => text(k, p).map_err(|message| RowError {
                     loc: row.loc.clone(),
                     column: Some(p.clone()),
                     message,
                 })?,
             };
-            row.push(normalize(self.fields[k], v).as_deref());
+            match v {
+                v @ Some(_) if Some(k) == self.country => {
+                    row.push(normalize(self.fields[k], v).as_deref());
+                }
+                v => row.push(v.as_deref()),
+            }
         }
         Ok(())
     }
