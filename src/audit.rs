@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub const COLUMNS: &[&str] = &[
     "run_id",
@@ -59,10 +60,13 @@ pub struct Audit {
     file: File,
     /// Whole rows not yet written to `file`.
     out: csv::Writer<Vec<u8>>,
-    run_id: String,
-    at: String,
+    /// Shared so that `write` can lend them to `write_as` without copying them for every row.
+    run_id: Arc<str>,
+    at: Arc<str>,
     mode: Mode,
     mask: bool,
+    /// The masked phone of the row being written.
+    masked: String,
 }
 
 fn row_buffer() -> csv::Writer<Vec<u8>> {
@@ -108,10 +112,11 @@ impl Audit {
             path,
             file,
             out,
-            run_id: run_id.to_string(),
-            at: crate::model::utc_string(now),
+            run_id: run_id.into(),
+            at: crate::model::utc_string(now).into(),
             mode,
             mask,
+            masked: String::new(),
         })
     }
 
@@ -120,22 +125,25 @@ impl Audit {
     }
 
     pub fn write(&mut self, row: &Row<'_>) -> Result<()> {
-        let (run_id, at) = (self.run_id.clone(), self.at.clone());
+        let (run_id, at) = (Arc::clone(&self.run_id), Arc::clone(&self.at));
         self.write_as(&run_id, &at, row)
     }
 
     /// A row on behalf of an earlier run (its id and time): a message that run sent but could
     /// not audit, because it was killed or its disk was full.
     pub fn write_as(&mut self, run_id: &str, at: &str, row: &Row<'_>) -> Result<()> {
-        let phone: Cow<'_, str> = if self.mask {
-            crate::model::mask_phone(&row.phone).into()
-        } else {
-            Cow::Borrowed(&row.phone)
-        };
-        let phone = if looks_e164(&row.phone) {
-            phone
-        } else {
-            neutralize(&phone).into_owned().into()
+        // A raw phone such as "+7 912 …", masked or not, is written as text; masked into a
+        // buffer kept from row to row.
+        let phone: Cow<'_, str> = match (self.mask, looks_e164(&row.phone)) {
+            (false, true) => Cow::Borrowed(&row.phone),
+            (false, false) => neutralize(&row.phone),
+            (true, e164) => {
+                crate::model::mask_phone_into(&row.phone, &mut self.masked);
+                if !e164 && runs_as_formula(&self.masked) {
+                    self.masked.insert(0, '\'');
+                }
+                Cow::Borrowed(&self.masked)
+            }
         };
         // Borrowed where the text needs no change: this runs for every audited cart.
         let cells: [Cow<'_, str>; 19] = [
@@ -197,10 +205,18 @@ impl Audit {
 /// A cell starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`, so a spreadsheet shows
 /// it as text instead of running it (CSV injection).
 pub fn neutralize(cell: &str) -> Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
+    if runs_as_formula(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
     }
+}
+
+fn runs_as_formula(cell: &str) -> bool {
+    matches!(
+        cell.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }
 
 /// A text cell as the audit writes it: on one line, and never a formula.

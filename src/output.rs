@@ -136,7 +136,7 @@ pub fn audit_row<'a>(d: &'a Decided<'a>, gateway: &'a str) -> audit::Row<'a> {
         est_cost: text(est_cost.map(|p| p.decimal_string())),
         cost_currency: text(est_cost.map(|p| p.currency.to_string())),
         cart_total: Cow::Owned(d.cart.total.decimal_string()),
-        cart_currency: Cow::Owned(d.cart.total.currency.to_string()),
+        cart_currency: Cow::Borrowed(d.cart.total.currency.code()),
         recipient_local_time: text(f.local_time.as_ref().map(|t| t.to_string())),
         consent_at: text(d.cart.consent_at.map(utc_string)),
         message: Cow::Borrowed(match message {

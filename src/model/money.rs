@@ -105,12 +105,18 @@ pub fn format_minor(minor: i64, exponent: u32) -> String {
     let v = minor as i128;
     let sign = if v < 0 { "-" } else { "" };
     let a = v.abs();
-    format!(
+    // Room for any i64 with its point: one allocation, where `format!` grew the string twice.
+    let mut out = String::with_capacity(24);
+    use std::fmt::Write;
+    write!(
+        out,
         "{sign}{}.{:0width$}",
         a / scale,
         a % scale,
         width = exponent as usize
     )
+    .expect("writing to a String cannot fail");
+    out
 }
 
 fn parse_minor(text: &str, exponent: u32, decimal: char) -> Result<i64, String> {

@@ -28,24 +28,33 @@ impl E164 {
 }
 
 pub fn mask_phone(s: &str) -> String {
+    let mut out = String::new();
+    mask_phone_into(s, &mut out);
+    out
+}
+
+/// `mask_phone` into `out` (cleared first), which keeps its room from row to row.
+pub fn mask_phone_into(s: &str, out: &mut String) {
+    out.clear();
     if s.is_ascii() && s.len() > 7 {
         // One byte a character: the same, without a character at a time.
         let n = s.len();
-        let mut out = String::with_capacity(n);
         out.push_str(&s[..5]);
         out.extend(std::iter::repeat_n('*', n - 7));
         out.push_str(&s[n - 2..]);
-        return out;
+        return;
     }
     let n = s.chars().count();
     if n <= 7 {
-        return "*".repeat(n);
+        out.extend(std::iter::repeat_n('*', n));
+        return;
     }
     // The first five and last two characters; stars between.
-    s.chars()
-        .enumerate()
-        .map(|(i, c)| if i < 5 || i >= n - 2 { c } else { '*' })
-        .collect()
+    out.extend(
+        s.chars()
+            .enumerate()
+            .map(|(i, c)| if i < 5 || i >= n - 2 { c } else { '*' }),
+    );
 }
 
 impl fmt::Display for E164 {

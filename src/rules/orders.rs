@@ -100,6 +100,11 @@ impl OrderIndex {
         self.len += 1;
     }
 
+    /// No order to find: no orders source, or none placed within the rules' window.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// Makes the orders added so far searchable.
     pub fn finish(&mut self) {
         self.entries.sort_unstable();

@@ -5,6 +5,14 @@ use crate::model::{Cart, utc_string};
 use crate::rules::{Ctx, Facts, Verdict};
 
 pub(crate) fn ordered_since(cart: &Cart, ctx: &Ctx<'_>, facts: &Facts) -> Verdict {
+    let none = || match ctx.orders.len {
+        0 => pass("no orders source"),
+        _ => pass("no order since last activity"),
+    };
+    if ctx.orders.is_empty() {
+        // Nothing to look up: the cart's keys are not worth building.
+        return none();
+    }
     let keys = crate::rules::orders::match_keys(
         Some(&cart.cart_id),
         cart.customer_id.as_deref(),
@@ -13,8 +21,7 @@ pub(crate) fn ordered_since(cart: &Cart, ctx: &Ctx<'_>, facts: &Facts) -> Verdic
     );
     match ctx.orders.first_between(&keys, cart.updated_at, ctx.now) {
         Some((t, key)) => fail(format!("order by the same {key} at {}", utc_string(t))),
-        None if ctx.orders.len == 0 => pass("no orders source"),
-        None => pass("no order since last activity"),
+        None => none(),
     }
 }
 
