@@ -163,11 +163,12 @@ pub fn run(
             .then(|| rules::outside_window(head, now, max_age))
             .flatten()
     };
-    let carts = crate::source::carts_unless(&settings.source, outside);
+    let mut pool = crate::source::fields::CartPool::new();
+    let carts = crate::source::carts_unless(&settings.source, outside, &pool);
     for item in carts.context("cannot read carts")? {
         progress.tick();
         let cart = match item {
-            Ok(Parsed::Cart(c)) => *c,
+            Ok(Parsed::Cart(c)) => c,
             Ok(Parsed::Outside(reason)) => {
                 state.counts.carts_read += 1;
                 state.count(Decision::Skipped, reason);
@@ -190,11 +191,12 @@ pub fn run(
             *state.missing.entry(c).or_default() += 1;
         }
         match eval.decision {
-            Decision::WouldSend => state.offer(cart, eval, settings, opts.limit)?,
-            Decision::Holdout => state.holdout.push(Candidate { cart, eval }),
+            Decision::WouldSend => state.offer(*cart, eval, settings, opts.limit)?,
+            Decision::Holdout => state.holdout.push(Candidate { cart: *cart, eval }),
             _ => {
                 let reason = eval.reason.expect("failed rule has a reason");
                 state.emit(&cart, eval.decision, reason, &eval.detail, &eval.facts)?;
+                pool.put(cart);
             }
         }
     }

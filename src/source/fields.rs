@@ -181,18 +181,84 @@ pub enum Parsed {
 pub type Outside<'f> = &'f dyn Fn(&crate::model::CartHead<'_>) -> Option<crate::model::Reason>;
 
 pub fn cart(raw: &RawRow, opts: &ParseOpts) -> Result<Cart, RowError> {
-    match cart_unless(raw, opts, &|_| None)? {
+    match cart_unless(raw, opts, &|_| None, None)? {
         Parsed::Cart(c) => Ok(*c),
         Parsed::Outside(_) => unreachable!("nothing is outside a window that takes everything"),
     }
 }
 
+/// Judged carts handed back to be filled again with the next rows (`CartPool::put`). A cart is
+/// parsed on one thread and judged on the other; without the pool, each of its strings was
+/// freed on the judging thread, and glibc's malloc then locks the parsing thread's arena, which
+/// that thread is allocating from: the two threads kept waiting for each other.
+// The boxes are what is reused: `Parsed::Cart` carries one.
+#[allow(clippy::vec_box)]
+pub struct CartPool {
+    shared: std::sync::Arc<std::sync::Mutex<Vec<Box<Cart>>>>,
+    /// This side's carts, taken from or handed to `shared` `POOL_CHUNK` at a time.
+    local: Vec<Box<Cart>>,
+}
+
+/// Carts moved between a side's own list and the shared one at once (one lock for each).
+const POOL_CHUNK: usize = 64;
+/// Carts kept for reuse, at most: about the carts in flight between the two threads.
+const POOL_MAX: usize = 2048;
+
+impl CartPool {
+    pub fn new() -> CartPool {
+        CartPool {
+            shared: Default::default(),
+            local: Vec::new(),
+        }
+    }
+
+    /// A judged cart, to be filled again.
+    pub fn put(&mut self, cart: Box<Cart>) {
+        self.local.push(cart);
+        if self.local.len() >= POOL_CHUNK {
+            let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+            if shared.len() < POOL_MAX {
+                shared.append(&mut self.local);
+            }
+            drop(shared);
+            self.local.clear();
+        }
+    }
+
+    fn take(&mut self) -> Option<Box<Cart>> {
+        if self.local.is_empty() {
+            let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+            let keep = shared.len().saturating_sub(POOL_CHUNK);
+            self.local.extend(shared.drain(keep..));
+        }
+        self.local.pop()
+    }
+}
+
+impl Default for CartPool {
+    fn default() -> Self {
+        CartPool::new()
+    }
+}
+
+/// Another side of the same pool, with a list of its own.
+impl Clone for CartPool {
+    fn clone(&self) -> Self {
+        CartPool {
+            shared: self.shared.clone(),
+            local: Vec::new(),
+        }
+    }
+}
+
 /// Checks every field of the row (so a malformed row is reported whatever its age), then builds
-/// the cart unless `outside` says it is outside the window.
+/// the cart unless `outside` says it is outside the window: into a cart from `pool`, when it
+/// has one, keeping the room its strings have.
 pub fn cart_unless(
     raw: &RawRow,
     opts: &ParseOpts,
     outside: Outside<'_>,
+    pool: Option<&mut CartPool>,
 ) -> Result<Parsed, RowError> {
     let row = Row { raw, fields: CART };
     let tz = opts.timezone;
@@ -224,25 +290,79 @@ pub fn cart_unless(
     if let Some(reason) = outside(&head) {
         return Ok(Parsed::Outside(reason));
     }
-    Ok(Parsed::Cart(Box::new(Cart {
-        loc: raw.loc.clone(),
-        cart_id: cart_id.to_string(),
-        customer_id: row.get(at!(CART, "customer_id")).map(str::to_string),
-        name: row.get(at!(CART, "name")).map(str::to_string),
-        email: row.get(at!(CART, "email")).map(str::to_string),
-        phone: row.get(at!(CART, "phone")).map(str::to_string),
-        total,
-        items_count,
-        updated_at,
-        consent,
-        consent_at,
-        country: country.map(str::to_string),
-        timezone,
-        status: status.map(|s| s.to_ascii_lowercase()),
-        link: row.get(at!(CART, "link")).map(str::to_string),
-        email_sent_at,
-        email_opened_at,
-    })))
+    let Some(mut cart) = pool.and_then(CartPool::take) else {
+        return Ok(Parsed::Cart(Box::new(Cart {
+            loc: raw.loc.clone(),
+            cart_id: cart_id.to_string(),
+            customer_id: row.get(at!(CART, "customer_id")).map(str::to_string),
+            name: row.get(at!(CART, "name")).map(str::to_string),
+            email: row.get(at!(CART, "email")).map(str::to_string),
+            phone: row.get(at!(CART, "phone")).map(str::to_string),
+            total,
+            items_count,
+            updated_at,
+            consent,
+            consent_at,
+            country: country.map(str::to_string),
+            timezone,
+            status: status.map(|s| s.to_ascii_lowercase()),
+            link: row.get(at!(CART, "link")).map(str::to_string),
+            email_sent_at,
+            email_opened_at,
+        })));
+    };
+    // Every field named, so that a field added to `Cart` cannot be left from the cart before.
+    let Cart {
+        loc,
+        cart_id: id,
+        customer_id,
+        name,
+        email,
+        phone,
+        total: total_,
+        items_count: items_count_,
+        updated_at: updated_at_,
+        consent: consent_,
+        consent_at: consent_at_,
+        country: country_,
+        timezone: timezone_,
+        status: status_,
+        link,
+        email_sent_at: email_sent_at_,
+        email_opened_at: email_opened_at_,
+    } = &mut *cart;
+    if !std::sync::Arc::ptr_eq(&loc.source, &raw.loc.source) {
+        loc.source = raw.loc.source.clone();
+    }
+    (loc.line, loc.record) = (raw.loc.line, raw.loc.record);
+    refill(id, cart_id);
+    refill_some(customer_id, row.get(at!(CART, "customer_id")));
+    refill_some(name, row.get(at!(CART, "name")));
+    refill_some(email, row.get(at!(CART, "email")));
+    refill_some(phone, row.get(at!(CART, "phone")));
+    refill_some(country_, country);
+    refill_some(status_, status);
+    if let Some(s) = status_ {
+        s.make_ascii_lowercase();
+    }
+    refill_some(link, row.get(at!(CART, "link")));
+    (*total_, *items_count_, *updated_at_) = (total, items_count, updated_at);
+    (*consent_, *consent_at_, *timezone_) = (consent, consent_at, timezone);
+    (*email_sent_at_, *email_opened_at_) = (email_sent_at, email_opened_at);
+    Ok(Parsed::Cart(cart))
+}
+
+fn refill(s: &mut String, v: &str) {
+    s.clear();
+    s.push_str(v);
+}
+
+fn refill_some(s: &mut Option<String>, v: Option<&str>) {
+    match (s.as_mut(), v) {
+        (Some(s), Some(v)) => refill(s, v),
+        (None, Some(v)) => *s = Some(v.to_string()),
+        (_, None) => *s = None,
+    }
 }
 
 pub fn order(raw: &RawRow, opts: &ParseOpts) -> Result<Order, RowError> {
@@ -344,6 +464,70 @@ mod tests {
         ] {
             assert_eq!(whole_number(t), slow(t), "{t:?}");
         }
+    }
+
+    /// A cart filled again from the pool is the cart built afresh from the same row: random rows
+    /// whose fields come and go (a field present in one row and absent in the next, upper-case
+    /// statuses, two sources), each parsed into the cart the row before left in the pool.
+    #[test]
+    fn a_pooled_cart_is_the_cart_built_afresh() {
+        let opts = ParseOpts {
+            timezone: chrono_tz::Europe::Moscow,
+            decimal: '.',
+            currency: None,
+            columns: Vec::new(),
+        };
+        let choices: [&[&str]; 17] = [
+            &["q1", "cart-with-a-long-id-0001", "Ж7"],
+            &["c1", "customer-00000000042"],
+            &["Ann", "Ёжик Иванович"],
+            &["ann@example.com", "a-much-longer-address@example.org"],
+            &["+79120000001", "8 (912) 000-00-02"],
+            &["10.50", "3000"],
+            &["RUB", "USD"],
+            &["1", "12"],
+            &["2026-11-21 10:00:00", "2026-11-20T09:00:00Z"],
+            &["1", "no"],
+            &["2026-11-01 10:00:00"],
+            &["RU", "us"],
+            &["Europe/Moscow", "America/New_York"],
+            &["ACTIVE", "pending"],
+            &["https://shop.example/r/1", "tok"],
+            &["2026-11-21 11:00:00"],
+            &["2026-11-21 12:00:00"],
+        ];
+        let sources: [std::sync::Arc<str>; 2] = ["a.csv".into(), "b.csv".into()];
+        let mut seed = 11u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let mut pool = CartPool::new();
+        let mut judged = pool.clone();
+        for line in 0..2000 {
+            let loc = crate::model::Location {
+                source: sources[next(2)].clone(),
+                line,
+                record: (next(2) == 0).then_some(line + 1),
+            };
+            let mut row = RawRow::new(loc, CART.len());
+            for (i, values) in choices.iter().enumerate() {
+                // Required fields always present; any other one in two rows of three.
+                let absent = ![0, 5, 6, 8].contains(&i) && next(3) == 0;
+                row.push((!absent).then(|| values[next(values.len())]));
+            }
+            let fresh = cart(&row, &opts).unwrap();
+            let Parsed::Cart(pooled) =
+                cart_unless(&row, &opts, &|_| None, Some(&mut pool)).unwrap()
+            else {
+                panic!("nothing is outside");
+            };
+            assert_eq!(format!("{pooled:?}"), format!("{fresh:?}"), "line {line}");
+            judged.put(pooled);
+        }
+        assert!(pool.local.len() + pool.shared.lock().unwrap().len() > 0);
     }
 
     /// An order row, its fields in `ORDER_FIELDS` order.

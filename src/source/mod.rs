@@ -295,14 +295,19 @@ pub fn carts(s: &Config) -> Result<Parsing<Cart>> {
 
 /// Carts, like `carts`; a valid row that `outside` places outside the rules' window comes as
 /// `Parsed::Outside`, with no cart built.
-pub fn carts_unless<F>(s: &Config, outside: F) -> Result<Parsing<fields::Parsed>>
+pub fn carts_unless<F>(
+    s: &Config,
+    outside: F,
+    pool: &fields::CartPool,
+) -> Result<Parsing<fields::Parsed>>
 where
     F: Fn(&crate::model::CartHead<'_>) -> Option<crate::model::Reason> + Clone + Send + 'static,
 {
     let rows = open_rows(s, CART_FIELDS, &cart_required(s))?;
     let opts = fields::ParseOpts::from(s);
+    let mut pool = pool.clone();
     Ok(parsed(s, rows, move |row| {
-        fields::cart_unless(row, &opts, &outside)
+        fields::cart_unless(row, &opts, &outside, Some(&mut pool))
     }))
 }
 
