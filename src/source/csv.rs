@@ -639,7 +639,7 @@ fn fill(shape: &Shape, record: &Current<'_>, line: u64, row: &mut RawRow) -> Res
     }
     // A record that is UTF-8 as a whole (nearly all) is copied once and its fields are spans
     // of the copy; otherwise each field is checked and copied on its own.
-    let whole = std::str::from_utf8(record.bytes()).ok();
+    let whole = simdutf8::basic::from_utf8(record.bytes()).ok();
     row.reset(line, whole.unwrap_or(""));
     for (slot, name) in shape.map.index.iter().zip(&shape.map.names) {
         let Some(i) = slot else {

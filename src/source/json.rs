@@ -239,7 +239,7 @@ fn shallow(
     row: &mut RawRow,
     template: &mut Option<Template>,
 ) -> Option<Result<(), RowError>> {
-    let text = std::str::from_utf8(buf).ok()?;
+    let text = simdutf8::basic::from_utf8(buf).ok()?;
     if let Some(t) = template
         && t.fill(text, map, row)
     {
