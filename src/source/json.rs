@@ -336,22 +336,47 @@ impl<R: Read> Lines<R> {
             first_line: self.line + 1,
             error: None,
         };
-        while block.bytes.len() < BLOCK {
-            match self.reader.read_until(b'\n', &mut block.bytes) {
-                Ok(0) => {
+        // The whole lines in the reader's buffer are taken at once; a line the buffer cuts is
+        // finished with `read_until`.
+        while block.bytes.len() < BLOCK && !self.done {
+            let start = block.bytes.len();
+            let read = match self.reader.fill_buf() {
+                Ok([]) => {
                     self.done = true;
                     break;
                 }
-                Ok(_) => {
-                    self.line += 1;
-                    block.ends.push(block.bytes.len());
+                Ok(buf) => {
+                    let part = &buf[..buf.len().min(BLOCK - start)];
+                    match memchr::memrchr(b'\n', part) {
+                        Some(i) => {
+                            block.bytes.extend_from_slice(&part[..=i]);
+                            self.reader.consume(i + 1);
+                            Ok(())
+                        }
+                        None => self.reader.read_until(b'\n', &mut block.bytes).map(|n| {
+                            // The end of the input, after a last line with no line end.
+                            self.done = n == 0;
+                        }),
+                    }
                 }
-                Err(e) => {
-                    self.done = true;
-                    self.line += 1;
-                    block.error = Some(row_err(&self.name, self.line, format!("read error: {e}")));
-                    break;
-                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = read {
+                // A line cut by the error is not a line: its bytes stay unused.
+                self.done = true;
+                self.line += 1;
+                block.error = Some(row_err(&self.name, self.line, format!("read error: {e}")));
+                break;
+            }
+            for i in memchr::memchr_iter(b'\n', &block.bytes[start..]) {
+                self.line += 1;
+                block.ends.push(start + i + 1);
+            }
+            if block.ends.last() != Some(&block.bytes.len()) && block.bytes.len() > start {
+                // A last line with no line end.
+                self.line += 1;
+                block.ends.push(block.bytes.len());
             }
         }
         (!block.ends.is_empty() || block.error.is_some()).then_some(block)

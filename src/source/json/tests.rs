@@ -36,6 +36,11 @@ fn json_lines_read_in_blocks_on_two_threads_give_the_rows_and_errors_read_in_seq
             56 => "{\"cart_id\": \"surrogate\\ud800\", \"total\": \"1\", \"currency\": \"RUB\", \"updated_at\": \"2026-01-01 10:00:00\"}\n".to_string(),
             57 => format!("{{\"cart_id\": \"crlf{i}\", \"total\": \"1\", \"currency\": \"RUB\", \"updated_at\": \"2026-01-01 10:00:00\", \"name\": \"<FF>\"}}\r\n"),
             58 => "{\"cart_id\": \"ctl\u{2}\", \"total\": \"1\", \"currency\": \"RUB\", \"updated_at\": \"2026-01-01 10:00:00\"} x\n".to_string(),
+            // Longer than a block and than the reader's buffer: finished line by line.
+            _ if i == 10_000 => format!(
+                "{{\"cart_id\": \"long{}\", \"total\": \"1\", \"currency\": \"RUB\", \"updated_at\": \"2026-01-01 10:00:00\"}}\n",
+                "n".repeat(300_000)
+            ),
             53 => "{\"cart_id\": \"x\\u00e9\", \"Phone\": 5, \"total\": 1.5, \"currency\": \"EUR\", \"updated_at\": \"2026-01-01T00:00:00Z\", \"consent\": true, \"phone\": \"+7 912 000-00-00\"}\n".to_string(),
             _ => format!(
                 "{{\"cart_id\": \"c{i}\", \"phone\": \"+7912{i:07}\", \"total\": \"{i}.50\", \"currency\": \"RUB\", \"updated_at\": \"2026-01-01 10:00:00\", \"consent\": {}, \"customer\": {{\"name\": \"N{i}\"}}}}\n",
@@ -82,6 +87,8 @@ fn json_lines_read_in_blocks_on_two_threads_give_the_rows_and_errors_read_in_seq
         in_sequence.iter().any(|r| r.contains("N4")),
         "nested path read"
     );
+    assert!(in_sequence.iter().any(|r| r.contains("nnnnnnnn")));
+    assert!(in_sequence.last().unwrap().contains("\"last\""));
     assert_eq!(in_blocks, in_sequence);
     std::fs::remove_dir_all(&dir).unwrap();
 }
