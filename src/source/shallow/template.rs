@@ -30,7 +30,9 @@ enum Value {
     True,
     False,
     /// A string's text without its quotes, or a number's digits: bytes `.0..1` of the line.
-    Text(usize, usize),
+    /// In 32 bits, so that `value` returns in registers: returned through memory, its 32
+    /// bytes were read back before the stores had landed, a stall at every member.
+    Text(u32, u32),
 }
 
 impl Template {
@@ -38,11 +40,12 @@ impl Template {
     /// with no key twice; None otherwise.
     pub fn learn(line: &str, map: &PathMap) -> Option<Template> {
         let b = line.as_bytes();
+        u32::try_from(b.len()).ok()?;
         let (mut keys, mut names) = (Vec::new(), Vec::new());
         object(line, |i, name, at| {
             keys.push(Box::<[u8]>::from(&b[i..at]));
             names.push(name);
-            value(line, at).map(|(_, next)| next)
+            value(line, at).map(|(_, next)| next as usize)
         })?;
         let mut sorted = names.clone();
         sorted.sort_unstable();
@@ -93,7 +96,7 @@ impl Template {
                 Value::Null => None,
                 Value::True => Some("true"),
                 Value::False => Some("false"),
-                Value::Text(a, b) => Some(&line[a..b]),
+                Value::Text(a, b) => Some(&line[a as usize..b as usize]),
             });
             return true;
         }
@@ -105,6 +108,9 @@ impl Template {
     fn matches(&mut self, line: &str) -> bool {
         let b = line.as_bytes();
         self.values.clear();
+        if u32::try_from(b.len()).is_err() {
+            return false;
+        }
         let mut i = ws(b, 0);
         if b.get(i) != Some(&b'{') {
             return false;
@@ -115,14 +121,14 @@ impl Template {
         }
         let last = self.keys.len() - 1;
         for (k, key) in self.keys.iter().enumerate() {
-            if !b[i..].starts_with(key) {
+            if !b.get(i..i + key.len()).is_some_and(|at| same(at, key)) {
                 return false;
             }
             let Some((v, next)) = value(line, i + key.len()) else {
                 return false;
             };
             self.values.push(v);
-            i = ws(b, next);
+            i = ws(b, next as usize);
             match (b.get(i), k == last) {
                 (Some(b','), false) => i = ws(b, i + 1),
                 (Some(b'}'), true) => i += 1,
@@ -133,16 +139,36 @@ impl Template {
     }
 }
 
-/// A simple value at `i`, as `flat` reads it, and the index after it.
-fn value(line: &str, i: usize) -> Option<(Value, usize)> {
+/// `a == b` for slices of one length, without a call to `memcmp` for the short keys of a line:
+/// two overlapping 8-byte (or 4-byte) words cover 8 to 16 (4 to 8) bytes.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    debug_assert_eq!(n, b.len());
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
+}
+
+/// A simple value at `i`, as `flat` reads it, and the index after it; for a line shorter than
+/// 4 GiB (`matches` checks).
+#[inline(always)]
+fn value(line: &str, i: usize) -> Option<(Value, u32)> {
     let b = line.as_bytes();
-    let word = |w: &[u8], v: Value| b[i..].starts_with(w).then_some((v, i + w.len()));
+    let at = |i: usize| i as u32;
+    let word = |w: &[u8], v: Value| b[i..].starts_with(w).then_some((v, at(i + w.len())));
     match *b.get(i)? {
-        b'"' => string(line, i).map(|(_, next)| (Value::Text(i + 1, next - 1), next)),
+        b'"' => string(line, i).map(|(_, next)| (Value::Text(at(i + 1), at(next - 1)), at(next))),
         b't' => word(b"true", Value::True),
         b'f' => word(b"false", Value::False),
         b'n' => word(b"null", Value::Null),
-        b'-' | b'0'..=b'9' => whole_number(line, i).map(|(_, end)| (Value::Text(i, end), end)),
+        b'-' | b'0'..=b'9' => {
+            whole_number(line, i).map(|(_, end)| (Value::Text(at(i), at(end)), at(end)))
+        }
         _ => None,
     }
 }

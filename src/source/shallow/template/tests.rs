@@ -230,3 +230,18 @@ fn a_line_with_other_keys_or_spacing_does_not_match() {
     }
     assert!(t.stale(), "after {RELEARN} misses in a row");
 }
+
+/// The key comparison is `==`: for every length up to 24, equal slices, and slices that differ
+/// in any one byte.
+#[test]
+fn keys_compare_as_slices_do() {
+    for n in 0..=24 {
+        let a: Vec<u8> = (0..n as u8).map(|i| b'a' + i).collect();
+        assert!(same(&a, &a.clone()), "{n}");
+        for at in 0..n {
+            let mut b = a.clone();
+            b[at] ^= 0x20;
+            assert!(!same(&a, &b), "length {n}, byte {at}");
+        }
+    }
+}
