@@ -252,8 +252,8 @@ impl Clone for CartPool {
 }
 
 /// Checks every field of the row (so a malformed row is reported whatever its age), then builds
-/// the cart unless `outside` says it is outside the window: into a cart from `pool`, when it
-/// has one, keeping the room its strings have.
+/// the cart unless `outside` says it is outside the window: into a cart from `pool` when it has
+/// one (keeping the room its strings have), else into a new one.
 pub fn cart_unless(
     raw: &RawRow,
     opts: &ParseOpts,
@@ -290,27 +290,28 @@ pub fn cart_unless(
     if let Some(reason) = outside(&head) {
         return Ok(Parsed::Outside(reason));
     }
-    let Some(mut cart) = pool.and_then(CartPool::take) else {
-        return Ok(Parsed::Cart(Box::new(Cart {
+    // A cart from the pool, or a blank one: either way, every field is set below.
+    let mut cart = pool.and_then(CartPool::take).unwrap_or_else(|| {
+        Box::new(Cart {
             loc: raw.loc.clone(),
-            cart_id: cart_id.to_string(),
-            customer_id: row.get(at!(CART, "customer_id")).map(str::to_string),
-            name: row.get(at!(CART, "name")).map(str::to_string),
-            email: row.get(at!(CART, "email")).map(str::to_string),
-            phone: row.get(at!(CART, "phone")).map(str::to_string),
+            cart_id: String::new(),
+            customer_id: None,
+            name: None,
+            email: None,
+            phone: None,
             total,
             items_count,
             updated_at,
             consent,
             consent_at,
-            country: country.map(str::to_string),
+            country: None,
             timezone,
-            status: status.map(|s| s.to_ascii_lowercase()),
-            link: row.get(at!(CART, "link")).map(str::to_string),
+            status: None,
+            link: None,
             email_sent_at,
             email_opened_at,
-        })));
-    };
+        })
+    });
     // Every field named, so that a field added to `Cart` cannot be left from the cart before.
     let Cart {
         loc,
@@ -466,9 +467,10 @@ mod tests {
         }
     }
 
-    /// A cart filled again from the pool is the cart built afresh from the same row: random rows
-    /// whose fields come and go (a field present in one row and absent in the next, upper-case
-    /// statuses, two sources), each parsed into the cart the row before left in the pool.
+    /// A cart filled again from the pool is the cart built afresh from the same row, and holds
+    /// nothing of the cart before: random rows whose fields come and go (a field present in one
+    /// row and absent in the next, upper-case statuses, two sources), each parsed into the cart
+    /// the row before left in the pool.
     #[test]
     fn a_pooled_cart_is_the_cart_built_afresh() {
         let opts = ParseOpts {
@@ -525,6 +527,17 @@ mod tests {
                 panic!("nothing is outside");
             };
             assert_eq!(format!("{pooled:?}"), format!("{fresh:?}"), "line {line}");
+            // And both are the row's: its texts, the status in lower case.
+            let text = |i: usize| row.get(i).map(str::to_string);
+            assert_eq!(
+                (
+                    Some(pooled.cart_id.clone()),
+                    &pooled.customer_id,
+                    &pooled.link
+                ),
+                (text(0), &text(1), &text(14))
+            );
+            assert_eq!(pooled.status, text(13).map(|s| s.to_ascii_lowercase()));
             judged.put(pooled);
         }
         assert!(pool.local.len() + pool.shared.lock().unwrap().len() > 0);
