@@ -294,7 +294,7 @@ pub fn carts(s: &Config) -> Result<Parsing<Cart>> {
 }
 
 /// Carts, like `carts`; a valid row that `outside` places outside the rules' window comes as
-/// `Parsed::Outside`, with no cart built.
+/// `Parsed::Outside`, with no cart built. Carts handed back to `pool` are filled again.
 pub fn carts_unless<F>(
     s: &Config,
     outside: F,
