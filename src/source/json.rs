@@ -353,10 +353,9 @@ impl<R: Read> Lines<R> {
                             self.reader.consume(i + 1);
                             Ok(())
                         }
-                        None => self.reader.read_until(b'\n', &mut block.bytes).map(|n| {
-                            // The end of the input, after a last line with no line end.
-                            self.done = n == 0;
-                        }),
+                        // The buffer holds no line end: read on to the next one (or the end
+                        // of the input, after a last line without one).
+                        None => self.reader.read_until(b'\n', &mut block.bytes).map(drop),
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
