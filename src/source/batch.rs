@@ -115,17 +115,26 @@ const WINDOW: usize = 4;
 /// two cores and the 1M-row CSV dry run took 0.46-0.51 s instead of 0.44-0.46 s.
 const THREADS: usize = 1;
 
+/// Whether the input goes on after a block: `Stop` when the block met an error that ends the
+/// read (a JSON array's syntax error); blocks taken after it are dropped unread.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Then {
+    More,
+    Stop,
+}
+
 /// Runs `work` on blocks taken in turn from `next`, by a thread of its own and by the caller
 /// whenever the block it wants is not ready yet (so neither core idles while the other parses),
 /// and yields each block's output in the order the blocks were taken: every decision and line
 /// of output stays in input order. At most `WINDOW` blocks are taken ahead of the one the
-/// caller is reading. A panic in `work` or `next` is raised again in the caller, never taken
+/// caller is reading. A block whose `work` says `Then::Stop` is the last one yielded, whatever
+/// was taken after it. A panic in `work` or `next` is raised again in the caller, never taken
 /// for the end of the input.
 pub fn in_order<B, T, W>(next: Box<dyn FnMut() -> Option<B> + Send>, work: W) -> InOrder<T>
 where
     B: Send + 'static,
     T: Send + 'static,
-    W: FnMut(B, &mut Vec<T>) + Clone + Send + 'static,
+    W: FnMut(B, &mut Vec<T>) -> Then + Clone + Send + 'static,
 {
     let shared = Arc::new(Shared {
         taker: Mutex::new(Taker {
@@ -141,8 +150,8 @@ where
     let steal = Box::new(move || {
         let (k, block) = taker.take(false)?;
         let mut out = Vec::new();
-        own(block, &mut out);
-        Some((k, out))
+        let then = own(block, &mut out);
+        Some((k, (out, then)))
     });
     let workers = (0..THREADS)
         .map(|_| {
@@ -151,8 +160,8 @@ where
                 let _stop_all = StopOnPanic(&shared);
                 while let Some((k, block)) = shared.take(true) {
                     let mut out = Vec::new();
-                    work(block, &mut out);
-                    if tx.send((k, out)).is_err() {
+                    let then = work(block, &mut out);
+                    if tx.send((k, (out, then))).is_err() {
                         return;
                     }
                 }
@@ -166,6 +175,7 @@ where
         early: std::collections::BTreeMap::new(),
         want: 0,
         cur: Vec::new().into_iter(),
+        last: false,
         workers,
     }
 }
@@ -230,15 +240,20 @@ impl<B> Drop for StopOnPanic<'_, B> {
     }
 }
 
+/// A block's output, and whether the input goes on after it.
+type Worked<T> = (Vec<T>, Then);
+
 pub struct InOrder<T> {
     shared: Arc<dyn Window>,
     /// Takes and works a block on the caller's thread, when one is within the window.
-    steal: Box<dyn FnMut() -> Option<(usize, Vec<T>)> + Send>,
-    rx: mpsc::Receiver<(usize, Vec<T>)>,
+    steal: Box<dyn FnMut() -> Option<(usize, Worked<T>)> + Send>,
+    rx: mpsc::Receiver<(usize, Worked<T>)>,
     /// Blocks that arrived before the one wanted.
-    early: std::collections::BTreeMap<usize, Vec<T>>,
+    early: std::collections::BTreeMap<usize, Worked<T>>,
     want: usize,
     cur: std::vec::IntoIter<T>,
+    /// `cur` is the last block's output.
+    last: bool,
     workers: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -267,9 +282,17 @@ impl<T> Iterator for InOrder<T> {
             if let Some(item) = self.cur.next() {
                 return Some(item);
             }
-            if let Some(block) = self.early.remove(&self.want) {
+            if self.last {
+                return None;
+            }
+            if let Some((block, then)) = self.early.remove(&self.want) {
                 self.want += 1;
-                self.shared.read_up_to(self.want);
+                if then == Then::Stop {
+                    self.last = true;
+                    self.shared.stop();
+                } else {
+                    self.shared.read_up_to(self.want);
+                }
                 self.cur = block.into_iter();
                 continue;
             }
@@ -336,12 +359,34 @@ mod tests {
                     std::thread::yield_now();
                 }
                 out.extend((0..b % 4).map(|j| b * 10 + j));
+                super::Then::More
             })
             .collect();
             let want: Vec<usize> = (1..=n)
                 .flat_map(|b| (0..b % 4).map(move |j| b * 10 + j))
                 .collect();
             assert_eq!(out, want, "{n} blocks");
+        }
+        // A block that stops the read is the last one out, however far the threads read on.
+        for stop in [1usize, 2, 7, 99, 100] {
+            let mut i = 0;
+            let next = Box::new(move || {
+                i += 1;
+                (i <= 100).then_some(i)
+            });
+            let out: Vec<usize> = super::in_order(next, move |b: usize, out: &mut Vec<usize>| {
+                if b.is_multiple_of(2) {
+                    std::thread::yield_now();
+                }
+                out.push(b);
+                if b == stop {
+                    super::Then::Stop
+                } else {
+                    super::Then::More
+                }
+            })
+            .collect();
+            assert_eq!(out, (1..=stop).collect::<Vec<_>>(), "stopped at {stop}");
         }
         let caught = std::panic::catch_unwind(|| {
             let mut i = 0;
@@ -352,6 +397,7 @@ mod tests {
             super::in_order(next, |b: usize, out: &mut Vec<usize>| {
                 assert!(b != 500, "block {b}");
                 out.push(b);
+                super::Then::More
             })
             .count()
         });
@@ -363,7 +409,11 @@ mod tests {
                 assert!(i < 300, "reading block {i}");
                 Some(i)
             });
-            super::in_order(next, |b: usize, out: &mut Vec<usize>| out.push(b)).count()
+            super::in_order(next, |b: usize, out: &mut Vec<usize>| {
+                out.push(b);
+                super::Then::More
+            })
+            .count()
         });
         assert!(
             caught.is_err(),
@@ -375,9 +425,12 @@ mod tests {
             i += 1;
             Some(i)
         });
-        let first: Vec<usize> = super::in_order(next, |b: usize, out: &mut Vec<usize>| out.push(b))
-            .take(5)
-            .collect();
+        let first: Vec<usize> = super::in_order(next, |b: usize, out: &mut Vec<usize>| {
+            out.push(b);
+            super::Then::More
+        })
+        .take(5)
+        .collect();
         assert_eq!(first, [1, 2, 3, 4, 5]);
     }
 

@@ -164,9 +164,12 @@ impl<R: Read + Send + 'static> super::RowSource for CsvRows<R> {
             next: Box::new(move || {
                 let raw = splitter.block(BLOCK, shape.reading.spares.buffer())?;
                 let shape = shape.clone();
-                let rows: super::Block = Box::new(move |row, each| match raw {
-                    Ok(raw) => Records::over(raw, &shape.reading).rows(&shape, row, each),
-                    Err(e) => each(Err(unreadable(&shape.reading.source, 0, &e))),
+                let rows: super::Block = Box::new(move |row, each| {
+                    match raw {
+                        Ok(raw) => Records::over(raw, &shape.reading).rows(&shape, row, each),
+                        Err(e) => each(Err(unreadable(&shape.reading.source, 0, &e))),
+                    }
+                    super::Then::More
                 });
                 Some(rows)
             }),

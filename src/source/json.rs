@@ -1,13 +1,13 @@
 //! JSON exports: an array of objects (`kind = "json"`) or one object per line (`kind = "jsonl"`),
 //! from a file or stdin. Fields are addressed by dotted paths (`customer.phone`); the first record's
-//! keys check the mapping, as a CSV header would. Both forms stream: a reader thread parses one
-//! record at a time (for an array, through a sequence visitor) and hands it over a bounded channel,
-//! so memory does not grow with the export. A bad JSONL line is one row error and the rest is read;
-//! a syntax error inside an array ends the read there (nothing after it can be trusted), reported
-//! with its line.
+//! keys check the mapping, as a CSV header would. Both forms stream, in blocks that both cores
+//! turn into rows: JSON Lines in whole lines, an array in whole elements (`cut`), so memory does
+//! not grow with the export. A bad JSONL line is one row error and the rest is read; a syntax
+//! error inside an array ends the read there (nothing after it can be trusted), reported with its
+//! line as serde reports it.
 
-use super::batch;
 mod array;
+mod cut;
 use super::pick::PathMap;
 use super::shallow::{Record, Template};
 use super::{RawRow, RowError, Rows};
@@ -40,12 +40,21 @@ type Start = (Vec<RowError>, Option<(Pos, Value)>);
 const MAX_LEADING_ERRORS: usize = 1000;
 
 pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> Result<Rows> {
+    open_cut(s, fields, required, true)
+}
+
+/// `open`; an array is read by serde alone, from its start, unless `cut` (for the tests that
+/// hold the cut array to serde's reading).
+fn open_cut(
+    s: &Config,
+    fields: &'static [&'static str],
+    required: &[&str],
+    cut: bool,
+) -> Result<Rows> {
     let (input, name) = super::open_input(s, "a JSON export")?;
     let lines = s.kind == crate::model::SourceKind::Jsonl;
     let mut reader = BufReader::with_capacity(256 * 1024, input);
     skip_bom(&mut reader);
-    // JSON Lines parse line by line right here, as CSV does; an array needs serde's streaming
-    // deserializer to own the reader, so it runs on a thread and hands records over in batches.
     let source: Arc<str> = name.as_str().into();
     let mapping = Arc::new(OnceLock::new());
     if lines {
@@ -73,15 +82,34 @@ pub fn open(s: &Config, fields: &'static [&'static str], required: &[&str]) -> R
             map: Arc::new(map),
         }));
     }
-    // An array needs serde's streaming deserializer to own the reader, so it runs on a thread
-    // and hands records over in batches.
-    let mut records: Box<dyn Iterator<Item = Item> + Send> = {
-        let (mut tx, rx) = batch::channel::<Item>(4);
-        let label = name.clone();
-        let (map, source) = (mapping.clone(), source.clone());
-        std::thread::spawn(move || array::read_array(reader, &label, &map, &source, &mut tx));
-        Box::new(rx)
+    // An array is cut into its elements; serde reads it from the start when the cutter cannot
+    // follow it as far as its first element.
+    let mut cutter = cut::Cutter::new(Box::new(reader));
+    let first = match cut {
+        true => array::first(&mut cutter),
+        false => Some(Err(cutter.rest_all())),
     };
+    let rest = match first {
+        Some(Ok((pos, doc))) => {
+            let first = Some((pos, doc));
+            let map = mapping_of(&first, s, fields, required, &name)?;
+            mapping.set(map).expect("set once");
+            let map = mapping.get().expect("just set");
+            let head = first
+                .map(|(pos, doc)| map.row(location(&source, pos), &doc))
+                .into_iter()
+                .collect();
+            return Ok(Box::new(array::Array::new(
+                head, cutter, &name, &mapping, &source,
+            )));
+        }
+        Some(Err(rest)) => rest,
+        None => {
+            mapping_of(&None, s, fields, required, &name)?;
+            return Ok(Box::new(std::iter::empty()));
+        }
+    };
+    let mut records = array::on_thread(rest, &name, &mapping, &source);
     let (leading, first) = first_record(&mut records, &name, lines)?;
     let map = mapping_of(&first, s, fields, required, &name)?;
     mapping.set(map.clone()).expect("set once");
@@ -161,8 +189,10 @@ impl<R: Read + Send + 'static> super::RowSource for JsonLines<R> {
             next: Box::new(move || {
                 let block = lines.block()?;
                 let (map, name, source) = (map.clone(), name.clone(), source.clone());
-                let rows: super::Block =
-                    Box::new(move |_, each| block.rows(&map, &name, &source, each));
+                let rows: super::Block = Box::new(move |_, each| {
+                    block.rows(&map, &name, &source, each);
+                    super::Then::More
+                });
                 Some(rows)
             }),
         })
@@ -180,7 +210,7 @@ struct Block {
 }
 
 /// About this many bytes of lines make a block.
-const BLOCK: usize = 128 * 1024;
+pub(super) const BLOCK: usize = 128 * 1024;
 
 impl Block {
     /// Each line's row or error, in order, as `Lines` gives them one at a time.

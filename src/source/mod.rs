@@ -133,8 +133,11 @@ pub struct Split {
 }
 
 /// Rows read but not yet made: called with a scratch row, it hands `each` every row (made in
-/// the scratch row when it can) or error, in order.
-pub type Block = Box<dyn FnOnce(&mut RawRow, &mut dyn FnMut(Result<&RawRow, RowError>)) + Send>;
+/// the scratch row when it can) or error, in order, and says whether the input goes on after
+/// it (`Then::Stop` after an error that ends the read).
+pub type Block =
+    Box<dyn FnOnce(&mut RawRow, &mut dyn FnMut(Result<&RawRow, RowError>)) -> Then + Send>;
+pub use batch::Then;
 
 impl<I: Iterator<Item = Result<RawRow, RowError>> + Send> RowSource for I {
     fn next_into(&mut self, row: &mut RawRow) -> Option<Result<(), RowError>> {
@@ -370,7 +373,7 @@ where
         .collect();
     let mut scratch = RawRow::new(Location::default(), 0);
     let work = move |block: Block, out: &mut Vec<Result<T, RowError>>| {
-        block(&mut scratch, &mut |r| out.push(r.and_then(&mut parse)));
+        block(&mut scratch, &mut |r| out.push(r.and_then(&mut parse)))
     };
     Box::new(head.into_iter().chain(batch::in_order(split.next, work)))
 }
