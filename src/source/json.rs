@@ -84,7 +84,9 @@ fn open_cut(
     }
     // An array is cut into its elements; serde reads it from the start when the cutter cannot
     // follow it as far as its first element.
-    let mut cutter = cut::Cutter::new(Box::new(reader));
+    // The cutter reads in large blocks of its own.
+    let buffered = reader.buffer().to_vec();
+    let mut cutter = cut::Cutter::new(buffered, reader.into_inner());
     let first = match cut {
         true => array::first(&mut cutter),
         false => Some(Err(cutter.rest_all())),

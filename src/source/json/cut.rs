@@ -27,13 +27,19 @@ pub(super) struct Spot {
 impl Spot {
     /// The spot just after `bytes`, which start here.
     pub fn over(self, bytes: &[u8]) -> Spot {
-        match memchr::memrchr(b'\n', bytes) {
+        let mut newlines = 0;
+        let mut last = None;
+        for i in memchr::memchr_iter(b'\n', bytes) {
+            newlines += 1;
+            last = Some(i);
+        }
+        match last {
             None => Spot {
                 newlines: self.newlines,
                 col: self.col + bytes.len() as u64,
             },
             Some(last) => Spot {
-                newlines: self.newlines + memchr::memchr_iter(b'\n', bytes).count() as u64,
+                newlines: self.newlines + newlines,
                 col: (bytes.len() - last - 1) as u64,
             },
         }
@@ -198,10 +204,11 @@ pub(super) struct Cutter {
 }
 
 impl Cutter {
-    pub fn new(reader: Box<dyn Read + Send>) -> Cutter {
+    /// Cuts `buffered`, then what `reader` reads.
+    pub fn new(buffered: Vec<u8>, reader: Box<dyn Read + Send>) -> Cutter {
         Cutter {
             reader: Some(reader),
-            buf: Vec::new(),
+            buf: buffered,
             pos: 0,
             mark: 0,
             at: Spot::default(),
@@ -299,6 +306,7 @@ impl Cutter {
         self.pos = 0;
         self.mark = 0;
         let want = READ.max(self.buf.len());
+        self.buf.reserve(want);
         let reader = self
             .reader
             .as_mut()
