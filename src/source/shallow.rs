@@ -13,6 +13,7 @@ use std::fmt;
 mod flat;
 mod template;
 
+pub use flat::string_stop;
 pub use template::Template;
 
 /// A JSON object's members in the order written (a repeated key: the last one counts, as in a

@@ -10,6 +10,7 @@
 //! file. An element the cutter took but that does not parse is handed over the same way, by
 //! whoever parses it ([`Elements::rest_from`]).
 
+use crate::source::shallow::string_stop;
 use std::io::{Cursor, Read};
 
 /// Bytes read at a time.
@@ -379,7 +380,7 @@ fn object_end(b: &[u8], start: usize) -> Option<Result<usize, ()>> {
                 // A string: on to its closing quote, over escapes.
                 i += 1;
                 loop {
-                    i += quote_or_escape(b.get(i..)?)?;
+                    i += string_stop(b.get(i..)?, false)?;
                     if b[i] == b'"' {
                         break;
                     }
@@ -391,27 +392,6 @@ fn object_end(b: &[u8], start: usize) -> Option<Result<usize, ()>> {
         i += 1;
     }
     None
-}
-
-/// The first `"` or `\\` in `b`: eight bytes at a time, as strings in an export are short.
-fn quote_or_escape(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(word) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-        let (q, e) = (w ^ (ONES * b'"' as u64), w ^ (ONES * b'\\' as u64));
-        // A zero byte in either: exact for the first one, which is all that is used.
-        let found = (q.wrapping_sub(ONES) & !q | e.wrapping_sub(ONES) & !e) & HIGH;
-        if found != 0 {
-            return Some(i + found.trailing_zeros() as usize / 8);
-        }
-        i += 8;
-    }
-    b[i..]
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\')
-        .map(|k| i + k)
 }
 
 #[cfg(test)]
@@ -432,26 +412,6 @@ mod tests {
         assert_eq!(end(&deep), Some(Err(())));
         let ok = format!("{}{}", "{\"a\":".repeat(100), "}".repeat(100));
         assert_eq!(end(&ok), Some(Ok(ok.len())));
-    }
-
-    #[test]
-    fn quotes_and_escapes_are_found_first_wherever_they_are() {
-        for len in 0..40 {
-            for at in 0..=len {
-                for (mark, other) in [(b'"', b'\\'), (b'\\', b'"')] {
-                    let mut b: Vec<u8> =
-                        (0..len).map(|k| [b'a', 0x80, b'!', 0xff][k % 4]).collect();
-                    let want = (at < len).then(|| {
-                        b[at] = mark;
-                        if at + 1 < len {
-                            b[at + 1] = other;
-                        }
-                        at
-                    });
-                    assert_eq!(quote_or_escape(&b), want, "{b:?}");
-                }
-            }
-        }
     }
 
     #[test]

@@ -73,12 +73,37 @@ pub(super) fn string(line: &str, i: usize) -> Option<(&str, usize)> {
         return None;
     }
     let start = i + 1;
-    let len = b[start..]
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-    let end = start + len;
+    let end = start + string_stop(&b[start..], true)?;
     // Only a quote ends the string here; a backslash or a control character goes to serde.
     (b[end] == b'"').then(|| (&line[start..end], end + 1))
+}
+
+/// The first quote or backslash in `b` (with `controls`, also the first control character):
+/// where a string's plain text stops. Eight bytes at a time, as strings in an export are short.
+pub fn string_stop(b: &[u8], controls: bool) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Bytes below this are found too.
+    let below: u8 = if controls { 0x20 } else { 0 };
+    let mut i = 0;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let (q, e) = (w ^ (ONES * b'"' as u64), w ^ (ONES * b'\\' as u64));
+        // Each term flags its first byte exactly (later flags may be false); the lowest flag
+        // of the three is the first byte wanted.
+        let found = (q.wrapping_sub(ONES) & !q
+            | e.wrapping_sub(ONES) & !e
+            | w.wrapping_sub(ONES * below as u64) & !w)
+            & HIGH;
+        if found != 0 {
+            return Some(i + found.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < below)
+        .map(|k| i + k)
 }
 
 /// A value starting at `i`: a string, a whole number, `true`, `false` or `null`.
@@ -128,6 +153,39 @@ pub(super) fn whole_number(line: &str, i: usize) -> Option<(Number, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_string_stops_at_its_first_quote_escape_or_control_wherever_it_is() {
+        // Fillers include a quote's and a backslash's bytes with the high bit set, and the
+        // bytes either side of the control range.
+        const FILL: [u8; 8] = [b'a', 0x80, b' ', 0xff, 0x21, 0x7f, 0xa2, 0xdc];
+        let pairs = [
+            (b'"', b'\\'),
+            (b'\\', b'"'),
+            (0x1f, b'"'),
+            (0, 0x1f),
+            (0x20, 0x20),
+        ];
+        for controls in [false, true] {
+            for len in 0..40 {
+                for at in 0..=len {
+                    for (mark, other) in pairs {
+                        let mut b: Vec<u8> = (0..len).map(|k| FILL[k % 8]).collect();
+                        if at < len {
+                            b[at] = mark;
+                        }
+                        if at + 1 < len {
+                            b[at + 1] = other;
+                        }
+                        let want = b
+                            .iter()
+                            .position(|&c| c == b'"' || c == b'\\' || (controls && c < 0x20));
+                        assert_eq!(string_stop(&b, controls), want, "{b:?} {controls}");
+                    }
+                }
+            }
+        }
+    }
 
     /// The members of a record, comparable.
     fn members(r: &Record<'_>) -> Vec<(String, String)> {
