@@ -55,36 +55,49 @@ fn open_cut(
     let lines = s.kind == crate::model::SourceKind::Jsonl;
     let mut reader = BufReader::with_capacity(256 * 1024, input);
     skip_bom(&mut reader);
+    if !lines {
+        return open_array(reader, s, fields, required, &name, cut);
+    }
     let source: Arc<str> = name.as_str().into();
     let mapping = Arc::new(OnceLock::new());
-    if lines {
-        let mut lines = Lines {
-            reader,
-            buf: Vec::new(),
-            line: 0,
-            name: name.clone(),
-            done: false,
-            map: mapping.clone(),
-            source: source.clone(),
-        };
-        let (leading, first) = first_record(&mut lines, &name, true)?;
-        let map = mapping_of(&first, s, fields, required, &name)?;
-        mapping.set(map.clone()).expect("set once");
-        let head = leading
-            .into_iter()
-            .map(Err)
-            .chain(first.map(|(pos, doc)| map.row(location(&source, pos), &doc)))
-            .collect::<Vec<_>>()
-            .into_iter();
-        return Ok(Box::new(JsonLines {
-            head,
-            lines: Some(lines),
-            map: Arc::new(map),
-        }));
-    }
-    // An array is cut into its elements; serde reads it from the start when the cutter cannot
-    // follow it as far as its first element.
-    // The cutter reads in large blocks of its own.
+    let mut lines = Lines {
+        reader,
+        buf: Vec::new(),
+        line: 0,
+        name: name.clone(),
+        done: false,
+        map: mapping.clone(),
+        source: source.clone(),
+    };
+    let (leading, first) = first_record(&mut lines, &name, true)?;
+    let map = mapping_of(&first, s, fields, required, &name)?;
+    mapping.set(map.clone()).expect("set once");
+    let head = leading
+        .into_iter()
+        .map(Err)
+        .chain(first.map(|(pos, doc)| map.row(location(&source, pos), &doc)))
+        .collect::<Vec<_>>()
+        .into_iter();
+    Ok(Box::new(JsonLines {
+        head,
+        lines: Some(lines),
+        map: Arc::new(map),
+    }))
+}
+
+/// A JSON array, cut into its elements (unless not `cut`); serde reads it from the start when
+/// the cutter cannot follow it as far as its first element, or that element does not parse.
+fn open_array(
+    reader: BufReader<Box<dyn Read + Send>>,
+    s: &Config,
+    fields: &'static [&'static str],
+    required: &[&str],
+    name: &str,
+    cut: bool,
+) -> Result<Rows> {
+    let source: Arc<str> = name.into();
+    let mapping = Arc::new(OnceLock::new());
+    // The cutter reads in large blocks of its own, after what the BOM check buffered.
     let buffered = reader.buffer().to_vec();
     let mut cutter = cut::Cutter::new(buffered, reader.into_inner());
     let first = match cut {
@@ -93,27 +106,22 @@ fn open_cut(
     };
     let rest = match first {
         Some(Ok((pos, doc))) => {
-            let first = Some((pos, doc));
-            let map = mapping_of(&first, s, fields, required, &name)?;
+            let map = PathMap::new(&doc, s, fields, required, name)?;
+            let head = vec![map.row(location(&source, pos), &doc)];
             mapping.set(map).expect("set once");
-            let map = mapping.get().expect("just set");
-            let head = first
-                .map(|(pos, doc)| map.row(location(&source, pos), &doc))
-                .into_iter()
-                .collect();
             return Ok(Box::new(array::Array::new(
-                head, cutter, &name, &mapping, &source,
+                head, cutter, name, &mapping, &source,
             )));
         }
         Some(Err(rest)) => rest,
         None => {
-            mapping_of(&None, s, fields, required, &name)?;
+            mapping_of(&None, s, fields, required, name)?;
             return Ok(Box::new(std::iter::empty()));
         }
     };
-    let mut records = array::on_thread(rest, &name, &mapping, &source);
-    let (leading, first) = first_record(&mut records, &name, lines)?;
-    let map = mapping_of(&first, s, fields, required, &name)?;
+    let mut records = array::on_thread(rest, name, &mapping, &source);
+    let (leading, first) = first_record(&mut records, name, false)?;
+    let map = mapping_of(&first, s, fields, required, name)?;
     mapping.set(map.clone()).expect("set once");
     let head = leading
         .into_iter()
