@@ -232,17 +232,7 @@ impl Block {
         each: &mut dyn FnMut(Result<&RawRow, RowError>),
     ) {
         let mut start = 0;
-        // One row for the block's lines, its buffers reused.
-        let mut row = RawRow::new(
-            location(
-                source,
-                Pos {
-                    line: 0,
-                    record: None,
-                },
-            ),
-            0,
-        );
+        let mut row = block_row(source);
         let mut template = None;
         for (i, &end) in self.ends.iter().enumerate() {
             let line = self.first_line + i as u64;
@@ -266,6 +256,15 @@ impl Block {
             each(Err(e));
         }
     }
+}
+
+/// One row for a block's records, its buffers reused.
+fn block_row(source: &Arc<str>) -> RawRow {
+    let pos = Pos {
+        line: 0,
+        record: None,
+    };
+    RawRow::new(location(source, pos), 0)
 }
 
 /// A line read shallowly into `row` (its line set), as `line_item` would read it once the

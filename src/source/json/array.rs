@@ -4,7 +4,7 @@
 //! in batches. Either way a syntax error ends the read there, and serde says what it is.
 
 use super::cut::{Cut, Cutter, Elements, Rest};
-use super::{BLOCK, Item, Pos, Rec, location, rec_row, row_err, row_err_at, shallow};
+use super::{BLOCK, Item, Pos, Rec, block_row, rec_row, row_err, row_err_at, shallow};
 use crate::model::Location;
 use crate::source::pick::PathMap;
 use crate::source::shallow::Element;
@@ -295,16 +295,7 @@ fn rows(
     each: &mut dyn FnMut(Result<&RawRow, RowError>),
 ) -> Then {
     let map = mapping.get().expect("mapping set");
-    let mut row = RawRow::new(
-        location(
-            source,
-            Pos {
-                line: 0,
-                record: None,
-            },
-        ),
-        0,
-    );
+    let mut row = block_row(source);
     let mut template = None;
     let (mut at, mut from) = (elements.at, 0);
     for (k, &(start, end)) in elements.spans.iter().enumerate() {

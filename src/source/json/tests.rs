@@ -20,6 +20,34 @@ fn drain(mut next: impl FnMut(&mut RawRow) -> Option<Result<(), super::RowError>
     out
 }
 
+/// A cart source of this kind reading `path`, `name` mapped to a nested key; and its required
+/// fields.
+fn source_config(kind: &str, path: &std::path::Path) -> (config::Config, Vec<&'static str>) {
+    let raw: config::RawSource = toml::from_str(&format!(
+        "kind = \"{kind}\"\npath = {:?}\n[columns]\nname = \"customer.name\"",
+        path.display().to_string()
+    ))
+    .unwrap();
+    let s = config::from_raw(raw, "source", config::CART_FIELDS, &|p| p.into()).unwrap();
+    let required = crate::source::cart_required(&s);
+    (s, required)
+}
+
+/// What a split source yields, its blocks read by two threads as the pipeline reads them.
+fn drain_blocks(rows: &mut crate::source::Rows) -> Vec<String> {
+    let split = rows.split().expect("the source splits");
+    let mut head = split.head.into_iter();
+    let blocks = crate::source::batch::in_order(
+        split.next,
+        move |b: crate::source::Block, out: &mut Vec<_>| {
+            let mut scratch = RawRow::new(Location::default(), 0);
+            b(&mut scratch, &mut |r| out.push(r.cloned()))
+        },
+    );
+    let mut rest = head.by_ref().chain(blocks);
+    drain(|row| Some(rest.next()?.map(|r| *row = r)))
+}
+
 #[test]
 fn json_lines_read_in_blocks_on_two_threads_give_the_rows_and_errors_read_in_sequence() {
     let dir = std::env::temp_dir().join(format!("cartnudge-jsonl-{}", std::process::id()));
@@ -57,29 +85,13 @@ fn json_lines_read_in_blocks_on_two_threads_give_the_rows_and_errors_read_in_seq
         .collect();
     std::fs::write(&path, &bytes).unwrap();
     assert!(text.len() > 4 * super::BLOCK, "several blocks");
-    let raw: config::RawSource = toml::from_str(&format!(
-        "kind = \"jsonl\"\npath = {:?}\n[columns]\nname = \"customer.name\"",
-        path.display().to_string()
-    ))
-    .unwrap();
-    let s = config::from_raw(raw, "source", config::CART_FIELDS, &|p| p.into()).unwrap();
-    let required = crate::source::cart_required(&s);
+    let (s, required) = source_config("jsonl", &path);
 
     let mut seq = super::open(&s, config::CART_FIELDS, &required).unwrap();
     let in_sequence = drain(|row| seq.next_into(row));
 
     let mut par = super::open(&s, config::CART_FIELDS, &required).unwrap();
-    let split = par.split().expect("JSON Lines split");
-    let mut head = split.head.into_iter();
-    let blocks = crate::source::batch::in_order(
-        split.next,
-        move |b: crate::source::Block, out: &mut Vec<_>| {
-            let mut scratch = RawRow::new(Location::default(), 0);
-            b(&mut scratch, &mut |r| out.push(r.cloned()))
-        },
-    );
-    let mut rest = head.by_ref().chain(blocks);
-    let in_blocks = drain(|row| Some(rest.next()?.map(|r| *row = r)));
+    let in_blocks = drain_blocks(&mut par);
 
     assert!(in_sequence.len() > 20_000 - 300, "{}", in_sequence.len());
     assert!(in_sequence.iter().any(|r| r.starts_with("error")));
@@ -99,13 +111,7 @@ fn json_lines_read_in_blocks_on_two_threads_give_the_rows_and_errors_read_in_seq
 fn array_three_ways(dir: &std::path::Path, bytes: &[u8]) -> [Vec<String>; 3] {
     let path = dir.join("carts.json");
     std::fs::write(&path, bytes).unwrap();
-    let raw: config::RawSource = toml::from_str(&format!(
-        "kind = \"json\"\npath = {:?}\n[columns]\nname = \"customer.name\"",
-        path.display().to_string()
-    ))
-    .unwrap();
-    let s = config::from_raw(raw, "source", config::CART_FIELDS, &|p| p.into()).unwrap();
-    let required = crate::source::cart_required(&s);
+    let (s, required) = source_config("json", &path);
     let open = |cut| super::open_cut(&s, config::CART_FIELDS, &required, cut);
     let serde = match open(false) {
         Ok(mut rows) => drain(|row| rows.next_into(row)),
@@ -116,19 +122,7 @@ fn array_three_ways(dir: &std::path::Path, bytes: &[u8]) -> [Vec<String>; 3] {
         Err(e) => vec![format!("stop {e:#}")],
     };
     let in_blocks = match open(true) {
-        Ok(mut rows) => {
-            let split = rows.split().expect("an array splits");
-            let mut head = split.head.into_iter();
-            let blocks = crate::source::batch::in_order(
-                split.next,
-                move |b: crate::source::Block, out: &mut Vec<_>| {
-                    let mut scratch = RawRow::new(Location::default(), 0);
-                    b(&mut scratch, &mut |r| out.push(r.cloned()))
-                },
-            );
-            let mut rest = head.by_ref().chain(blocks);
-            drain(|row| Some(rest.next()?.map(|r| *row = r)))
-        }
+        Ok(mut rows) => drain_blocks(&mut rows),
         Err(e) => vec![format!("stop {e:#}")],
     };
     [serde, in_sequence, in_blocks]
