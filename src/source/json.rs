@@ -63,6 +63,7 @@ fn open_cut(
     let mut lines = Lines {
         reader,
         buf: Vec::new(),
+        carry: Vec::new(),
         line: 0,
         name: name.clone(),
         done: false,
@@ -330,6 +331,8 @@ fn skip_bom<R: Read>(r: &mut BufReader<R>) {
 struct Lines<R> {
     reader: BufReader<R>,
     buf: Vec<u8>,
+    /// A line's start, read by one block and finished by the next.
+    carry: Vec<u8>,
     line: u64,
     name: String,
     done: bool,
@@ -364,58 +367,71 @@ impl<R: Read> Iterator for Lines<R> {
 }
 
 impl<R: Read> Lines<R> {
-    /// The next lines, about `BLOCK` bytes of them; None at the end.
+    /// The next lines, about `BLOCK` bytes of them; None at the end. They are read straight
+    /// from the input into the block (after what the reader had buffered); the start of a line
+    /// that the read cut waits in `carry` for the next block.
     fn block(&mut self) -> Option<Block> {
         if self.done {
             return None;
         }
+        let mut bytes = std::mem::take(&mut self.carry);
+        bytes.reserve(BLOCK + 4096);
+        bytes.extend_from_slice(self.reader.buffer());
+        self.reader.consume(self.reader.buffer().len());
+        let input = self.reader.get_mut();
+        // Where a line end is looked for: bytes before it have none after the last one.
+        let mut from = 0;
+        let mut error = None;
+        loop {
+            let before = bytes.len();
+            let want = BLOCK.saturating_sub(before).max(4096);
+            match input.by_ref().take(want as u64).read_to_end(&mut bytes) {
+                Ok(n) if n < want => self.done = true,
+                Ok(_) => {}
+                Err(e) => {
+                    error = Some(e);
+                    self.done = true;
+                }
+            }
+            if self.done {
+                break;
+            }
+            if bytes.len() >= BLOCK
+                && let Some(i) = memchr::memrchr(b'\n', &bytes[from..])
+            {
+                // The cut line waits for the next block.
+                self.carry = bytes[from + i + 1..].to_vec();
+                bytes.truncate(from + i + 1);
+                break;
+            }
+            if bytes.len() >= BLOCK {
+                // A line longer than a block: read on to its end.
+                from = bytes.len();
+            }
+        }
+        if error.is_some() {
+            // A line cut by the error is not a line: its bytes stay unused.
+            let whole = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
+            bytes.truncate(whole);
+        }
         let mut block = Block {
-            bytes: Vec::with_capacity(BLOCK + 4096),
             ends: Vec::new(),
             first_line: self.line + 1,
             error: None,
+            bytes,
         };
-        // The whole lines in the reader's buffer are taken at once; a line the buffer cuts is
-        // finished with `read_until`.
-        while block.bytes.len() < BLOCK && !self.done {
-            let start = block.bytes.len();
-            let read = match self.reader.fill_buf() {
-                Ok([]) => {
-                    self.done = true;
-                    break;
-                }
-                Ok(buf) => {
-                    let part = &buf[..buf.len().min(BLOCK - start)];
-                    match memchr::memrchr(b'\n', part) {
-                        Some(i) => {
-                            block.bytes.extend_from_slice(&part[..=i]);
-                            self.reader.consume(i + 1);
-                            Ok(())
-                        }
-                        // The buffer holds no line end: read on to the next one (or the end
-                        // of the input, after a last line without one).
-                        None => self.reader.read_until(b'\n', &mut block.bytes).map(drop),
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = read {
-                // A line cut by the error is not a line: its bytes stay unused.
-                self.done = true;
-                self.line += 1;
-                block.error = Some(row_err(&self.name, self.line, format!("read error: {e}")));
-                break;
-            }
-            for i in memchr::memchr_iter(b'\n', &block.bytes[start..]) {
-                self.line += 1;
-                block.ends.push(start + i + 1);
-            }
-            if block.ends.last() != Some(&block.bytes.len()) && block.bytes.len() > start {
-                // A last line with no line end.
-                self.line += 1;
-                block.ends.push(block.bytes.len());
-            }
+        for i in memchr::memchr_iter(b'\n', &block.bytes) {
+            self.line += 1;
+            block.ends.push(i + 1);
+        }
+        if block.ends.last().copied().unwrap_or(0) != block.bytes.len() {
+            // A last line with no line end.
+            self.line += 1;
+            block.ends.push(block.bytes.len());
+        }
+        if let Some(e) = error {
+            self.line += 1;
+            block.error = Some(row_err(&self.name, self.line, format!("read error: {e}")));
         }
         (!block.ends.is_empty() || block.error.is_some()).then_some(block)
     }

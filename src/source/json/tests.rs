@@ -269,3 +269,95 @@ fn a_cut_json_array_reads_as_serde_reads_it_whole_whatever_is_wrong_with_it() {
     assert_eq!(cases, FAULTS * 6);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Gives `data` a few thousand bytes at a time, then fails at `fail` (if set) or ends.
+struct Chunky {
+    data: Vec<u8>,
+    at: usize,
+    fail: Option<usize>,
+}
+
+impl std::io::Read for Chunky {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let end = self.fail.unwrap_or(self.data.len()).min(self.data.len());
+        if self.at >= end && self.fail.is_some() {
+            return Err(std::io::Error::other("disk gone"));
+        }
+        let n = buf.len().min(end - self.at).min(7777);
+        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn json_lines_blocks_hold_the_lines_and_read_error_that_reading_line_by_line_gives() {
+    let mut text = String::new();
+    for i in 0..6000 {
+        match i % 50 {
+            7 => text.push('\n'),
+            8 => text.push_str("  \r\n"),
+            _ if i == 3000 => {
+                text.push_str(&format!("{{\"long\": \"{}\"}}\n", "x".repeat(300_000)))
+            }
+            _ => text.push_str(&format!("{{\"cart_id\": \"c{i}\", \"n\": {i}}}\n")),
+        }
+    }
+    text.push_str("{\"cart_id\": \"last, no line end\"}");
+    let data = text.into_bytes();
+    let newline = data.iter().position(|&b| b == b'\n').unwrap();
+    let long = data.windows(4).position(|w| w == b"xxxx").unwrap();
+    let source: std::sync::Arc<str> = "carts.jsonl".into();
+    let lines = |fail| super::Lines {
+        reader: std::io::BufReader::with_capacity(
+            64 * 1024,
+            Chunky {
+                data: data.clone(),
+                at: 0,
+                fail,
+            },
+        ),
+        buf: Vec::new(),
+        carry: Vec::new(),
+        line: 0,
+        name: "carts.jsonl".into(),
+        done: false,
+        map: Default::default(),
+        source: source.clone(),
+    };
+    let show = |item: super::Item| match item {
+        Ok(super::Rec::Doc(pos, doc)) => format!("{} {doc}", pos.line),
+        Ok(super::Rec::Row(_)) => unreachable!("no mapping"),
+        Err(e) => format!("error {e}"),
+    };
+    for fail in [
+        None,
+        Some(0),
+        Some(newline + 1),
+        Some(long + 10),
+        Some(data.len() - 5),
+    ] {
+        let one_by_one: Vec<String> = lines(fail).map(show).collect();
+        let mut reader = lines(fail);
+        // The first line one by one, as the mapping is learned; then blocks.
+        let mut in_blocks: Vec<String> = reader.next().map(show).into_iter().collect();
+        while let Some(block) = reader.block() {
+            let mut start = 0;
+            for (k, &end) in block.ends.iter().enumerate() {
+                let line = block.first_line + k as u64;
+                let item =
+                    super::line_item(&block.bytes[start..end], line, "carts.jsonl", None, &source);
+                in_blocks.extend(item.map(show));
+                start = end;
+            }
+            in_blocks.extend(block.error.map(|e| show(Err(e))));
+        }
+        assert!(one_by_one.len() > 1 || fail == Some(0), "{fail:?}");
+        assert_eq!(
+            one_by_one.last().unwrap().starts_with("error"),
+            fail.is_some(),
+            "{fail:?}"
+        );
+        assert_eq!(in_blocks, one_by_one, "failing at {fail:?}");
+    }
+}
