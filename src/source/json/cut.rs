@@ -92,7 +92,11 @@ pub(super) struct Elements {
 /// The export from some point on, for serde to read: `prefix` puts serde in the state the array
 /// was in there, at the same line and column.
 pub(super) struct Rest {
-    prefix: Vec<u8>,
+    /// What puts serde in the array's state (`State::prefix`).
+    open: &'static [u8],
+    /// Then this many line ends and spaces, to reach the line and column.
+    newlines: u64,
+    spaces: u64,
     /// The prefix makes an element that is not the export's: skip it.
     pub dummy: bool,
     /// Elements of the export before this point.
@@ -110,17 +114,17 @@ impl Rest {
         reader: Option<Box<dyn Read + Send>>,
     ) -> Rest {
         let (open, dummy) = state.prefix();
-        let mut prefix = open.to_vec();
-        if at.newlines == 0 {
+        let spaces = if at.newlines == 0 {
             // On the first line the prefix's own bytes are part of the column.
             debug_assert!(at.col as usize >= open.len(), "{state:?} at {at:?}");
-            prefix.resize((at.col as usize).max(open.len()), b' ');
+            at.col.saturating_sub(open.len() as u64)
         } else {
-            prefix.resize(open.len() + at.newlines as usize, b'\n');
-            prefix.resize(prefix.len() + at.col as usize, b' ');
-        }
+            at.col
+        };
         Rest {
-            prefix,
+            open,
+            newlines: at.newlines,
+            spaces,
             dummy,
             index,
             bytes,
@@ -128,13 +132,17 @@ impl Rest {
         }
     }
 
-    /// The bytes for serde: the prefix, then the export from this point on.
+    /// The bytes for serde: the prefix, then the export from this point on. The line ends and
+    /// spaces are generated as read, not stored (a hand-over late in a 10M-line export needs
+    /// 10M of them).
     pub fn reader(self) -> impl Read + Send {
         let tail: Box<dyn Read + Send> = match self.reader {
             Some(r) => r,
             None => Box::new(std::io::empty()),
         };
-        Cursor::new(self.prefix)
+        Cursor::new(self.open)
+            .chain(std::io::repeat(b'\n').take(self.newlines))
+            .chain(std::io::repeat(b' ').take(self.spaces))
             .chain(Cursor::new(self.bytes))
             .chain(tail)
     }
