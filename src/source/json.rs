@@ -156,6 +156,19 @@ fn location(source: &Arc<str>, pos: Pos) -> Location {
     }
 }
 
+/// A record's row or error, handed to a block's `each`.
+fn hand(
+    map: &PathMap,
+    source: &Arc<str>,
+    item: Item,
+    each: &mut dyn FnMut(Result<&RawRow, RowError>),
+) {
+    match item.and_then(|rec| rec_row(map, source, rec)) {
+        Ok(row) => each(Ok(&row)),
+        Err(e) => each(Err(e)),
+    }
+}
+
 /// A record's row: already one, or mapped from its document.
 fn rec_row(map: &PathMap, source: &Arc<str>, rec: Rec) -> Result<RawRow, RowError> {
     match rec {
@@ -244,11 +257,8 @@ impl Block {
                 Some(Ok(())) => each(Ok(&row)),
                 Some(Err(e)) => each(Err(e)),
                 None => {
-                    let item = line_item(bytes, line, name, Some(map), source);
-                    match item.map(|item| item.and_then(|rec| rec_row(map, source, rec))) {
-                        Some(Ok(r)) => each(Ok(&r)),
-                        Some(Err(e)) => each(Err(e)),
-                        None => {}
+                    if let Some(item) = line_item(bytes, line, name, Some(map), source) {
+                        hand(map, source, item, each);
                     }
                 }
             }

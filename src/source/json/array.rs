@@ -4,7 +4,7 @@
 //! in batches. Either way a syntax error ends the read there, and serde says what it is.
 
 use super::cut::{Cut, Cutter, Elements, Rest};
-use super::{BLOCK, Item, Pos, Rec, block_row, rec_row, row_err, row_err_at, shallow};
+use super::{BLOCK, Item, Pos, Rec, block_row, hand, row_err, row_err_at, shallow};
 use crate::model::Location;
 use crate::source::pick::PathMap;
 use crate::source::shallow::Element;
@@ -265,10 +265,7 @@ impl Blocks {
             return Some(Box::new(move |_, each| {
                 let map = map.get().expect("mapping set");
                 for item in items {
-                    match item.and_then(|rec| rec_row(map, &source, rec)) {
-                        Ok(row) => each(Ok(&row)),
-                        Err(e) => each(Err(e)),
-                    }
+                    hand(map, &source, item, each);
                 }
                 Then::More
             }));
@@ -309,10 +306,7 @@ fn rows(
             None => {
                 let rest = elements.rest_from(k, None);
                 read_array(rest, name, mapping, source, &mut |item| {
-                    match item.and_then(|rec| rec_row(map, source, rec)) {
-                        Ok(row) => each(Ok(&row)),
-                        Err(e) => each(Err(e)),
-                    }
+                    hand(map, source, item, each);
                     true
                 });
                 return Then::Stop;
