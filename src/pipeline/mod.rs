@@ -5,6 +5,7 @@
 
 mod errors;
 mod inputs;
+mod rivals;
 
 pub use errors::{DataError, data_error, missing_threshold_error};
 pub use inputs::{load_orders, read_only_view};
@@ -18,7 +19,7 @@ use crate::source::fields::Parsed;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One cart's decision as it leaves the pipeline (or the send loop).
 pub struct Decided<'a> {
@@ -149,7 +150,7 @@ pub fn run(
         sink,
         counts: RunCounts::default(),
         best: BTreeMap::new(),
-        by_phone: HashMap::new(),
+        by_phone: rivals::Rivals::new(settings.rules.order_by),
         holdout: Vec::new(),
         missing: BTreeMap::new(),
         examples: Vec::new(),
@@ -242,29 +243,12 @@ fn rank(cart: &Cart, settings: &Settings) -> RankKey {
     }
 }
 
-/// An E.164 number as one integer: its digits, and their count above them (so a leading zero,
-/// which E.164 never has, would still not collide). Numbers have at most 15 digits; a longer
-/// string falls back to a hash with the top bit set, apart from every exact key.
-fn phone_key(e164: &crate::model::E164) -> u64 {
-    let digits = e164.digits();
-    if digits.len() <= 17 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        let n = digits
-            .bytes()
-            .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
-        return (digits.len() as u64) << 57 | n;
-    }
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    digits.hash(&mut h);
-    h.finish() | 1 << 63
-}
-
 struct State<'s> {
     sink: &'s mut dyn Sink,
     counts: RunCounts,
     best: BTreeMap<RankKey, Candidate>,
-    /// E.164 (as `phone_key`) → the key of the best eligible cart with that phone in this run.
-    by_phone: HashMap<u64, RankKey>,
+    /// The key of the best eligible cart with each phone in this run.
+    by_phone: rivals::Rivals,
     holdout: Vec<Candidate>,
     missing: BTreeMap<Currency, u64>,
     examples: Vec<String>,
@@ -311,14 +295,14 @@ impl State<'_> {
         limit: usize,
     ) -> Result<()> {
         let key = rank(&cart, settings);
-        let phone = phone_key(
+        let phone = rivals::phone_key(
             &eval
                 .facts
                 .valid_phone()
                 .expect("eligible carts have a phone")
                 .e164,
         );
-        if let Some(rival) = self.by_phone.get(&phone).cloned() {
+        if let Some(rival) = self.by_phone.get(phone) {
             if rival < key {
                 let detail = format!(
                     "same phone as cart {} in this run, which ranks higher",
@@ -346,7 +330,7 @@ impl State<'_> {
                 )?;
             }
         }
-        self.by_phone.insert(phone, key.clone());
+        self.by_phone.set(phone, &key);
         self.best.insert(key, Candidate { cart, eval });
         if self.best.len() > limit {
             let (_, out) = self.best.pop_last().expect("non-empty");
@@ -360,37 +344,5 @@ impl State<'_> {
             )?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::phone_key;
-    use crate::model::E164;
-
-    #[test]
-    fn phone_keys_tell_every_number_apart() {
-        let numbers = [
-            "+79120000001",
-            "+79120000010",
-            "+7912000001",
-            "+0",
-            "+00",
-            "+1",
-            "+10",
-            "+999999999999999",
-            "+99999999999999999",
-            "+123456789012345678",
-            "+123456789012345679",
-        ];
-        let keys: std::collections::HashSet<u64> = numbers
-            .iter()
-            .map(|n| phone_key(&E164::from_normalized(*n)))
-            .collect();
-        assert_eq!(keys.len(), numbers.len());
-        assert_eq!(
-            phone_key(&E164::from_normalized("+79120000001")),
-            phone_key(&E164::from_normalized("+79120000001"))
-        );
     }
 }
