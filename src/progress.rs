@@ -37,8 +37,12 @@ impl Progress {
     }
 
     pub fn tick(&self) {
+        self.advance(1);
+    }
+
+    pub fn advance(&self, n: u64) {
         if let Some(b) = &self.0 {
-            b.inc(1);
+            b.inc(n);
         }
     }
 

@@ -170,9 +170,11 @@ pub fn run(
         progress.tick();
         let cart = match item {
             Ok(Parsed::Cart(c)) => c,
-            Ok(Parsed::Outside(reason)) => {
-                state.counts.carts_read += 1;
-                state.count(Decision::Skipped, reason);
+            Ok(Parsed::Outside(reason, rows)) => {
+                // A run of rows with this reason (the first is ticked above).
+                progress.advance(u64::from(rows) - 1);
+                state.counts.carts_read += u64::from(rows);
+                state.count_rows(Decision::Skipped, reason, u64::from(rows));
                 continue;
             }
             Err(e) => {
@@ -259,11 +261,15 @@ struct State<'s> {
 
 impl State<'_> {
     fn count(&mut self, decision: Decision, reason: Reason) {
+        self.count_rows(decision, reason, 1);
+    }
+
+    fn count_rows(&mut self, decision: Decision, reason: Reason, rows: u64) {
         match decision {
-            Decision::Deferred => self.counts.deferred += 1,
-            _ => self.counts.skipped += 1,
+            Decision::Deferred => self.counts.deferred += rows,
+            _ => self.counts.skipped += rows,
         }
-        self.by_reason[reason as usize] += 1;
+        self.by_reason[reason as usize] += rows;
     }
 
     fn emit(

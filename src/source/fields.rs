@@ -171,10 +171,24 @@ fn zone(name: &str) -> Option<Tz> {
 }
 
 /// A row that passed every check: a cart, or only the reason it is outside the rules' window
-/// when nobody will look at it (no allocation for two thirds of a typical export).
+/// when nobody will look at it (no allocation for two thirds of a typical export), with how many
+/// rows in a row it stands for: a block folds a run of them into one (`Parsed::fold`).
 pub enum Parsed {
     Cart(Box<Cart>),
-    Outside(crate::model::Reason),
+    Outside(crate::model::Reason, u32),
+}
+
+impl Parsed {
+    /// Counts `next` in `self` when both are rows outside the window for the same reason.
+    pub fn fold(&mut self, next: &Parsed) -> bool {
+        match (self, next) {
+            (Parsed::Outside(r, n), Parsed::Outside(next, 1)) if r == next && *n < u32::MAX => {
+                *n += 1;
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A window test: the reason a row is outside the rules' window, if it is.
@@ -183,7 +197,7 @@ pub type Outside<'f> = &'f dyn Fn(&crate::model::CartHead<'_>) -> Option<crate::
 pub fn cart(raw: &RawRow, opts: &ParseOpts) -> Result<Cart, RowError> {
     match cart_unless(raw, opts, &|_| None, None)? {
         Parsed::Cart(c) => Ok(*c),
-        Parsed::Outside(_) => unreachable!("nothing is outside a window that takes everything"),
+        Parsed::Outside(..) => unreachable!("nothing is outside a window that takes everything"),
     }
 }
 
@@ -288,7 +302,7 @@ pub fn cart_unless(
         updated_at,
     };
     if let Some(reason) = outside(&head) {
-        return Ok(Parsed::Outside(reason));
+        return Ok(Parsed::Outside(reason, 1));
     }
     // A cart from the pool, or a blank one: either way, every field is set below.
     let mut cart = pool.and_then(CartPool::take).unwrap_or_else(|| {

@@ -293,7 +293,12 @@ pub fn open_rows(s: &Config, fields: &'static [&'static str], required: &[&str])
 pub fn carts(s: &Config) -> Result<Parsing<Cart>> {
     let rows = open_rows(s, CART_FIELDS, &cart_required(s))?;
     let opts = fields::ParseOpts::from(s);
-    Ok(parsed(s, rows, move |row| fields::cart(row, &opts)))
+    Ok(parsed(
+        s,
+        rows,
+        move |row| fields::cart(row, &opts),
+        no_fold,
+    ))
 }
 
 /// Carts, like `carts`; a valid row that `outside` places outside the rules' window comes as
@@ -309,15 +314,19 @@ where
     let rows = open_rows(s, CART_FIELDS, &cart_required(s))?;
     let opts = fields::ParseOpts::from(s);
     let mut pool = pool.clone();
-    Ok(parsed(s, rows, move |row| {
-        fields::cart_unless(row, &opts, &outside, Some(&mut pool))
-    }))
+    let parse = move |row: &RawRow| fields::cart_unless(row, &opts, &outside, Some(&mut pool));
+    Ok(parsed(s, rows, parse, fields::Parsed::fold))
 }
 
 pub fn orders(s: &Config) -> Result<Parsing<Order>> {
     let rows = open_rows(s, ORDER_FIELDS, &order_required(s))?;
     let opts = fields::ParseOpts::from(s);
-    Ok(parsed(s, rows, move |row| fields::order(row, &opts)))
+    Ok(parsed(
+        s,
+        rows,
+        move |row| fields::order(row, &opts),
+        no_fold,
+    ))
 }
 
 /// Orders, like `orders`, each handed to `then` on the thread that read it (both cores, for a
@@ -331,21 +340,31 @@ where
 {
     let rows = open_rows(s, ORDER_FIELDS, &order_required(s))?;
     let opts = fields::ParseOpts::from(s);
-    Ok(parsed(s, rows, move |row| {
-        Ok(fields::order_unless(row, &opts, &keep)?.map(&then))
-    }))
+    let parse = move |row: &RawRow| Ok(fields::order_unless(row, &opts, &keep)?.map(&then));
+    Ok(parsed(s, rows, parse, no_fold))
+}
+
+/// For `parsed`: items that are never folded into the one before.
+fn no_fold<T>(_: &mut T, _: &T) -> bool {
+    false
 }
 
 /// `parse` over the rows, on a thread of its own while the caller judges; a SQLite source
 /// already reads on one, and parsing there too beats a third busy thread on two cores. One
-/// `RawRow` is read into again and again.
-fn parsed<T, F>(s: &Config, mut rows: Rows, mut parse: F) -> Parsing<T>
+/// `RawRow` is read into again and again. A source read in blocks hands over fewer items where
+/// `fold` counts an item into the one before it (see `in_blocks`).
+fn parsed<T, F>(
+    s: &Config,
+    mut rows: Rows,
+    mut parse: F,
+    fold: fn(&mut T, &T) -> bool,
+) -> Parsing<T>
 where
     T: Send + 'static,
     F: FnMut(&RawRow) -> Result<T, RowError> + Clone + Send + 'static,
 {
     if let Some(split) = rows.split() {
-        return in_blocks(split, parse);
+        return in_blocks(split, parse, fold);
     }
     let mut row = RawRow::new(Location::default(), 0);
     let each = std::iter::from_fn(move || {
@@ -360,8 +379,11 @@ where
 }
 
 /// `parse` over a split source's rows: the head here, then the blocks on both cores
-/// (`batch::in_order`), in order.
-fn in_blocks<T, F>(split: Split, mut parse: F) -> Parsing<T>
+/// (`batch::in_order`), in order. Within a block, an item that `fold` counts into the item
+/// before it (rows outside the window, for the same reason, one after another) is not handed
+/// over on its own: most rows of an export are only counted, and this spares the judging thread
+/// an item for each. A row error is never folded, and ends a run.
+fn in_blocks<T, F>(split: Split, mut parse: F, fold: fn(&mut T, &T) -> bool) -> Parsing<T>
 where
     T: Send + 'static,
     F: FnMut(&RawRow) -> Result<T, RowError> + Clone + Send + 'static,
@@ -373,7 +395,15 @@ where
         .collect();
     let mut scratch = RawRow::new(Location::default(), 0);
     let work = move |block: Block, out: &mut Vec<Result<T, RowError>>| {
-        block(&mut scratch, &mut |r| out.push(r.and_then(&mut parse)))
+        block(&mut scratch, &mut |r| {
+            let item = r.and_then(&mut parse);
+            if let (Some(Ok(last)), Ok(next)) = (out.last_mut(), &item)
+                && fold(last, next)
+            {
+                return;
+            }
+            out.push(item)
+        })
     };
     Box::new(head.into_iter().chain(batch::in_order(split.next, work)))
 }

@@ -72,3 +72,103 @@ fn piped_without_columns_nothing_is_cut() {
         r.show()
     );
 }
+
+/// Rows outside the rules' window are only counted, and a block hands a run of them with one
+/// reason over as one item: the summary still counts every row, in runs of 1 to 400 across
+/// many blocks, with malformed rows and carts inside the window between the runs, read from CSV
+/// and from JSON Lines.
+#[test]
+fn the_summary_counts_every_row_outside_the_window_across_blocks() {
+    let (mut carts, mut old, mut done, mut fresh, mut bad) = (Vec::new(), 0, 0, 0, 0);
+    let mut seed = 11u64;
+    let mut next = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    while carts.len() < 40_000 {
+        let kind = next(5);
+        let run = if kind == 4 { 1 } else { 1 + next(400) };
+        for _ in 0..run {
+            let c = cart(&format!("c{}", carts.len())).set("consent", "0");
+            carts.push(match kind {
+                0 | 1 => {
+                    old += 1;
+                    c.set("updated_at", "2026-11-12T09:00:00Z")
+                }
+                2 => {
+                    done += 1;
+                    c.set("items_count", "0")
+                }
+                3 => {
+                    fresh += 1;
+                    c
+                }
+                _ => {
+                    bad += 1;
+                    c.set("total", "12 roubles")
+                }
+            });
+        }
+    }
+    let shop = Shop::new(&carts);
+    let jsonl: String = carts
+        .iter()
+        .map(|c| {
+            let fields: serde_json::Map<_, _> = c
+                .fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), serde_json::Value::from(v.as_str())))
+                .collect();
+            format!("{}\n", serde_json::Value::Object(fields))
+        })
+        .collect();
+    shop.env.write("carts.jsonl", jsonl);
+    let csv_config = shop.env.read("cartnudge.toml");
+    let want = format!(
+        "would send 0, deferred 0, skipped {} (no_consent {fresh}, not_abandoned {done}, \
+         too_old {old})",
+        old + done + fresh
+    );
+    for (form, config) in [
+        ("csv", csv_config.clone()),
+        (
+            "jsonl",
+            csv_config.replace(
+                "kind = \"csv\"\npath = \"carts.csv\"",
+                "kind = \"jsonl\"\npath = \"carts.jsonl\"",
+            ),
+        ),
+    ] {
+        assert!(config.contains(&format!("path = \"carts.{form}\"")));
+        shop.env.write("cartnudge.toml", &config);
+        let r = shop.run(NOW, &["send", "--dry-run"]);
+        r.expect_code(0);
+        assert!(
+            r.stdout().contains(&want),
+            "{form}: want {want}\n{}",
+            r.show()
+        );
+        assert!(
+            r.stderr()
+                .contains(&format!("skipped {bad} malformed rows in all")),
+            "{form}: {}",
+            r.show()
+        );
+        let listed = shop.run(NOW, &["scan", "--format", "json"]);
+        listed.expect_code(0);
+        let listed = shop.decisions(&listed);
+        assert_eq!(
+            listed.len(),
+            fresh,
+            "{form}: scan lists the carts in the window"
+        );
+        assert!(listed.iter().all(|(_, _, r)| r == "no_consent"), "{form}");
+        assert_eq!(
+            shop.scan(NOW).len(),
+            old + done + fresh,
+            "{form}: scan --all"
+        );
+    }
+}
