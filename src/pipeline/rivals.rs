@@ -79,8 +79,8 @@ impl Rivals {
             id_start: offset(self.ids.len()),
             id_len: offset(key.cart_id.len()),
         };
-        // A phone's later best cart appends its id; the earlier one's bytes stay unused (a
-        // phone met twice is rare, and a run is short).
+        // A phone's later best cart appends its id and the earlier one's bytes stay unused:
+        // still at most one id per eligible cart, and a phone is rarely met twice.
         self.ids.push_str(&key.cart_id);
         match self.index.get(&phone) {
             Some(&i) => self.slots[i as usize] = slot,
