@@ -90,6 +90,7 @@ fn explain(
         store: &settings.store,
         ledger: view,
         orders,
+        explain: true,
     };
     for item in crate::source::carts(&settings.source).context("cannot read carts")? {
         let cart = match item {

@@ -145,6 +145,7 @@ pub fn run(
         store: &settings.store,
         ledger: view,
         orders,
+        explain: false,
     };
     let mut state = State {
         sink,

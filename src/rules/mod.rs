@@ -71,6 +71,9 @@ pub struct Ctx<'a> {
     pub store: &'a Store,
     pub ledger: &'a LedgerView,
     pub orders: &'a OrderIndex,
+    /// Whether a rule that passes says why (`explain` shows it); `evaluate` keeps only why a rule
+    /// failed, so the rules skip formatting what nobody reads.
+    pub explain: bool,
 }
 
 /// Facts worked out on the way, each at most once per cart.

@@ -52,6 +52,7 @@ impl World {
             store: &self.store,
             ledger: &self.ledger,
             orders: &self.orders,
+            explain: true,
         }
     }
 

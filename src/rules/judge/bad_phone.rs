@@ -1,6 +1,6 @@
 //! Bad phone: missing or not a number a reminder can go to (permanent).
 
-use super::{fail, pass};
+use super::{fail, pass_with};
 use crate::model::Cart;
 use crate::rules::phone;
 use crate::rules::{Ctx, Facts, Verdict};
@@ -18,11 +18,13 @@ pub fn parse_phone<'f>(
 
 pub(crate) fn bad_phone(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verdict {
     match parse_phone(cart, ctx, facts) {
-        Ok(p) => pass(format!(
-            "{} ({})",
-            p.e164.masked(),
-            p.region.as_deref().unwrap_or("?")
-        )),
+        Ok(p) => pass_with(ctx, || {
+            format!(
+                "{} ({})",
+                p.e164.masked(),
+                p.region.as_deref().unwrap_or("?")
+            )
+        }),
         Err(e) => fail(e.clone()),
     }
 }

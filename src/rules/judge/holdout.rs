@@ -1,6 +1,6 @@
 //! Holdout: a deterministic control group, recorded but never sent.
 
-use super::{fail, pass};
+use super::{fail, pass, pass_with};
 use crate::model::Cart;
 use crate::rules::{Ctx, Verdict};
 use sha2::{Digest, Sha256};
@@ -23,7 +23,7 @@ pub(crate) fn holdout(cart: &Cart, ctx: &Ctx<'_>) -> Verdict {
             "in the {pct}% control group (bucket {bucket}/10000)"
         ))
     } else {
-        pass(format!("not in the {pct}% control group"))
+        pass_with(ctx, || format!("not in the {pct}% control group"))
     }
 }
 

@@ -1,6 +1,6 @@
 //! Message too long: the rendered text needs more than `max_segments` (permanent).
 
-use super::{fail, pass};
+use super::{fail, pass_with};
 use crate::model::Cart;
 use crate::rules::{Ctx, Facts, Verdict};
 
@@ -19,10 +19,12 @@ pub(crate) fn message_too_long(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) ->
             c.encoding, c.units, c.segments
         ))
     } else {
-        pass(format!(
-            "{} {} units = {} segment(s)",
-            c.encoding, c.units, c.segments
-        ))
+        pass_with(ctx, || {
+            format!(
+                "{} {} units = {} segment(s)",
+                c.encoding, c.units, c.segments
+            )
+        })
     }
 }
 

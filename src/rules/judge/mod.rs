@@ -55,6 +55,11 @@ fn pass(why: impl Into<Why>) -> Verdict {
     Verdict::Pass(why.into())
 }
 
+/// A pass whose reason costs something to work out: worked out only when `ctx.explain`.
+fn pass_with<W: Into<Why>>(ctx: &Ctx<'_>, why: impl FnOnce() -> W) -> Verdict {
+    if ctx.explain { pass(why()) } else { pass("") }
+}
+
 fn fail(why: impl Into<Why>) -> Verdict {
     Verdict::Fail(why.into())
 }

@@ -1,6 +1,6 @@
 //! Quiet hours: the recipient's local time must be inside the allowed window, per country, US state and weekday, with Sundays and public holidays (a deferral).
 
-use super::{fail, pass};
+use super::{fail, pass_with};
 use crate::model::{Cart, LocalTime};
 use crate::rules::config::MultiZone;
 use crate::rules::hours::{CountryRule, Hours, is_holiday, is_sunday, window_on};
@@ -105,11 +105,13 @@ pub(crate) fn every_zone(
     facts.local_time = LocalTime::range(checks.iter().map(|(t, _)| *t).collect());
     match checks.iter().find_map(|(_, p)| p.clone()) {
         Some(p) => Err(p),
-        None => Ok(pass(format!(
-            "inside {} in all {} zones of {country}",
-            window_of(window, zones[0], ctx.now),
-            zones.len()
-        ))),
+        None => Ok(pass_with(ctx, || {
+            format!(
+                "inside {} in all {} zones of {country}",
+                window_of(window, zones[0], ctx.now),
+                zones.len()
+            )
+        })),
     }
 }
 
@@ -144,12 +146,14 @@ pub(crate) fn quiet_hours(cart: &Cart, ctx: &Ctx<'_>, facts: &mut Facts) -> Verd
             facts.local_time = Some(LocalTime::At(stamp));
             match problem {
                 Some(p) => fail(format!("{p} ({why})")),
-                None => pass(format!(
-                    "{} in {} is inside {} ({why})",
-                    LocalTime::At(stamp),
-                    tz.name(),
-                    window_of(&window, *tz, ctx.now)
-                )),
+                None => pass_with(ctx, || {
+                    format!(
+                        "{} in {} is inside {} ({why})",
+                        LocalTime::At(stamp),
+                        tz.name(),
+                        window_of(&window, *tz, ctx.now)
+                    )
+                }),
             }
         }
         RecipientZone::All { country: c, zones } => every_zone(
