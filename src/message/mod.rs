@@ -23,27 +23,32 @@ pub struct Rendered {
 }
 
 pub fn render(cart: &Cart, m: &Config, store: &str) -> Rendered {
-    let link = template::link(cart, m);
     let name = cart
         .name
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .unwrap_or(&m.fallback_name);
-    let items = cart.items_count.map(|n| n.to_string()).unwrap_or_default();
-    let total = cart.total.display();
+    // Each value is worked out when the template names it.
     let mut text = template::fill(&m.template, |var| match var {
         "name" => Some(name.into()),
-        "total" => Some(total.as_str().into()),
-        "items_count" => Some(items.as_str().into()),
-        "link" => Some(link.as_str().into()),
+        "total" => Some(cart.total.display().into()),
+        "items_count" => Some(
+            cart.items_count
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+                .into(),
+        ),
+        "link" => Some(template::link(cart, m).into()),
         "store" => Some(store.into()),
         _ => None,
     });
     let blank = text.trim().is_empty();
     text.push_str(&m.optout_suffix);
-    if m.gsm_normalize {
-        text = segments::gsm_normalize(&text);
+    if m.gsm_normalize
+        && let std::borrow::Cow::Owned(normal) = segments::gsm_normalize(&text)
+    {
+        text = normal;
     }
     strip_controls(&mut text);
     let count = segments::count(&text);

@@ -152,21 +152,32 @@ fn pack(total_bits: usize, items: impl Iterator<Item = usize>) -> u32 {
     parts
 }
 
-/// Replaces typographic punctuation that would force UCS-2 with GSM look-alikes.
-pub fn gsm_normalize(text: &str) -> String {
+/// Replaces typographic punctuation that would force UCS-2 with GSM look-alikes; the text
+/// itself when it has none.
+pub fn gsm_normalize(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| look_alike(c).is_some()) {
+        return text.into();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match c {
-            '‘' | '’' | '‚' | '′' | '`' | '´' => out.push('\''),
-            '“' | '”' | '„' | '″' | '«' | '»' => out.push('"'),
-            '–' | '—' | '−' | '‐' | '‑' => out.push('-'),
-            '…' => out.push_str("..."),
-            '\u{a0}' | '\u{2007}' | '\u{2009}' | '\u{202f}' | '\t' => out.push(' '),
-            '•' => out.push('*'),
-            _ => out.push(c),
+        match look_alike(c) {
+            Some(s) => out.push_str(s),
+            None => out.push(c),
         }
     }
-    out
+    out.into()
+}
+
+fn look_alike(c: char) -> Option<&'static str> {
+    match c {
+        '‘' | '’' | '‚' | '′' | '`' | '´' => Some("'"),
+        '“' | '”' | '„' | '″' | '«' | '»' => Some("\""),
+        '–' | '—' | '−' | '‐' | '‑' => Some("-"),
+        '…' => Some("..."),
+        '\u{a0}' | '\u{2007}' | '\u{2009}' | '\u{202f}' | '\t' => Some(" "),
+        '•' => Some("*"),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
