@@ -106,3 +106,46 @@ fn prices_keep_sub_cent_digits() {
     assert_eq!(Price::from_money(Money::new(8000, usd)).micros, 80_000_000);
     assert_eq!(Price::new(200_000_000, usd).decimal_string(), "200.00");
 }
+
+/// The digit writer agrees with the 128-bit `write!` form (the one it replaced) on every
+/// exponent a currency or a price uses, at the edges of i64 and on 100,000 random amounts.
+#[test]
+fn amounts_format_as_the_general_form_formats_them() {
+    let mut seed = 0x5851_f42d_4c95_7f2du64;
+    let mut values: Vec<i64> = vec![
+        0,
+        1,
+        -1,
+        9,
+        -9,
+        10,
+        99,
+        100,
+        -100,
+        12345,
+        i64::MAX,
+        i64::MIN,
+    ];
+    values.extend((1..19).map(|k| 10i64.pow(k)));
+    values.extend((1..19).map(|k| -(10i64.pow(k)) + 1));
+    for _ in 0..100_000 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let v = (seed >> (seed % 60)) as i64;
+        values.push(if seed & 1 == 0 { v } else { -v });
+    }
+    for exponent in [0, 1, 2, 3, 4, 6, 9, 18, 19, 24] {
+        for &v in &values {
+            assert_eq!(
+                format_minor(v, exponent),
+                format_minor_general(v, exponent),
+                "{v} at {exponent}"
+            );
+        }
+    }
+    assert_eq!(format_minor(-5, 2), "-0.05");
+    assert_eq!(format_minor(369841, 2), "3698.41");
+    assert_eq!(format_minor(5000, 0), "5000");
+    assert_eq!(format_minor(i64::MIN, 3), "-9223372036854775.808");
+}
