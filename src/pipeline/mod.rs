@@ -158,12 +158,10 @@ pub fn run(
         by_reason: [0; Reason::ALL.len()],
     };
     let progress = crate::progress::Progress::rows(opts.quiet);
-    let (now, max_age) = (opts.now, settings.rules.max_age);
+    let window = rules::Window::new(opts.now, settings.rules.max_age);
     let skip_outside = !state.sink.wants_out_of_window();
     let outside = move |head: &crate::model::CartHead<'_>| {
-        skip_outside
-            .then(|| rules::outside_window(head, now, max_age))
-            .flatten()
+        skip_outside.then(|| window.outside(head)).flatten()
     };
     let mut pool = crate::source::fields::CartPool::new();
     let carts = crate::source::carts_unless(&settings.source, outside, &pool);

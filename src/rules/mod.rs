@@ -129,19 +129,46 @@ pub fn evaluate(cart: &Cart, ctx: &Ctx<'_>) -> Evaluation {
     }
 }
 
-/// The reason `evaluate` would give a cart for failing the window rules (`not_abandoned`, then
-/// `too_old`), from the fields they read: lets a source skip building carts nobody will look at.
-pub fn outside_window(
-    head: &crate::model::CartHead<'_>,
+/// The rules' window as a source tests it for every row: `outside` gives the reason `evaluate`
+/// would give a cart for failing the window rules (`not_abandoned`, then `too_old`), from the
+/// fields they read, and lets a source skip building carts nobody will look at.
+#[derive(Clone, Copy)]
+pub struct Window {
     now: DateTime<Utc>,
     max_age: chrono::Duration,
-) -> Option<Reason> {
-    if judge::not_abandoned::fails(head.status, head.items_count, head.total.minor) {
-        Some(Reason::NotAbandoned)
-    } else if now - head.updated_at > max_age {
-        Some(Reason::TooOld)
-    } else {
-        None
+    /// `now - max_age`: a cart last active before it is too old. Comparing with it costs less
+    /// than working out each cart's age (chrono's date arithmetic, a million times).
+    oldest: Option<DateTime<Utc>>,
+}
+
+impl Window {
+    pub fn new(now: DateTime<Utc>, max_age: chrono::Duration) -> Window {
+        Window {
+            now,
+            max_age,
+            // A leap second (nanoseconds of 1e9 and more) is left to chrono's own arithmetic.
+            oldest: (now.timestamp_subsec_nanos() < 1_000_000_000)
+                .then(|| now.checked_sub_signed(max_age))
+                .flatten(),
+        }
+    }
+
+    pub fn outside(&self, head: &crate::model::CartHead<'_>) -> Option<Reason> {
+        if judge::not_abandoned::fails(head.status, head.items_count, head.total.minor) {
+            Some(Reason::NotAbandoned)
+        } else if self.too_old(head.updated_at) {
+            Some(Reason::TooOld)
+        } else {
+            None
+        }
+    }
+
+    /// `now - at > max_age`, as `too_old` judges it.
+    fn too_old(&self, at: DateTime<Utc>) -> bool {
+        match self.oldest {
+            Some(oldest) if at.timestamp_subsec_nanos() < 1_000_000_000 => at < oldest,
+            _ => self.now - at > self.max_age,
+        }
     }
 }
 
@@ -153,4 +180,64 @@ pub fn explain(cart: &Cart, ctx: &Ctx<'_>) -> (Vec<(Reason, Verdict)>, Facts) {
         .map(|&rule| (rule, judge::judge(rule, cart, ctx, &mut facts)))
         .collect();
     (verdicts, facts)
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::Window;
+    use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+    /// Comparing with `now - max_age` gives what working out each age gives: at the boundary
+    /// to the nanosecond, for leap seconds (nanoseconds of 1e9 and more) on either side, and on
+    /// 20,000 random times around the window.
+    #[test]
+    fn too_old_by_the_cutoff_is_too_old_by_the_age() {
+        let leap = |h, m, nano| {
+            NaiveDate::from_ymd_opt(2026, 11, 20)
+                .unwrap()
+                .and_hms_nano_opt(h, m, 59, nano)
+                .unwrap()
+                .and_utc()
+        };
+        let base: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let nows = [
+            base,
+            base + Duration::nanoseconds(123),
+            leap(12, 0, 1_500_000_000),
+        ];
+        let ages = [
+            Duration::hours(48),
+            Duration::minutes(90),
+            Duration::zero(),
+            Duration::nanoseconds(1),
+            Duration::days(100_000_000),
+        ];
+        let mut seed = 17u64;
+        for now in nows {
+            for max_age in ages {
+                let w = Window::new(now, max_age);
+                let mut times = vec![now, leap(11, 59, 1_999_999_999), leap(12, 0, 1_000_000_000)];
+                if let Some(o) = now.checked_sub_signed(max_age) {
+                    for d in [-2, -1, 0, 1, 2] {
+                        times.push(o + Duration::nanoseconds(d));
+                        times.push(o + Duration::seconds(d));
+                    }
+                }
+                for _ in 0..20_000 / (nows.len() * ages.len()) {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let back = (seed >> 20) as i64 % (4 * 86_400_000_000_000);
+                    times.push(now - Duration::nanoseconds(back - 86_400_000_000_000));
+                }
+                for at in times {
+                    assert_eq!(
+                        w.too_old(at),
+                        now - at > max_age,
+                        "{at} at {now}, {max_age}"
+                    );
+                }
+            }
+        }
+    }
 }

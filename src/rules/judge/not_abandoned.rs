@@ -100,7 +100,7 @@ mod tests {
                             .reason
                             .filter(|r| r.is_out_of_window());
                         assert_eq!(
-                            crate::rules::outside_window(&head, w.now, w.rules.max_age),
+                            crate::rules::Window::new(w.now, w.rules.max_age).outside(&head),
                             want,
                             "{status:?} {items:?} {total} {hours}h"
                         );
