@@ -99,56 +99,29 @@ impl fmt::Display for Money {
 
 /// `minor` as a decimal with `exponent` places: "3698.41", "-0.05", "5000" (exponent 0).
 pub fn format_minor(minor: i64, exponent: u32) -> String {
-    // Digits written from the last, into a buffer with room for any i64, its point and sign,
-    // and up to 24 places: no division of 128-bit numbers, no formatting machinery.
-    const ROOM: usize = 48;
-    if exponent > 24 {
-        return format_minor_general(minor, exponent);
-    }
-    let mut buf = [0u8; ROOM];
-    let mut at = ROOM;
-    let mut put = |b: u8| {
-        at -= 1;
-        buf[at] = b;
-    };
+    // Digits from the last, then turned round: no division of 128-bit numbers (a library call)
+    // and no formatting machinery, for every audited cart's total.
+    let mut out = Vec::with_capacity(exponent as usize + 22);
     let mut n = minor.unsigned_abs();
     for _ in 0..exponent {
-        put(b'0' + (n % 10) as u8);
+        out.push(b'0' + (n % 10) as u8);
         n /= 10;
     }
     if exponent > 0 {
-        put(b'.');
+        out.push(b'.');
     }
     loop {
-        put(b'0' + (n % 10) as u8);
+        out.push(b'0' + (n % 10) as u8);
         n /= 10;
         if n == 0 {
             break;
         }
     }
     if minor < 0 {
-        put(b'-');
+        out.push(b'-');
     }
-    String::from_utf8(buf[at..].to_vec()).expect("ASCII digits")
-}
-
-/// `format_minor` by 128-bit arithmetic and `write!`, for any number of places.
-fn format_minor_general(minor: i64, exponent: u32) -> String {
-    if exponent == 0 {
-        return minor.to_string();
-    }
-    let v = minor as i128;
-    let sign = if v < 0 { "-" } else { "" };
-    let a = v.abs();
-    let Some(scale) = 10i128.checked_pow(exponent) else {
-        return format!("{sign}0.{a:0>width$}", width = exponent as usize);
-    };
-    format!(
-        "{sign}{}.{:0width$}",
-        a / scale,
-        a % scale,
-        width = exponent as usize
-    )
+    out.reverse();
+    String::from_utf8(out).expect("ASCII digits")
 }
 
 fn parse_minor(text: &str, exponent: u32, decimal: char) -> Result<i64, String> {
