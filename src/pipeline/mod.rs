@@ -6,9 +6,13 @@
 mod errors;
 mod inputs;
 mod rivals;
+mod spill;
+#[cfg(test)]
+mod tests;
 
 pub use errors::{DataError, data_error, missing_threshold_error};
 pub use inputs::{load_orders, read_only_view};
+pub use spill::{Holdouts, Memory};
 
 use crate::ledger::{LedgerView, RunCounts};
 use crate::model::{Cart, Currency, Decision, Reason};
@@ -86,7 +90,8 @@ impl PartialOrd for RankKey {
 pub struct Batch {
     /// Best first, at most `limit`.
     pub send: Vec<Candidate>,
-    pub holdout: Vec<Candidate>,
+    /// In the order met; past `Memory::holdouts` of them, in a temporary database.
+    pub holdout: Holdouts,
     pub counts: RunCounts,
     /// Currencies met in the carts with no `min_cart_value`: a config error, raised before sending.
     pub missing_thresholds: BTreeMap<Currency, u64>,
@@ -98,14 +103,9 @@ impl Batch {
     /// Shows the batch as a preview does: the holdout group, then the carts that would be sent,
     /// best first; and counts them.
     pub fn preview(&mut self, sink: &mut dyn Sink) -> Result<()> {
-        for (c, decision) in self
-            .holdout
-            .iter()
-            .map(|c| (c, Decision::Holdout))
-            .chain(self.send.iter().map(|c| (c, Decision::WouldSend)))
-        {
+        let mut show = |c: &Candidate, decision: Decision| {
             let reason = (decision == Decision::Holdout).then_some(Reason::Holdout);
-            let d = Decided {
+            sink.decided(&Decided {
                 cart: &c.cart,
                 decision,
                 reason,
@@ -113,11 +113,14 @@ impl Batch {
                 detail: &c.eval.detail,
                 facts: &c.eval.facts,
                 provider_id: None,
-            };
-            sink.decided(&d)?;
+            })
+        };
+        self.holdout.for_each(|c| show(c, Decision::Holdout))?;
+        for c in &self.send {
+            show(c, Decision::WouldSend)?;
         }
         self.counts.would_send = self.send.len() as u64;
-        self.counts.holdout = self.holdout.len() as u64;
+        self.counts.holdout = self.holdout.len();
         Ok(())
     }
 }
@@ -138,6 +141,18 @@ pub fn run(
     opts: &Options,
     sink: &mut dyn Sink,
 ) -> Result<Batch> {
+    run_within(settings, view, orders, opts, sink, Memory::DEFAULT)
+}
+
+/// `run`, keeping at most `memory`'s phones and holdout carts in memory.
+pub fn run_within(
+    settings: &Settings,
+    view: &LedgerView,
+    orders: &OrderIndex,
+    opts: &Options,
+    sink: &mut dyn Sink,
+    memory: Memory,
+) -> Result<Batch> {
     let ctx = Ctx {
         now: opts.now,
         rules: &settings.rules,
@@ -151,8 +166,8 @@ pub fn run(
         sink,
         counts: RunCounts::default(),
         best: BTreeMap::new(),
-        by_phone: rivals::Rivals::new(settings.rules.order_by),
-        holdout: Vec::new(),
+        by_phone: rivals::Rivals::new(settings.rules.order_by, memory.phones),
+        holdout: Holdouts::new(memory.holdouts),
         missing: BTreeMap::new(),
         examples: Vec::new(),
         by_reason: [0; Reason::ALL.len()],
@@ -194,7 +209,7 @@ pub fn run(
         }
         match eval.decision {
             Decision::WouldSend => state.offer(*cart, eval, settings, opts.limit)?,
-            Decision::Holdout => state.holdout.push(Candidate { cart: *cart, eval }),
+            Decision::Holdout => state.holdout.push(Candidate { cart: *cart, eval })?,
             _ => {
                 let reason = eval.reason.expect("failed rule has a reason");
                 state.emit(&cart, eval.decision, reason, &eval.detail, &eval.facts)?;
@@ -250,7 +265,7 @@ struct State<'s> {
     best: BTreeMap<RankKey, Candidate>,
     /// The key of the best eligible cart with each phone in this run.
     by_phone: rivals::Rivals,
-    holdout: Vec<Candidate>,
+    holdout: Holdouts,
     missing: BTreeMap<Currency, u64>,
     examples: Vec<String>,
     /// Deferred and skipped carts by reason, for `counts.reasons` at the end (a string-keyed map
@@ -307,7 +322,7 @@ impl State<'_> {
                 .expect("eligible carts have a phone")
                 .e164,
         );
-        if let Some(rival) = self.by_phone.get(phone) {
+        if let Some(rival) = self.by_phone.get(phone)? {
             if rival < key {
                 let detail = format!(
                     "same phone as cart {} in this run, which ranks higher",
@@ -335,7 +350,7 @@ impl State<'_> {
                 )?;
             }
         }
-        self.by_phone.set(phone, &key);
+        self.by_phone.set(phone, &key)?;
         self.best.insert(key, Candidate { cart, eval });
         if self.best.len() > limit {
             let (_, out) = self.best.pop_last().expect("non-empty");

@@ -390,3 +390,63 @@ fn file_gateway_writes_a_json_lines_outbox() {
         "file"
     );
 }
+
+/// A holdout group larger than a run keeps in memory (1,024 carts; the rest wait in a temporary
+/// database) is recorded whole, in the export's order, with each cart's phone, text and total:
+/// the group is worked out here from DESIGN.md's definition (SHA-256 of `salt:cart_id`, the
+/// first 8 bytes big-endian mod 10,000, below `holdout_percent` × 100).
+#[test]
+fn a_holdout_group_past_memory_is_recorded_whole_in_order() {
+    use sha2::{Digest, Sha256};
+    let carts: Vec<_> = (0..2_600)
+        .map(|i| {
+            cart(&format!("h{i}"))
+                .set("phone", &format!("+7912{:07}", 1_000_000 + i))
+                .set("total", &format!("{}", 3_000 + i))
+        })
+        .collect();
+    let shop = Shop::with(&carts, "holdout_percent = 50", "", "");
+    let r = shop.run(NOW, &["send", "--limit", "5"]);
+    r.expect_code(0);
+    let held: Vec<String> = (0..2_600)
+        .map(|i| format!("h{i}"))
+        .filter(|id| {
+            let d = Sha256::digest(format!("change-me:{id}").as_bytes());
+            u64::from_be_bytes(d[..8].try_into().unwrap()) % 10_000 < 5_000
+        })
+        .collect();
+    assert!(held.len() > 1_200, "{} holdouts", held.len());
+    let rows = shop.ledger(
+        "SELECT cart_id, phone, cart_total_minor, text FROM nudges WHERE status = 'holdout' \
+         ORDER BY id",
+    );
+    let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids, held);
+    for r in &rows {
+        let i: u32 = r[0][1..].parse().unwrap();
+        assert_eq!(r[1], format!("+7912{:07}", 1_000_000 + i));
+        assert_eq!(r[2], format!("{}", (3_000 + i) * 100));
+        assert_eq!(
+            r[3],
+            format!(
+                "Anna, cart {} RUB: https://s.example/c/h{i} STOP",
+                3_000 + i
+            )
+        );
+    }
+    let audit = shop.audit("2026-11-22");
+    let audited: Vec<&str> = audit
+        .iter()
+        .filter(|row| row[6] == "holdout")
+        .map(|row| row[3].as_str())
+        .collect();
+    assert_eq!(audited, held);
+    let sent = shop.called_carts();
+    assert_eq!(sent.len(), 5);
+    assert!(sent.iter().all(|id| !held.contains(id)), "{sent:?}");
+    assert!(
+        r.stdout().contains(&format!("holdout {}", held.len())),
+        "{}",
+        r.show()
+    );
+}

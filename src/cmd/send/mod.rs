@@ -218,9 +218,7 @@ fn read_batch(
 
 /// The holdout rows, then the batch, best first; the audit is fsynced at the end.
 fn send_batch(sender: &mut Sender<'_>, batch: &Batch, g: &Global) -> Result<()> {
-    for c in &batch.holdout {
-        sender.holdout(c)?;
-    }
+    batch.holdout.for_each(|c| sender.holdout(c))?;
     let progress = crate::progress::Progress::sends(g.quiet, batch.send.len() as u64);
     for c in &batch.send {
         sender.send(c)?;

@@ -1,0 +1,362 @@
+//! What a run keeps past a fixed amount of memory. A run holds two things that grow with the
+//! eligible carts in the rules' window: the best rank of each phone (`phone_cooldown`) and the
+//! holdout group (recorded after the stream, so that a data error still stops the run before
+//! anything is written). Past `Memory`'s counts, the rest goes to a private temporary SQLite
+//! database, which SQLite unlinks as it creates it (a killed run leaves no file behind), so a
+//! run's peak memory is the same at 10M rows as at 1M.
+
+use super::Candidate;
+use crate::model::{Cart, Currency, Decision, E164, LocalTime, Location, Money, Price, Reason};
+use crate::rules::phone::Phone;
+use crate::rules::zones::{RecipientZone, country_zones};
+use crate::rules::{Evaluation, Facts};
+use anyhow::{Context, Result, anyhow};
+use chrono::{DateTime, FixedOffset, Utc};
+use chrono_tz::Tz;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+/// How many phones and holdout carts a run keeps in memory before it uses the temporary
+/// database. `DEFAULT` holds ~0.6 MB of phone ranks and ~1 MB of holdout carts: a 1M-row export
+/// with 10% of its carts in the window has ~6,000 eligible phones.
+#[derive(Clone, Copy, Debug)]
+pub struct Memory {
+    pub phones: usize,
+    pub holdouts: usize,
+}
+
+impl Memory {
+    pub const DEFAULT: Memory = Memory {
+        phones: 8192,
+        holdouts: 1024,
+    };
+}
+
+/// A private temporary database: SQLite names it, creates it only when its 1 MiB cache fills,
+/// and deletes it on close; there is no journal, since nothing in it outlives the run.
+pub(super) fn temp_db(table: &str) -> Result<Connection> {
+    let open = || -> rusqlite::Result<Connection> {
+        let db = Connection::open("")?;
+        db.execute_batch(&format!(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -1024;
+             {table}"
+        ))?;
+        Ok(db)
+    };
+    open().context(
+        "cannot open a temporary database for what this run holds past its memory; \
+         SQLite puts it in $SQLITE_TMPDIR, $TMPDIR, /var/tmp or /tmp: point one of them at a \
+         writable directory with space",
+    )
+}
+
+/// The holdout group, in the order the carts were met: the first `cap` in memory, the rest as
+/// JSON rows in a temporary database.
+pub struct Holdouts {
+    kept: Vec<Candidate>,
+    cap: usize,
+    disk: Option<Connection>,
+    spilled: u64,
+}
+
+impl Holdouts {
+    pub(super) fn new(cap: usize) -> Holdouts {
+        Holdouts {
+            kept: Vec::new(),
+            cap,
+            disk: None,
+            spilled: 0,
+        }
+    }
+
+    pub(super) fn push(&mut self, c: Candidate) -> Result<()> {
+        if self.kept.len() < self.cap {
+            self.kept.push(c);
+            return Ok(());
+        }
+        let db = match &mut self.disk {
+            Some(db) => db,
+            None => self
+                .disk
+                .insert(temp_db("CREATE TABLE holdouts (record BLOB NOT NULL);")?),
+        };
+        let record = serde_json::to_vec(&Frozen::freeze(&c))?;
+        db.prepare_cached("INSERT INTO holdouts (record) VALUES (?1)")?
+            .execute([record])
+            .context("cannot write a holdout cart to the temporary database")?;
+        self.spilled += 1;
+        Ok(())
+    }
+
+    pub fn len(&self) -> u64 {
+        self.kept.len() as u64 + self.spilled
+    }
+
+    /// How many are kept in memory (the rest are on disk).
+    pub fn in_memory(&self) -> usize {
+        self.kept.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each holdout cart, in the order they were met.
+    pub fn for_each(&self, mut f: impl FnMut(&Candidate) -> Result<()>) -> Result<()> {
+        for c in &self.kept {
+            f(c)?;
+        }
+        let Some(db) = &self.disk else {
+            return Ok(());
+        };
+        let mut stmt = db.prepare("SELECT record FROM holdouts ORDER BY rowid")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let frozen: Frozen = serde_json::from_slice(row.get_ref(0)?.as_blob()?)
+                .context("a holdout cart read back from the temporary database")?;
+            f(&frozen.thaw()?)?;
+        }
+        Ok(())
+    }
+}
+
+/// A candidate as plain, owned data. The rule detail is kept as its text, and the zones as
+/// their names: that is all the outputs and the ledger use of them.
+#[derive(Serialize, Deserialize)]
+struct Frozen {
+    source: String,
+    line: u64,
+    record: Option<u64>,
+    cart_id: String,
+    customer_id: Option<String>,
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    total: (i64, String),
+    items_count: Option<i64>,
+    updated_at: DateTime<Utc>,
+    consent: bool,
+    consent_at: Option<DateTime<Utc>>,
+    country: Option<String>,
+    timezone: Option<String>,
+    status: Option<String>,
+    link: Option<String>,
+    email_sent_at: Option<DateTime<Utc>>,
+    email_opened_at: Option<DateTime<Utc>>,
+    decision: String,
+    reason: Option<String>,
+    detail: String,
+    phone_fact: Option<Result<FrozenPhone, String>>,
+    zone: Option<FrozenZone>,
+    local_time: Option<(DateTime<FixedOffset>, Option<DateTime<FixedOffset>>)>,
+    message: Option<FrozenMessage>,
+    missing_threshold: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FrozenPhone {
+    e164: String,
+    region: Option<String>,
+    area_code: Option<u16>,
+    country_code: u16,
+    geographic: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+enum FrozenZone {
+    One { zone: String, why: String },
+    All { country: String },
+    Prefix { country: String, zones: Vec<String> },
+}
+
+#[derive(Serialize, Deserialize)]
+struct FrozenMessage {
+    text: String,
+    blank: bool,
+    ucs2: bool,
+    units: usize,
+    segments: u32,
+    est_cost: Option<(i64, String)>,
+}
+
+/// The reasons `recipient_zone` gives for one zone (all it ever gives).
+const ZONE_WHYS: &[&str] = &[
+    "cart timezone",
+    "cart country",
+    "phone country",
+    "phone prefix",
+    "store timezone",
+];
+
+impl Frozen {
+    fn freeze(c: &Candidate) -> Frozen {
+        let (cart, facts) = (&c.cart, &c.eval.facts);
+        let tz_name = |z: &Tz| z.name().to_string();
+        Frozen {
+            source: cart.loc.source.to_string(),
+            line: cart.loc.line,
+            record: cart.loc.record,
+            cart_id: cart.cart_id.clone(),
+            customer_id: cart.customer_id.clone(),
+            name: cart.name.clone(),
+            email: cart.email.clone(),
+            phone: cart.phone.clone(),
+            total: (cart.total.minor, cart.total.currency.code().to_string()),
+            items_count: cart.items_count,
+            updated_at: cart.updated_at,
+            consent: cart.consent,
+            consent_at: cart.consent_at,
+            country: cart.country.clone(),
+            timezone: cart.timezone.as_ref().map(tz_name),
+            status: cart.status.clone(),
+            link: cart.link.clone(),
+            email_sent_at: cart.email_sent_at,
+            email_opened_at: cart.email_opened_at,
+            decision: c.eval.decision.as_str().to_string(),
+            reason: c.eval.reason.map(|r| r.as_str().to_string()),
+            detail: c.eval.detail.to_string(),
+            phone_fact: facts.phone.as_ref().map(|p| {
+                p.as_ref()
+                    .map(|p| FrozenPhone {
+                        e164: p.e164.as_str().to_string(),
+                        region: p.region.clone(),
+                        area_code: p.area_code,
+                        country_code: p.country_code,
+                        geographic: p.geographic,
+                    })
+                    .map_err(String::clone)
+            }),
+            zone: facts.zone.as_ref().map(|z| match z {
+                RecipientZone::One { zone, why } => FrozenZone::One {
+                    zone: tz_name(zone),
+                    why: why.to_string(),
+                },
+                RecipientZone::All { country, .. } => FrozenZone::All {
+                    country: country.clone(),
+                },
+                RecipientZone::Prefix { country, zones } => FrozenZone::Prefix {
+                    country: country.clone(),
+                    zones: zones.iter().map(tz_name).collect(),
+                },
+            }),
+            local_time: facts.local_time.as_ref().map(|t| match t {
+                LocalTime::At(t) => (*t, None),
+                LocalTime::Range(a, b) => (*a, Some(*b)),
+            }),
+            message: facts.message.as_ref().map(|m| FrozenMessage {
+                text: m.text.clone(),
+                blank: m.blank,
+                ucs2: m.count.encoding == crate::message::Encoding::Ucs2,
+                units: m.count.units,
+                segments: m.count.segments,
+                est_cost: m
+                    .est_cost
+                    .map(|p| (p.micros, p.currency.code().to_string())),
+            }),
+            missing_threshold: facts.missing_threshold.map(|c| c.code().to_string()),
+        }
+    }
+
+    fn thaw(self) -> Result<Candidate> {
+        let currency = |c: &str| Currency::parse(c).map_err(|e| anyhow!(e));
+        let tz = |z: &str| z.parse::<Tz>().map_err(|e| anyhow!("zone {z}: {e}"));
+        let cart = Cart {
+            loc: Location {
+                source: self.source.into(),
+                line: self.line,
+                record: self.record,
+            },
+            cart_id: self.cart_id,
+            customer_id: self.customer_id,
+            name: self.name,
+            email: self.email,
+            phone: self.phone,
+            total: Money::new(self.total.0, currency(&self.total.1)?),
+            items_count: self.items_count,
+            updated_at: self.updated_at,
+            consent: self.consent,
+            consent_at: self.consent_at,
+            country: self.country,
+            timezone: self.timezone.as_deref().map(tz).transpose()?,
+            status: self.status,
+            link: self.link,
+            email_sent_at: self.email_sent_at,
+            email_opened_at: self.email_opened_at,
+        };
+        let zone = match self.zone {
+            None => None,
+            Some(FrozenZone::One { zone, why }) => Some(RecipientZone::One {
+                zone: tz(&zone)?,
+                why: ZONE_WHYS
+                    .iter()
+                    .find(|w| **w == why)
+                    .ok_or_else(|| anyhow!("unknown zone reason {why:?}"))?,
+            }),
+            Some(FrozenZone::All { country }) => Some(RecipientZone::All {
+                zones: country_zones(&country),
+                country,
+            }),
+            Some(FrozenZone::Prefix { country, zones }) => Some(RecipientZone::Prefix {
+                country,
+                zones: zones.iter().map(|z| tz(z)).collect::<Result<_>>()?,
+            }),
+        };
+        let message = match self.message {
+            None => None,
+            Some(m) => Some(crate::message::Rendered {
+                text: m.text,
+                blank: m.blank,
+                count: crate::message::SegmentCount {
+                    encoding: if m.ucs2 {
+                        crate::message::Encoding::Ucs2
+                    } else {
+                        crate::message::Encoding::Gsm7
+                    },
+                    units: m.units,
+                    segments: m.segments,
+                },
+                est_cost: match m.est_cost {
+                    Some((micros, c)) => Some(Price::new(micros, currency(&c)?)),
+                    None => None,
+                },
+            }),
+        };
+        let facts = Facts {
+            phone: self.phone_fact.map(|p| {
+                p.map(|p| Phone {
+                    e164: E164::from_normalized(p.e164),
+                    region: p.region,
+                    area_code: p.area_code,
+                    country_code: p.country_code,
+                    geographic: p.geographic,
+                })
+            }),
+            zone,
+            local_time: self.local_time.map(|(a, b)| match b {
+                Some(b) => LocalTime::Range(a, b),
+                None => LocalTime::At(a),
+            }),
+            message,
+            missing_threshold: self
+                .missing_threshold
+                .as_deref()
+                .map(currency)
+                .transpose()?,
+        };
+        let decision = Decision::parse(&self.decision)
+            .ok_or_else(|| anyhow!("unknown decision {:?}", self.decision))?;
+        let reason = match self.reason {
+            Some(r) => Some(Reason::parse(&r).ok_or_else(|| anyhow!("unknown reason {r:?}"))?),
+            None => None,
+        };
+        Ok(Candidate {
+            cart,
+            eval: Evaluation {
+                decision,
+                reason,
+                detail: self.detail.into(),
+                facts,
+            },
+        })
+    }
+}
