@@ -29,6 +29,17 @@ pub(super) struct Rivals {
     cap: usize,
     /// The phones met after the first `cap`, each in exactly one of the two places.
     disk: Option<Connection>,
+    /// Two bits set for each phone on disk: most phones are met once, and a phone with a bit
+    /// clear is not looked up. A fixed 128 KiB (1% false positives at 50,000 phones on disk).
+    on_disk: Vec<u64>,
+}
+
+const FILTER_BITS: u64 = 1 << 20;
+
+/// The filter's two bit positions for a phone key (its halves of a 64-bit mix).
+fn filter_bits(phone: u64) -> [u64; 2] {
+    let h = (phone ^ (phone >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    [h % FILTER_BITS, (h >> 32) % FILTER_BITS]
 }
 
 /// A `RankKey` without its order (the run's) and with its id and scale stored apart.
@@ -57,6 +68,7 @@ impl Rivals {
             scales: Vec::new(),
             cap,
             disk: None,
+            on_disk: Vec::new(),
         }
     }
 
@@ -76,6 +88,12 @@ impl Rivals {
         let Some(db) = &self.disk else {
             return Ok(None);
         };
+        if !filter_bits(phone)
+            .iter()
+            .all(|&b| self.on_disk[(b / 64) as usize] & 1 << (b % 64) != 0)
+        {
+            return Ok(None);
+        }
         let row = db
             .prepare_cached(SELECT)?
             .query_row([phone as i64], |r| {
@@ -164,6 +182,12 @@ impl Rivals {
     }
 
     fn set_on_disk(&mut self, phone: u64, key: &RankKey) -> Result<()> {
+        if self.on_disk.is_empty() {
+            self.on_disk = vec![0; (FILTER_BITS / 64) as usize];
+        }
+        for b in filter_bits(phone) {
+            self.on_disk[(b / 64) as usize] |= 1 << (b % 64);
+        }
         let db = match &mut self.disk {
             Some(db) => db,
             None => self.disk.insert(temp_db(

@@ -33,13 +33,14 @@ impl Memory {
 }
 
 /// A private temporary database: SQLite names it, creates it only when its 1 MiB cache fills,
-/// and deletes it on close; there is no journal, since nothing in it outlives the run.
+/// and deletes it on close. There is no journal and one transaction that is never committed,
+/// since nothing in it outlives the run: pages reach the file only when the cache is full.
 pub(super) fn temp_db(table: &str) -> Result<Connection> {
     let open = || -> rusqlite::Result<Connection> {
         let db = Connection::open("")?;
         db.execute_batch(&format!(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -1024;
-             {table}"
+             {table} BEGIN;"
         ))?;
         Ok(db)
     };
