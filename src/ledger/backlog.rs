@@ -83,14 +83,24 @@ impl Ledger {
         Ok(out)
     }
 
-    /// Marks rows as audited once their audit rows are fsynced.
+    /// Marks rows as audited once their audit rows are fsynced, in one commit (one fsync, not
+    /// one per row: a run's first sync after recording 3,000 holdout rows took a second). A crash
+    /// before the commit leaves them all unaudited, and the next run writes their audit rows again.
     pub fn mark_audited(&self, ids: &[i64]) -> Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("UPDATE nudges SET audited = 1 WHERE id = ?1")?;
-        for id in ids {
-            stmt.execute(params![id])?;
+        let mark = |l: &Ledger| -> Result<()> {
+            let mut stmt = l
+                .conn
+                .prepare_cached("UPDATE nudges SET audited = 1 WHERE id = ?1")?;
+            for id in ids {
+                stmt.execute(params![id])?;
+            }
+            Ok(())
+        };
+        match ids.len() {
+            0 => Ok(()),
+            1 => mark(self),
+            _ if !self.conn.is_autocommit() => mark(self),
+            _ => self.transaction(mark),
         }
-        Ok(())
     }
 }

@@ -392,7 +392,8 @@ fn file_gateway_writes_a_json_lines_outbox() {
 }
 
 /// A holdout group larger than a run keeps in memory (1,024 carts; the rest wait in a temporary
-/// database) is recorded whole, in the export's order, with each cart's phone, text and total:
+/// database) is recorded whole, in the export's order, with each cart's phone, text and total,
+/// and every row is marked audited:
 /// the group is worked out here from DESIGN.md's definition (SHA-256 of `salt:cart_id`, the
 /// first 8 bytes big-endian mod 10,000, below `holdout_percent` × 100).
 #[test]
@@ -422,6 +423,11 @@ fn a_holdout_group_past_memory_is_recorded_whole_in_order() {
     );
     let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(ids, held);
+    // Recorded in one commit, and marked audited in one more once the audit was fsynced.
+    assert_eq!(
+        shop.ledger("SELECT audited, COUNT(*) FROM nudges GROUP BY audited"),
+        [["1".to_string(), (held.len() + 5).to_string()]]
+    );
     for r in &rows {
         let i: u32 = r[0][1..].parse().unwrap();
         assert_eq!(r[1], format!("+7912{:07}", 1_000_000 + i));

@@ -217,8 +217,18 @@ fn read_batch(
 }
 
 /// The holdout rows, then the batch, best first; the audit is fsynced at the end.
+///
+/// The holdout rows go in one transaction (one fsync, not one per row: 3,000 rows took 1.4 s).
+/// A holdout row is never sent, so it needs no commit of its own before anything else happens:
+/// a run that dies before the commit leaves those carts to the next run, which puts them in the
+/// same group (it is a hash of the cart id).
 fn send_batch(sender: &mut Sender<'_>, batch: &Batch, g: &Global) -> Result<()> {
-    batch.holdout.for_each(|c| sender.holdout(c))?;
+    match sender.ledger {
+        Some(l) if !batch.holdout.is_empty() => {
+            l.transaction(|_| batch.holdout.for_each(|c| sender.holdout(c)))?
+        }
+        _ => batch.holdout.for_each(|c| sender.holdout(c))?,
+    }
     let progress = crate::progress::Progress::sends(g.quiet, batch.send.len() as u64);
     for c in &batch.send {
         sender.send(c)?;
