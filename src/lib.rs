@@ -18,6 +18,8 @@ pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod source;
+#[cfg(test)]
+pub mod testing;
 pub mod tzdb;
 
 use cmd::Global;

@@ -34,13 +34,7 @@ fn keeping_phones_and_holdouts_on_disk_changes_no_output() {
         "cart_id,name,email,phone,total,currency,items_count,updated_at,consent,consent_at,\
          country,timezone\n",
     );
-    let mut seed = 7u64;
-    let mut next = |n: u64| {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 33) % n
-    };
+    let mut next = crate::testing::random(7u64);
     // Mobile numbers (and US ones): 700 valid numbers in all.
     let numbers = [
         ("+79123", "RU"),

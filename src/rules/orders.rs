@@ -161,13 +161,7 @@ mod tests {
     /// share keys and times, and windows that start and end on an order's second.
     #[test]
     fn finds_the_first_order_a_scan_finds() {
-        let mut seed: u64 = 7;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut next = crate::testing::random(7);
         let base = DateTime::parse_from_rfc3339("2026-11-20T00:00:00Z")
             .unwrap()
             .to_utc();

@@ -208,13 +208,7 @@ mod tests {
         .iter()
         .map(|z| z.parse().unwrap())
         .collect();
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut next = crate::testing::random(0x9e37_79b9_7f4a_7c15u64);
         let pick = |i: u64, xs: &[&'static str]| xs[i as usize % xs.len()];
         let mut quick = 0;
         for _ in 0..60_000 {

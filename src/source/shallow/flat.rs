@@ -206,13 +206,7 @@ mod tests {
 
     /// Lines of the kind the shortcut reads, and of every kind it must leave to serde.
     fn lines(seed: u64, n: usize) -> Vec<String> {
-        let mut state = seed;
-        let mut next = move |m: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % m
-        };
+        let mut next = crate::testing::random(seed);
         let pieces = [
             r#""cart_id""#,
             r#""Cart_ID""#,

@@ -132,13 +132,7 @@ fn line(next: &mut impl FnMut(u64) -> u64) -> String {
 #[test]
 fn lines_that_match_give_the_row_that_reading_them_gives() {
     let map = map();
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move |n: u64| {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 33) % n
-    };
+    let mut next = crate::testing::random(0x9e37_79b9_7f4a_7c15u64);
     let (mut matched, mut other) = (0, 0);
     let mut templates = 0;
     let mut template: Option<Template> = None;
