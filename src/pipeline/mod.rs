@@ -1,7 +1,9 @@
 //! The one path from a cart source to decisions, shared by `scan` and `send`: stream carts, judge
 //! each with the rules, and keep only the best `limit` eligible carts (a bounded ordered set) while
-//! everything else is reported to a `Sink` as it streams by. Memory grows with the number of
-//! eligible carts in the rules' window, never with the size of the export.
+//! everything else is reported to a `Sink` as it streams by. What grows with the eligible carts in
+//! the rules' window (each phone's best rank, the holdout group) stays in memory up to `Memory`'s
+//! counts and goes to a temporary database past them, so memory follows neither the export's size
+//! nor the window's.
 
 mod errors;
 mod inputs;
@@ -12,7 +14,8 @@ mod tests;
 
 pub use errors::{DataError, data_error, missing_threshold_error};
 pub use inputs::{load_orders, read_only_view};
-pub use spill::{Holdouts, Memory};
+pub use spill::Holdouts;
+pub(crate) use spill::Memory;
 
 use crate::ledger::{LedgerView, RunCounts};
 use crate::model::{Cart, Currency, Decision, Reason};
@@ -145,7 +148,7 @@ pub fn run(
 }
 
 /// `run`, keeping at most `memory`'s phones and holdout carts in memory.
-pub fn run_within(
+pub(crate) fn run_within(
     settings: &Settings,
     view: &LedgerView,
     orders: &OrderIndex,
