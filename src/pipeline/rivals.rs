@@ -6,7 +6,7 @@
 //! stops growing there.
 
 use super::RankKey;
-use super::spill::temp_db;
+use super::spill::{WHERE, temp_db};
 use crate::model::E164;
 use crate::rules::config::OrderBy;
 use anyhow::{Context, Result};
@@ -106,7 +106,9 @@ impl Rivals {
                 ))
             })
             .optional()
-            .context("cannot read a phone's rank from the temporary database")?;
+            .with_context(|| {
+                format!("cannot read a phone's rank from the temporary database; {WHERE}")
+            })?;
         Ok(row.map(|(value, scale, secs, nanos, id)| RankKey {
             order_by: self.order_by,
             value,
@@ -205,7 +207,9 @@ impl Rivals {
                 key.updated_at.timestamp_subsec_nanos(),
                 &*key.cart_id,
             ])
-            .context("cannot write a phone's rank to the temporary database")?;
+            .with_context(|| {
+                format!("cannot write a phone's rank to the temporary database; {WHERE}")
+            })?;
         Ok(())
     }
 }

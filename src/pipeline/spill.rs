@@ -32,6 +32,11 @@ impl Memory {
     };
 }
 
+/// Where the temporary database is, and what to do when it cannot be written.
+pub(super) const WHERE: &str = "it lives in $SQLITE_TMPDIR, else $TMPDIR, else /var/tmp or \
+     /tmp, and takes about 1 KB per holdout cart past the first 1,024: free space there, or point \
+     SQLITE_TMPDIR at a writable directory with room";
+
 /// A private temporary database: SQLite names it, creates it only when its 1 MiB cache fills,
 /// and deletes it on close. There is no journal and one transaction that is never committed,
 /// since nothing in it outlives the run: pages reach the file only when the cache is full.
@@ -44,11 +49,9 @@ pub(super) fn temp_db(table: &str) -> Result<Connection> {
         ))?;
         Ok(db)
     };
-    open().context(
-        "cannot open a temporary database for what this run holds past its memory; \
-         SQLite puts it in $SQLITE_TMPDIR, $TMPDIR, /var/tmp or /tmp: point one of them at a \
-         writable directory with space",
-    )
+    open().with_context(|| {
+        format!("cannot open a temporary database for what this run holds past its memory; {WHERE}")
+    })
 }
 
 /// The holdout group, in the order the carts were met: the first `cap` in memory, the rest as
@@ -84,7 +87,9 @@ impl Holdouts {
         let record = serde_json::to_vec(&Frozen::freeze(&c))?;
         db.prepare_cached("INSERT INTO holdouts (record) VALUES (?1)")?
             .execute([record])
-            .context("cannot write a holdout cart to the temporary database")?;
+            .with_context(|| {
+                format!("cannot write a holdout cart to the temporary database; {WHERE}")
+            })?;
         self.spilled += 1;
         Ok(())
     }
