@@ -154,9 +154,27 @@ struct Frozen {
     detail: String,
     phone_fact: Option<Result<FrozenPhone, String>>,
     zone: Option<FrozenZone>,
-    local_time: Option<(DateTime<FixedOffset>, Option<DateTime<FixedOffset>>)>,
+    /// Each time as (UTC seconds, nanoseconds, offset seconds): RFC 3339 would round an offset
+    /// with seconds (a zone's local mean time, for a `--now` before its standard time).
+    local_time: Option<(Instant, Option<Instant>)>,
     message: Option<FrozenMessage>,
     missing_threshold: Option<String>,
+}
+
+type Instant = (i64, u32, i32);
+
+fn instant(t: &DateTime<FixedOffset>) -> Instant {
+    (
+        t.timestamp(),
+        t.timestamp_subsec_nanos(),
+        t.offset().local_minus_utc(),
+    )
+}
+
+fn from_instant((secs, nanos, offset): Instant) -> Result<DateTime<FixedOffset>> {
+    let offset = FixedOffset::east_opt(offset).ok_or_else(|| anyhow!("offset {offset} s"))?;
+    let utc = DateTime::from_timestamp(secs, nanos).ok_or_else(|| anyhow!("time {secs} s"))?;
+    Ok(utc.with_timezone(&offset))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -246,8 +264,8 @@ impl Frozen {
                 },
             }),
             local_time: facts.local_time.as_ref().map(|t| match t {
-                LocalTime::At(t) => (*t, None),
-                LocalTime::Range(a, b) => (*a, Some(*b)),
+                LocalTime::At(t) => (instant(t), None),
+                LocalTime::Range(a, b) => (instant(a), Some(instant(b))),
             }),
             message: facts.message.as_ref().map(|m| FrozenMessage {
                 text: m.text.clone(),
@@ -338,10 +356,11 @@ impl Frozen {
                 })
             }),
             zone,
-            local_time: self.local_time.map(|(a, b)| match b {
-                Some(b) => LocalTime::Range(a, b),
-                None => LocalTime::At(a),
-            }),
+            local_time: match self.local_time {
+                None => None,
+                Some((a, None)) => Some(LocalTime::At(from_instant(a)?)),
+                Some((a, Some(b))) => Some(LocalTime::Range(from_instant(a)?, from_instant(b)?)),
+            },
             message,
             missing_threshold: self
                 .missing_threshold
@@ -364,5 +383,101 @@ impl Frozen {
                 facts,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Why;
+
+    fn all(c: &Candidate) -> String {
+        format!(
+            "{:?} {:?} {:?} {} {:?}",
+            c.cart, c.eval.decision, c.eval.reason, c.eval.detail, c.eval.facts
+        )
+    }
+
+    /// A candidate with every field set comes back whole, also where text forms would lose
+    /// something: an offset with seconds (Moscow's local mean time, for a `--now` in 1870), a
+    /// leap second's nanoseconds, an absent versus an empty value.
+    #[test]
+    fn a_candidate_comes_back_whole() {
+        let lmt = FixedOffset::east_opt(2 * 3600 + 30 * 60 + 17).unwrap();
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let leap = DateTime::from_timestamp(1_483_228_799, 1_500_000_000).unwrap();
+        let mut cart = crate::rules::testing::cart("Ж-1,\"q\"");
+        cart.loc = Location {
+            source: "carts.json".into(),
+            line: 7,
+            record: Some(3),
+        };
+        cart.customer_id = Some(String::new());
+        cart.email = Some("a@b.example".into());
+        cart.country = Some("US".into());
+        cart.timezone = Some(chrono_tz::America::Adak);
+        cart.status = None;
+        cart.link = Some("https://s.example/c/1".into());
+        cart.consent_at = Some(leap);
+        cart.email_sent_at = Some(t("2026-11-22T08:00:00.123456789Z"));
+        cart.email_opened_at = None;
+        let phone = crate::rules::phone::normalize("+19072345678", "US").unwrap();
+        for (zone, local_time) in [
+            (
+                RecipientZone::One {
+                    zone: chrono_tz::Europe::Moscow,
+                    why: "phone country",
+                },
+                LocalTime::At(t("1870-01-01T12:00:00Z").with_timezone(&lmt)),
+            ),
+            (
+                RecipientZone::All {
+                    country: "RU".into(),
+                    zones: country_zones("RU"),
+                },
+                LocalTime::Range(
+                    t("2026-11-22T12:00:00Z").with_timezone(&lmt),
+                    leap.with_timezone(&FixedOffset::west_opt(36_000).unwrap()),
+                ),
+            ),
+            (
+                RecipientZone::Prefix {
+                    country: "US".into(),
+                    zones: vec![chrono_tz::America::Adak, chrono_tz::America::Anchorage],
+                },
+                LocalTime::At(t("2026-11-22T12:00:00Z").fixed_offset()),
+            ),
+        ] {
+            let c = Candidate {
+                cart: cart.clone(),
+                eval: Evaluation {
+                    decision: Decision::Holdout,
+                    reason: Some(Reason::Holdout),
+                    detail: Why::Text("in the 50% control group (bucket 12/10000)"),
+                    facts: Facts {
+                        phone: Some(Ok(phone.clone())),
+                        zone: Some(zone),
+                        local_time: Some(local_time),
+                        message: Some(crate::message::Rendered {
+                            text: "Анна, 5 000 ₽ 😀\n".into(),
+                            blank: false,
+                            count: crate::message::SegmentCount {
+                                encoding: crate::message::Encoding::Ucs2,
+                                units: 17,
+                                segments: 1,
+                            },
+                            est_cost: Some(Price::new(4_500_000, Currency::parse("RUB").unwrap())),
+                        }),
+                        missing_threshold: Some(Currency::parse("KZT").unwrap()),
+                    },
+                },
+            };
+            let json = serde_json::to_vec(&Frozen::freeze(&c)).unwrap();
+            let back = serde_json::from_slice::<Frozen>(&json)
+                .unwrap()
+                .thaw()
+                .unwrap();
+            assert_eq!(all(&back), all(&c));
+        }
     }
 }
