@@ -196,6 +196,8 @@ impl Rivals {
                 "CREATE TABLE rivals (phone INTEGER PRIMARY KEY, value INTEGER NOT NULL,
                    scale INTEGER NOT NULL, secs INTEGER NOT NULL, nanos INTEGER NOT NULL,
                    cart_id TEXT NOT NULL);",
+                // Looked up at random: a miss reads one page, from the OS cache as a rule.
+                1024,
             )?),
         };
         db.prepare_cached(UPSERT)?

@@ -37,14 +37,15 @@ pub(super) const WHERE: &str = "it lives in $SQLITE_TMPDIR, else $TMPDIR, else /
      /tmp, and takes about 1 KB per holdout cart past the first 1,024: free space there, or point \
      SQLITE_TMPDIR at a writable directory with room";
 
-/// A private temporary database: SQLite names it, creates it only when its 1 MiB cache fills,
-/// and deletes it on close. There is no journal and one transaction that is never committed,
-/// since nothing in it outlives the run: pages reach the file only when the cache is full.
-pub(super) fn temp_db(table: &str) -> Result<Connection> {
+/// A private temporary database: SQLite names it, creates it only when its cache of `cache_kib`
+/// KiB fills, and deletes it on close. There is no journal and one transaction that is never
+/// committed, since nothing in it outlives the run: pages reach the file only when the cache is
+/// full.
+pub(super) fn temp_db(table: &str, cache_kib: u32) -> Result<Connection> {
     let open = || -> rusqlite::Result<Connection> {
         let db = Connection::open("")?;
         db.execute_batch(&format!(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -1024;
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -{cache_kib};
              {table} BEGIN;"
         ))?;
         Ok(db)
@@ -82,7 +83,11 @@ impl Holdouts {
             Some(db) => db,
             None => self
                 .disk
-                .insert(temp_db("CREATE TABLE holdouts (record BLOB NOT NULL);")?),
+                // Appended, then read once in order: a small cache does.
+                .insert(temp_db(
+                    "CREATE TABLE holdouts (record BLOB NOT NULL);",
+                    256,
+                )?),
         };
         let record = serde_json::to_vec(&Frozen::freeze(&c))?;
         db.prepare_cached("INSERT INTO holdouts (record) VALUES (?1)")?
