@@ -63,7 +63,8 @@ struct RankKey {
     value: i64,
     scale: i64,
     updated_at: DateTime<Utc>,
-    /// Boxed: one of these is kept for every phone with an eligible cart in the run.
+    /// The last tie-break. Kept only for the best `limit` carts; the per-phone ranks are stored
+    /// apart (`rivals`).
     cart_id: Box<str>,
 }
 

@@ -104,7 +104,8 @@ impl Holdouts {
     }
 
     /// How many are kept in memory (the rest are on disk).
-    pub fn in_memory(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn in_memory(&self) -> usize {
         self.kept.len()
     }
 
