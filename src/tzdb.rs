@@ -5,7 +5,7 @@
 //! the offsets come from the host's TZif files (read with `tz-rs`, footer rules included).
 //! A leaf: nothing from the crate.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -47,6 +47,8 @@ struct Slot {
 
 thread_local! {
     static OFFSETS: RefCell<Vec<Option<Slot>>> = const { RefCell::new(Vec::new()) };
+    /// `to_utc`'s offsets by local hour (see `wall_hour_offset`).
+    static WALL_HOURS: RefCell<Vec<Option<Slot>>> = const { RefCell::new(Vec::new()) };
 }
 
 fn next_id() -> u64 {
@@ -99,41 +101,37 @@ impl Db {
 
     /// The UTC offset in `zone` at `utc`.
     pub fn offset(&self, zone: Tz, utc: DateTime<Utc>) -> FixedOffset {
-        let secs = utc.timestamp();
-        let hour = secs.div_euclid(3600);
-        let i = (hour as usize ^ (zone as usize).wrapping_mul(0x9e37_79b9)) % SLOTS;
-        let cached = OFFSETS.with_borrow(|slots| {
-            slots
-                .get(i)
-                .copied()
-                .flatten()
-                .filter(|s| s.db == self.id && s.zone == zone && s.hour == hour)
-        });
-        let slot = cached.unwrap_or_else(|| {
-            let host = self.host_zone(zone);
-            let at = |s: i64| {
-                let t = DateTime::from_timestamp(s, 0).unwrap_or(utc);
-                offset_in(host.as_deref(), zone, t).local_minus_utc()
-            };
-            let (first, last) = (at(hour * 3600), at(hour * 3600 + 3599));
-            let slot = Slot {
-                db: self.id,
-                zone,
-                hour,
-                offset: (first == last).then_some(first),
-            };
-            OFFSETS.with_borrow_mut(|slots| {
-                if slots.is_empty() {
-                    slots.resize(SLOTS, None);
-                }
-                slots[i] = Some(slot);
-            });
-            slot
-        });
-        match slot.offset.and_then(FixedOffset::east_opt) {
+        match self
+            .hour_offset(zone, utc.timestamp().div_euclid(3600))
+            .and_then(FixedOffset::east_opt)
+        {
             Some(off) => off,
             None => self.offset_uncached(zone, utc),
         }
+    }
+
+    /// The offset in `zone` throughout the UTC hour `hour` (hours since the epoch), or None when
+    /// it changes within the hour; from the per-thread cache.
+    fn hour_offset(&self, zone: Tz, hour: i64) -> Option<i32> {
+        cached(&OFFSETS, self.id, zone, hour, || {
+            let host = self.host_zone(zone);
+            let at = |s: i64| {
+                let t = DateTime::from_timestamp(s, 0)?;
+                Some(offset_in(host.as_deref(), zone, t).local_minus_utc())
+            };
+            let (first, last) = (at(hour * 3600)?, at(hour * 3600 + 3599)?);
+            (first == last).then_some(first)
+        })
+    }
+
+    /// The offset every wall-clock time of the local hour `hour` (hours since the epoch, on the
+    /// zone's clocks) is read with, when `to_utc`'s first case holds for all of them: the offsets
+    /// a day either side are one and the same for the whole hour. None when they are not.
+    fn wall_hour_offset(&self, zone: Tz, hour: i64) -> Option<i32> {
+        cached(&WALL_HOURS, self.id, zone, hour, || {
+            let before = self.hour_offset(zone, hour - 24)?;
+            (self.hour_offset(zone, hour + 24)? == before).then_some(before)
+        })
     }
 
     /// The offset from the zone's data, without the cache.
@@ -149,6 +147,19 @@ impl Db {
     /// A wall-clock time in `zone` as an instant: a time in a DST gap moves forward by the gap,
     /// a time in an overlap is the earlier instant.
     pub fn to_utc(&self, zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+        // Most wall times are far from a change: one cached look-up by the local hour.
+        let (secs, nanos) = (local.and_utc().timestamp(), local.nanosecond());
+        if nanos < 1_000_000_000
+            && let Some(off) = self.wall_hour_offset(zone, secs.div_euclid(3600))
+            && let Some(utc) = DateTime::from_timestamp(secs - i64::from(off), nanos)
+        {
+            return utc;
+        }
+        self.to_utc_by_offsets(zone, local)
+    }
+
+    /// `to_utc` from the offsets around `local`, without the wall-hour cache.
+    fn to_utc_by_offsets(&self, zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
         let offset = |utc: DateTime<Utc>| self.offset(zone, utc);
         // Offsets in force a day either side bound every offset the wall time could have.
         let before = offset((local - chrono::Duration::hours(24)).and_utc());
@@ -173,6 +184,41 @@ impl Db {
             }
         }
     }
+}
+
+/// The slot for (`db`, `zone`, `hour`) in a per-thread cache, filled with `work` when it holds
+/// another key.
+fn cached(
+    cache: &'static std::thread::LocalKey<RefCell<Vec<Option<Slot>>>>,
+    db: u64,
+    zone: Tz,
+    hour: i64,
+    work: impl FnOnce() -> Option<i32>,
+) -> Option<i32> {
+    let i = (hour as usize ^ (zone as usize).wrapping_mul(0x9e37_79b9)) % SLOTS;
+    let hit = cache.with_borrow(|slots| {
+        slots
+            .get(i)
+            .copied()
+            .flatten()
+            .filter(|s| s.db == db && s.zone == zone && s.hour == hour)
+    });
+    if let Some(slot) = hit {
+        return slot.offset;
+    }
+    let offset = work();
+    cache.with_borrow_mut(|slots| {
+        if slots.is_empty() {
+            slots.resize(SLOTS, None);
+        }
+        slots[i] = Some(Slot {
+            db,
+            zone,
+            hour,
+            offset,
+        });
+    });
+    offset
 }
 
 /// The offset in `zone` at `utc`, from the host's zone when there is one.

@@ -190,3 +190,72 @@ fn agrees_with_python_zoneinfo() {
         &wrong[..wrong.len().min(20)]
     );
 }
+
+/// `to_utc` by the local hour's cached offset reads every wall time as the offsets around it do:
+/// every zone, at wall times from 1900 to 2100 and around each of the host's transitions (the
+/// gap, the overlap, a day either side), with seconds and nanoseconds.
+#[test]
+fn wall_times_read_by_the_hour_match_the_offsets_around_them() {
+    let fixture_dir = fixture();
+    let dbs = [
+        Db::choose(None),
+        Db::choose(Some(&fixture_dir)),
+        Db::choose(Some(Path::new("/usr/share/zoneinfo"))),
+    ];
+    let mut seed: u64 = 0x7a3c_55e1_9d2f_0b13;
+    let mut rng = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut checked, mut by_hour) = (0u64, 0u64);
+    for db in &dbs {
+        for zone in chrono_tz::TZ_VARIANTS {
+            let mut walls: Vec<i64> = (0..200)
+                .map(|_| -2_208_988_800 + (rng() % 6_311_433_600) as i64)
+                .collect();
+            let changes: Vec<i64> = match db.host_zone(zone) {
+                Some(host) => tz::TimeZone::as_ref(&host)
+                    .transitions()
+                    .iter()
+                    .map(|t| t.unix_leap_time())
+                    .collect(),
+                None => (0..40)
+                    .map(|_| 1_600_000_000 + (rng() % 400_000_000) as i64)
+                    .collect(),
+            };
+            for t in changes {
+                // The wall times on either side of the change, and a day away from it.
+                for d in [
+                    -90_000, -86_400, -7_200, -3_600, -1, 0, 1, 1_800, 3_600, 86_399, 90_000,
+                ] {
+                    walls.push(t + d + 3 * 3600);
+                    walls.push(t + d - 3 * 3600);
+                }
+            }
+            for s in walls {
+                let nanos = (rng() % 1_000_000_000) as u32 * u32::from(s % 3 == 0);
+                let Some(local) = DateTime::from_timestamp(s, nanos).map(|t| t.naive_utc()) else {
+                    continue;
+                };
+                // Twice: the first fills the slot, the second reads it.
+                for _ in 0..2 {
+                    assert_eq!(
+                        db.to_utc(zone, local),
+                        db.to_utc_by_offsets(zone, local),
+                        "{zone} {local} ({})",
+                        db.describe()
+                    );
+                }
+                checked += 1;
+                by_hour += u64::from(db.wall_hour_offset(zone, s.div_euclid(3600)).is_some());
+            }
+        }
+    }
+    // Both ways were taken, most wall times by the hour.
+    assert!(
+        checked > 1_000_000 && by_hour > checked / 2 && by_hour < checked,
+        "{by_hour} of {checked}"
+    );
+}
