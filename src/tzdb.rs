@@ -151,9 +151,18 @@ impl Db {
         let (secs, nanos) = (local.and_utc().timestamp(), local.nanosecond());
         if nanos < 1_000_000_000
             && let Some(off) = self.wall_hour_offset(zone, secs.div_euclid(3600))
-            && let Some(utc) = DateTime::from_timestamp(secs - i64::from(off), nanos)
         {
-            return utc;
+            // The same day in UTC, most often: only the time of day moves.
+            let day = i64::from(local.num_seconds_from_midnight()) - i64::from(off);
+            let same_day = u32::try_from(day)
+                .ok()
+                .and_then(|s| chrono::NaiveTime::from_num_seconds_from_midnight_opt(s, nanos));
+            if let Some(t) = same_day {
+                return local.date().and_time(t).and_utc();
+            }
+            if let Some(utc) = DateTime::from_timestamp(secs - i64::from(off), nanos) {
+                return utc;
+            }
         }
         self.to_utc_by_offsets(zone, local)
     }

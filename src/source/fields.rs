@@ -148,17 +148,19 @@ impl<'a> Row<'a> {
 /// The zone named `name`, remembering the last names read on this thread: chrono-tz hashes the
 /// name on every parse, and an export repeats a few dozen zones a million times.
 fn zone(name: &str) -> Option<Tz> {
-    const SLOTS: usize = 64;
+    // Room for a few dozen zones with few collisions (each costs a parse per row).
+    const SLOTS: usize = 256;
     type Recent = [Option<(Box<str>, Tz)>; SLOTS];
     thread_local! {
         static RECENT: std::cell::RefCell<Recent> =
             const { std::cell::RefCell::new([const { None }; SLOTS]) };
     }
-    let b = name.as_bytes();
-    let slot = match b {
-        [first, .., last] => (b.len() * 7 + *first as usize * 3 + *last as usize) % SLOTS,
-        _ => 0,
-    };
+    // FNV-1a over the whole name: zones share prefixes, lengths and last letters
+    // (Asia/Vladivostok, Asia/Novosibirsk).
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let slot = (hash >> 32) as usize % SLOTS;
     let hit = RECENT.with_borrow(|recent| match &recent[slot] {
         Some((n, tz)) if **n == *name => Some(*tz),
         _ => None,
