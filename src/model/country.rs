@@ -143,7 +143,7 @@ const BY_LETTERS: [Option<u8>; 26 * 26] = {
 };
 
 pub fn iso_country(raw: &str) -> Result<&'static str, String> {
-    let t = raw.trim();
+    let t = super::trim(raw);
     // The common case, once per row: a two-letter code, looked up in a table by its letters.
     if let [a, b] = t.as_bytes()
         && a.is_ascii_alphabetic()

@@ -155,6 +155,19 @@ impl fmt::Display for MatchKey {
 }
 
 /// RFC 3339 in UTC with whole seconds: the one text form of an instant in the ledger and audit.
+/// `str::trim`, with a shortcut for the usual field that starts and ends with a visible ASCII
+/// character (nothing to trim): every field of every row is trimmed, some twice.
+pub fn trim(v: &str) -> &str {
+    match v.as_bytes() {
+        [] => v,
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => v,
+        [only] if only.is_ascii_graphic() => v,
+        // A name in Cyrillic, say: nothing to trim unless an end is white space.
+        _ if !v.starts_with(char::is_whitespace) && !v.ends_with(char::is_whitespace) => v,
+        _ => v.trim(),
+    }
+}
+
 pub fn utc_string(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

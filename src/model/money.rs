@@ -9,7 +9,7 @@ pub struct Currency([u8; 3]);
 
 impl Currency {
     pub fn parse(s: &str) -> Result<Currency, String> {
-        let t = s.trim();
+        let t = super::trim(s);
         let b = t.as_bytes();
         if b.len() != 3 || !b.iter().all(|c| c.is_ascii_alphabetic()) {
             return Err(format!(
@@ -125,7 +125,7 @@ pub fn format_minor(minor: i64, exponent: u32) -> String {
 }
 
 fn parse_minor(text: &str, exponent: u32, decimal: char) -> Result<i64, String> {
-    match quick_minor(text.trim().as_bytes(), exponent, decimal) {
+    match quick_minor(super::trim(text).as_bytes(), exponent, decimal) {
         Some(v) => Ok(v),
         None => parse_minor_general(text, exponent, decimal),
     }

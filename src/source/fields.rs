@@ -29,9 +29,10 @@ impl ParseOpts {
 }
 
 pub use super::times::{local_to_utc, parse_time};
+use crate::model::trim;
 
 pub fn parse_bool(text: &str) -> Result<bool, String> {
-    match text.trim() {
+    match trim(text) {
         "1" => return Ok(true),
         "0" | "" => return Ok(false),
         _ => {}
@@ -48,19 +49,6 @@ pub fn parse_bool(text: &str) -> Result<bool, String> {
 struct Row<'a> {
     raw: &'a RawRow,
     fields: &'static [&'static str],
-}
-
-/// `str::trim`, with a shortcut for the usual field that starts and ends with a visible ASCII
-/// character (nothing to trim).
-fn trim(v: &str) -> &str {
-    match v.as_bytes() {
-        [] => v,
-        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => v,
-        [only] if only.is_ascii_graphic() => v,
-        // A name in Cyrillic, say: nothing to trim unless an end is white space.
-        _ if !v.starts_with(char::is_whitespace) && !v.ends_with(char::is_whitespace) => v,
-        _ => v.trim(),
-    }
 }
 
 /// `text` as a whole number of items: digits, or a float with no fraction ("3.0").

@@ -17,7 +17,7 @@ const NAIVE_FORMATS: &[&str] = &[
 /// Parses an instant. Naive forms are local times in `tz`: a time inside a DST gap moves forward
 /// by the gap (02:30 on a spring-forward night is 03:30), an ambiguous one takes the earlier instant.
 pub fn parse_time(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
-    let t = text.trim();
+    let t = crate::model::trim(text);
     match quick_time(t.as_bytes()) {
         Some(Quick::Instant(u)) => return Ok(u),
         Some(Quick::Naive(naive)) => return Ok(local_to_utc(naive, tz)),
