@@ -1,5 +1,9 @@
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: see BENCHMARKS.md ("Allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cartnudge::cli::parse();
     let (quiet, json) = (cli.quiet, cli.wants_json());
