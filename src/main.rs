@@ -94,3 +94,31 @@ fn main() -> ExitCode {
     };
     ExitCode::from(code.code() as u8)
 }
+
+#[cfg(test)]
+mod tests {
+    /// Blocks keep their bytes when a resize moves them across the threshold, either way, and
+    /// between two large sizes; large zeroed blocks are zero.
+    #[test]
+    fn blocks_keep_their_bytes_across_the_threshold() {
+        let pattern = |i: usize| (i * 31 % 251) as u8;
+        let mut v: Vec<u8> = Vec::with_capacity(16);
+        for i in 0..3 * super::LARGE + 17 {
+            v.push(pattern(i));
+        }
+        assert!(v.capacity() >= super::LARGE);
+        assert!(v.iter().enumerate().all(|(i, b)| *b == pattern(i)));
+        v.truncate(1000);
+        v.shrink_to_fit();
+        assert!(v.capacity() < super::LARGE);
+        assert!(v.iter().enumerate().all(|(i, b)| *b == pattern(i)));
+        let zeros = vec![0u64; super::LARGE];
+        assert!(zeros.iter().all(|z| *z == 0));
+        let wide: Vec<u128> = (0..super::LARGE as u128).collect();
+        assert_eq!(wide.as_ptr() as usize % std::mem::align_of::<u128>(), 0);
+        assert_eq!(
+            wide.iter().sum::<u128>(),
+            (super::LARGE as u128 - 1) * super::LARGE as u128 / 2
+        );
+    }
+}
