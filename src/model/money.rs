@@ -27,15 +27,39 @@ impl Currency {
         std::str::from_utf8(&self.0).expect("ASCII by construction")
     }
 
-    /// Number of decimal places of the minor unit (ISO 4217).
+    /// Number of decimal places of the minor unit (ISO 4217): one look-up, since every row's
+    /// amount asks.
     pub fn exponent(&self) -> u32 {
-        match &self.0 {
-            b"BIF" | b"CLP" | b"DJF" | b"GNF" | b"ISK" | b"JPY" | b"KMF" | b"KRW" | b"PYG"
-            | b"RWF" | b"UGX" | b"UYI" | b"VND" | b"VUV" | b"XAF" | b"XOF" | b"XPF" => 0,
-            b"BHD" | b"IQD" | b"JOD" | b"KWD" | b"LYD" | b"OMR" | b"TND" => 3,
-            _ => 2,
-        }
+        u32::from(EXPONENTS[slot(&self.0)])
     }
+}
+
+/// The currencies whose minor unit is not a hundredth (ISO 4217).
+const NO_DECIMALS: &[&[u8; 3]] = &[
+    b"BIF", b"CLP", b"DJF", b"GNF", b"ISK", b"JPY", b"KMF", b"KRW", b"PYG", b"RWF", b"UGX", b"UYI",
+    b"VND", b"VUV", b"XAF", b"XOF", b"XPF",
+];
+const THREE_DECIMALS: &[&[u8; 3]] = &[b"BHD", b"IQD", b"JOD", b"KWD", b"LYD", b"OMR", b"TND"];
+
+/// `exponent` of every three-letter code, worked out when compiling.
+static EXPONENTS: [u8; 26 * 26 * 26] = {
+    let mut table = [2u8; 26 * 26 * 26];
+    let mut i = 0;
+    while i < NO_DECIMALS.len() {
+        table[slot(NO_DECIMALS[i])] = 0;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < THREE_DECIMALS.len() {
+        table[slot(THREE_DECIMALS[i])] = 3;
+        i += 1;
+    }
+    table
+};
+
+/// A code's place in `EXPONENTS`: its letters are upper-case ASCII (`Currency::parse`).
+const fn slot(code: &[u8; 3]) -> usize {
+    (code[0] - b'A') as usize * 676 + (code[1] - b'A') as usize * 26 + (code[2] - b'A') as usize
 }
 
 impl fmt::Display for Currency {

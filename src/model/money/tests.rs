@@ -166,3 +166,33 @@ fn amounts_format_as_the_general_form_formats_them() {
     assert_eq!(format_minor(5000, 0), "5000");
     assert_eq!(format_minor(i64::MIN, 3), "-9223372036854775.808");
 }
+
+/// The minor units of ISO 4217: none for the yen and its like, three for the dinars, two
+/// otherwise; every three-letter code has one.
+#[test]
+fn exponents_follow_iso_4217() {
+    let exp = |c: &str| super::Currency::parse(c).unwrap().exponent();
+    for c in [
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX",
+    ] {
+        assert_eq!(exp(c), 0, "{c}");
+    }
+    for c in ["UYI", "VND", "VUV", "XAF", "XOF", "XPF", "jpy", " krw "] {
+        assert_eq!(exp(c), 0, "{c}");
+    }
+    for c in ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND", "kwd"] {
+        assert_eq!(exp(c), 3, "{c}");
+    }
+    for c in [
+        "USD", "EUR", "RUB", "GBP", "AAA", "ZZZ", "KZT", "INR", "BRL",
+    ] {
+        assert_eq!(exp(c), 2, "{c}");
+    }
+    let all = (b'A'..=b'Z')
+        .flat_map(|a| (b'A'..=b'Z').flat_map(move |b| (b'A'..=b'Z').map(move |c| [a, b, c])));
+    let counts = all.fold([0; 4], |mut n, code| {
+        n[exp(std::str::from_utf8(&code).unwrap()) as usize] += 1;
+        n
+    });
+    assert_eq!(counts, [17, 0, 26 * 26 * 26 - 24, 7]);
+}
