@@ -154,7 +154,6 @@ impl fmt::Display for MatchKey {
     }
 }
 
-/// RFC 3339 in UTC with whole seconds: the one text form of an instant in the ledger and audit.
 /// `str::trim`, with a shortcut for the usual field that starts and ends with a visible ASCII
 /// character (nothing to trim): every field of every row is trimmed, some twice.
 pub fn trim(v: &str) -> &str {
@@ -168,6 +167,7 @@ pub fn trim(v: &str) -> &str {
     }
 }
 
+/// RFC 3339 in UTC with whole seconds: the one text form of an instant in the ledger and audit.
 pub fn utc_string(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
