@@ -4,6 +4,25 @@ fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zoneinfo")
 }
 
+/// The compiled database, the fixture's (2026f) and the host's.
+fn every_db() -> [Db; 3] {
+    [
+        Db::choose(None),
+        Db::choose(Some(&fixture())),
+        Db::choose(Some(Path::new("/usr/share/zoneinfo"))),
+    ]
+}
+
+/// A seeded xorshift generator: the same cases on every run.
+fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }
@@ -116,20 +135,9 @@ fn no_zone_changes_its_offset_back_within_an_hour() {
 /// a second either side of each of the host's transitions.
 #[test]
 fn cached_offsets_match_the_zone_data() {
-    let fixture_dir = fixture();
-    let dbs = [
-        Db::choose(None),
-        Db::choose(Some(&fixture_dir)),
-        Db::choose(Some(Path::new("/usr/share/zoneinfo"))),
-    ];
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut random = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        -2_208_988_800 + (seed % 6_311_433_600) as i64 // 1900-2100
-    };
-    for db in &dbs {
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
+    let mut random = || -2_208_988_800 + (next() % 6_311_433_600) as i64; // 1900-2100
+    for db in &every_db() {
         for zone in chrono_tz::TZ_VARIANTS {
             let mut instants: Vec<i64> = (0..300).map(|_| random()).collect();
             if let Some(host) = db.host_zone(zone) {
@@ -196,21 +204,9 @@ fn agrees_with_python_zoneinfo() {
 /// gap, the overlap, a day either side), with seconds and nanoseconds.
 #[test]
 fn wall_times_read_by_the_hour_match_the_offsets_around_them() {
-    let fixture_dir = fixture();
-    let dbs = [
-        Db::choose(None),
-        Db::choose(Some(&fixture_dir)),
-        Db::choose(Some(Path::new("/usr/share/zoneinfo"))),
-    ];
-    let mut seed: u64 = 0x7a3c_55e1_9d2f_0b13;
-    let mut rng = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = xorshift(0x7a3c_55e1_9d2f_0b13);
     let (mut checked, mut by_hour) = (0u64, 0u64);
-    for db in &dbs {
+    for db in &every_db() {
         for zone in chrono_tz::TZ_VARIANTS {
             let mut walls: Vec<i64> = (0..200)
                 .map(|_| -2_208_988_800 + (rng() % 6_311_433_600) as i64)
