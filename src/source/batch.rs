@@ -118,7 +118,7 @@ const WINDOW: usize = 12;
 /// fewer than `HELD` items.
 const FAR: usize = 256;
 /// Items (a parsed cart, a count of rows outside the window) held in blocks worked and not yet
-/// read, beyond which only `WINDOW` applies: ~10 MiB of carts.
+/// read, beyond which only `WINDOW` applies: 8–10 MiB of carts at most.
 const HELD: usize = 32 * 1024;
 
 /// How far ahead of the caller the blocks are read.
@@ -148,9 +148,10 @@ pub enum Then {
 /// whenever the block it wants is not ready yet (so neither core idles while the other parses),
 /// and yields each block's output in the order the blocks were taken: every decision and line
 /// of output stays in input order. At most `WINDOW` blocks are taken ahead of the one the
-/// caller is reading, or `FAR` while those worked hold fewer than `HELD` items (`Ahead::Far`). A block whose `work` says `Then::Stop` is the last one yielded, whatever
-/// was taken after it. A panic in `work` or `next` is raised again in the caller, never taken
-/// for the end of the input.
+/// caller is reading, or with `Ahead::Far` up to `FAR` while those worked hold fewer than `HELD`
+/// items. A block whose `work` says `Then::Stop` is the last one yielded, whatever was taken
+/// after it. A panic in `work` or `next` is raised again in the caller, never taken for the end
+/// of the input.
 pub fn in_order<B, T, W>(
     next: Box<dyn FnMut() -> Option<B> + Send>,
     work: W,
