@@ -109,29 +109,11 @@ impl<T> Iterator for OnThread<T> {
     }
 }
 
-/// Blocks taken ahead of the one being read, whatever they hold. With 12 instead of 4 the other
-/// thread runs in longer stretches instead of waiting and being woken for each block (1M rows,
-/// 30 alternating runs: CSV dry run 0.278 → 0.262 s median, CPU 0.472 → 0.445 s; JSON Lines
-/// 0.400 → 0.370 s), at the same peak RSS; 24 gained no more.
+/// Blocks taken ahead of the one being read, at most: bounds memory whatever the input's size.
+/// With 12 instead of 4 the other thread runs in longer stretches instead of waiting and being
+/// woken for each block (1M rows, 30 alternating runs: CSV dry run 0.278 → 0.262 s median, CPU
+/// 0.472 → 0.445 s; JSON Lines 0.400 → 0.370 s), at the same peak RSS; 24 gained no more.
 const WINDOW: usize = 12;
-/// With `Ahead::Far`, blocks taken ahead at most while the blocks worked and not yet read hold
-/// fewer than `HELD` items.
-const FAR: usize = 256;
-/// Items (a parsed cart, a count of rows outside the window) held in blocks worked and not yet
-/// read, beyond which only `WINDOW` applies: 8–10 MiB of carts at most.
-const HELD: usize = 32 * 1024;
-
-/// How far ahead of the caller the blocks are read.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Ahead {
-    /// `WINDOW` blocks, whatever they hold (orders: a block's every row is an item).
-    Window,
-    /// Up to `FAR` blocks while they hold fewer than `HELD` items, for carts judged against
-    /// the rules' window. While the caller's first carts pay for libphonenumber's pattern
-    /// compiles, the other thread reads on instead of idling; a block of old carts
-    /// holds a few counts, so the items, not the blocks, are what memory follows.
-    Far,
-}
 /// Threads besides the caller's. On two cores one is best: with two, three busy threads shared
 /// two cores and the 1M-row CSV dry run took 0.46-0.51 s instead of 0.44-0.46 s.
 const THREADS: usize = 1;
@@ -148,15 +130,10 @@ pub enum Then {
 /// whenever the block it wants is not ready yet (so neither core idles while the other parses),
 /// and yields each block's output in the order the blocks were taken: every decision and line
 /// of output stays in input order. At most `WINDOW` blocks are taken ahead of the one the
-/// caller is reading, or with `Ahead::Far` up to `FAR` while those worked hold fewer than `HELD`
-/// items. A block whose `work` says `Then::Stop` is the last one yielded, whatever was taken
-/// after it. A panic in `work` or `next` is raised again in the caller, never taken for the end
-/// of the input.
-pub fn in_order<B, T, W>(
-    next: Box<dyn FnMut() -> Option<B> + Send>,
-    work: W,
-    ahead: Ahead,
-) -> InOrder<T>
+/// caller is reading. A block whose `work` says `Then::Stop` is the last one yielded, whatever
+/// was taken after it. A panic in `work` or `next` is raised again in the caller, never taken
+/// for the end of the input.
+pub fn in_order<B, T, W>(next: Box<dyn FnMut() -> Option<B> + Send>, work: W) -> InOrder<T>
 where
     B: Send + 'static,
     T: Send + 'static,
@@ -167,8 +144,6 @@ where
             next,
             taken: 0,
             read: 0,
-            held: 0,
-            ahead,
             stop: false,
         }),
         room: Condvar::new(),
@@ -179,7 +154,6 @@ where
         let (k, block) = taker.take(false)?;
         let mut out = Vec::new();
         let then = own(block, &mut out);
-        taker.hold(out.len());
         Some((k, (out, then)))
     });
     let workers = (0..THREADS)
@@ -190,7 +164,6 @@ where
                 while let Some((k, block)) = shared.take(true) {
                     let mut out = Vec::new();
                     let then = work(block, &mut out);
-                    shared.hold(out.len());
                     if tx.send((k, (out, then))).is_err() {
                         return;
                     }
@@ -221,9 +194,6 @@ struct Taker<B> {
     taken: usize,
     /// The index of the block the caller is reading.
     read: usize,
-    /// Items in blocks worked and not yet read by the caller.
-    held: usize,
-    ahead: Ahead,
     /// The input is finished, the caller has gone, or a thread panicked.
     stop: bool,
 }
@@ -237,10 +207,10 @@ impl<B> Shared<B> {
     /// the end, or when not waiting and the window is full.
     fn take(&self, wait: bool) -> Option<(usize, B)> {
         let mut t = self.lock();
-        while wait && !t.stop && !t.room() {
+        while wait && !t.stop && t.taken >= t.read + WINDOW {
             t = self.room.wait(t).unwrap_or_else(|e| e.into_inner());
         }
-        if t.stop || !t.room() {
+        if t.stop || t.taken >= t.read + WINDOW {
             return None;
         }
         match (t.next)() {
@@ -256,24 +226,9 @@ impl<B> Shared<B> {
         }
     }
 
-    /// Counts a worked block's items until the caller reads it; before the block is handed
-    /// over, so the caller never reads more than was counted.
-    fn hold(&self, items: usize) {
-        self.lock().held += items;
-    }
-
     fn stop(&self) {
         self.lock().stop = true;
         self.room.notify_all();
-    }
-}
-
-impl<B> Taker<B> {
-    /// Whether another block may be taken: within `WINDOW`, or, reading far ahead, within
-    /// `FAR` while the blocks waiting to be read hold fewer than `HELD` items.
-    fn room(&self) -> bool {
-        let ahead = self.taken - self.read;
-        ahead < WINDOW || (self.ahead == Ahead::Far && ahead < FAR && self.held < HELD)
     }
 }
 
@@ -307,17 +262,13 @@ pub struct InOrder<T> {
 
 /// What the reading side tells the threads: how far it has read, or that it has gone.
 trait Window: Send + Sync {
-    /// The caller reads `block` on, and has taken `items` from the block before it.
-    fn read_up_to(&self, block: usize, items: usize);
+    fn read_up_to(&self, block: usize);
     fn stop(&self);
 }
 
 impl<B> Window for Shared<B> {
-    fn read_up_to(&self, block: usize, items: usize) {
-        let mut t = self.lock();
-        t.read = block;
-        t.held -= items;
-        drop(t);
+    fn read_up_to(&self, block: usize) {
+        self.lock().read = block;
         self.room.notify_all();
     }
 
@@ -343,7 +294,7 @@ impl<T> Iterator for InOrder<T> {
                     self.last = true;
                     self.shared.stop();
                 } else {
-                    self.shared.read_up_to(self.want, block.len());
+                    self.shared.read_up_to(self.want);
                 }
                 self.cur = block.into_iter();
                 continue;
@@ -406,17 +357,13 @@ mod tests {
                 (i <= n).then_some(i)
             });
             // Uneven work, so blocks finish out of order.
-            let out: Vec<usize> = super::in_order(
-                next,
-                |b: usize, out: &mut Vec<usize>| {
-                    if b.is_multiple_of(3) {
-                        std::thread::yield_now();
-                    }
-                    out.extend((0..b % 4).map(|j| b * 10 + j));
-                    super::Then::More
-                },
-                super::Ahead::Far,
-            )
+            let out: Vec<usize> = super::in_order(next, |b: usize, out: &mut Vec<usize>| {
+                if b.is_multiple_of(3) {
+                    std::thread::yield_now();
+                }
+                out.extend((0..b % 4).map(|j| b * 10 + j));
+                super::Then::More
+            })
             .collect();
             let want: Vec<usize> = (1..=n)
                 .flat_map(|b| (0..b % 4).map(move |j| b * 10 + j))
@@ -430,21 +377,17 @@ mod tests {
                 i += 1;
                 (i <= 100).then_some(i)
             });
-            let out: Vec<usize> = super::in_order(
-                next,
-                move |b: usize, out: &mut Vec<usize>| {
-                    if b.is_multiple_of(2) {
-                        std::thread::yield_now();
-                    }
-                    out.push(b);
-                    if b == stop {
-                        super::Then::Stop
-                    } else {
-                        super::Then::More
-                    }
-                },
-                super::Ahead::Far,
-            )
+            let out: Vec<usize> = super::in_order(next, move |b: usize, out: &mut Vec<usize>| {
+                if b.is_multiple_of(2) {
+                    std::thread::yield_now();
+                }
+                out.push(b);
+                if b == stop {
+                    super::Then::Stop
+                } else {
+                    super::Then::More
+                }
+            })
             .collect();
             assert_eq!(out, (1..=stop).collect::<Vec<_>>(), "stopped at {stop}");
         }
@@ -454,15 +397,11 @@ mod tests {
                 i += 1;
                 (i <= 1000).then_some(i)
             });
-            super::in_order(
-                next,
-                |b: usize, out: &mut Vec<usize>| {
-                    assert!(b != 500, "block {b}");
-                    out.push(b);
-                    super::Then::More
-                },
-                super::Ahead::Far,
-            )
+            super::in_order(next, |b: usize, out: &mut Vec<usize>| {
+                assert!(b != 500, "block {b}");
+                out.push(b);
+                super::Then::More
+            })
             .count()
         });
         assert!(caught.is_err(), "a panic must not look like the end");
@@ -473,14 +412,10 @@ mod tests {
                 assert!(i < 300, "reading block {i}");
                 Some(i)
             });
-            super::in_order(
-                next,
-                |b: usize, out: &mut Vec<usize>| {
-                    out.push(b);
-                    super::Then::More
-                },
-                super::Ahead::Far,
-            )
+            super::in_order(next, |b: usize, out: &mut Vec<usize>| {
+                out.push(b);
+                super::Then::More
+            })
             .count()
         });
         assert!(
@@ -493,71 +428,13 @@ mod tests {
             i += 1;
             Some(i)
         });
-        let first: Vec<usize> = super::in_order(
-            next,
-            |b: usize, out: &mut Vec<usize>| {
-                out.push(b);
-                super::Then::More
-            },
-            super::Ahead::Far,
-        )
+        let first: Vec<usize> = super::in_order(next, |b: usize, out: &mut Vec<usize>| {
+            out.push(b);
+            super::Then::More
+        })
         .take(5)
         .collect();
         assert_eq!(first, [1, 2, 3, 4, 5]);
-    }
-
-    /// Blocks taken, without waiting, from a fresh window over endless blocks, each holding
-    /// `items` once worked.
-    fn taken_ahead(shared: &super::Shared<usize>, items: usize) -> usize {
-        let mut n = 0;
-        while shared.take(false).is_some() {
-            shared.hold(items);
-            n += 1;
-        }
-        n
-    }
-
-    fn endless(ahead: super::Ahead) -> super::Shared<usize> {
-        let mut i = 0;
-        super::Shared {
-            taker: std::sync::Mutex::new(super::Taker {
-                next: Box::new(move || {
-                    i += 1;
-                    Some(i)
-                }),
-                taken: 0,
-                read: 0,
-                held: 0,
-                ahead,
-                stop: false,
-            }),
-            room: std::sync::Condvar::new(),
-        }
-    }
-
-    #[test]
-    fn blocks_of_few_carts_are_read_far_ahead_and_blocks_of_many_only_a_window_ahead() {
-        use super::{Ahead, FAR, HELD, WINDOW, Window};
-        // Blocks of old carts (a count or two each): FAR ahead.
-        let shared = endless(Ahead::Far);
-        assert_eq!(taken_ahead(&shared, 2), FAR);
-        // The caller reads one block on: one more may be taken.
-        shared.read_up_to(1, 2);
-        assert_eq!(taken_ahead(&shared, 2), 1);
-        // Blocks of carts: as many as hold HELD items, and never fewer than WINDOW.
-        let per_block = HELD.div_ceil(40);
-        assert_eq!(taken_ahead(&endless(Ahead::Far), per_block), 40);
-        assert_eq!(taken_ahead(&endless(Ahead::Far), HELD), WINDOW);
-        // Orders (`Ahead::Window`): WINDOW, however few items.
-        assert_eq!(taken_ahead(&endless(Ahead::Window), 0), WINDOW);
-        // Reading a block gives back its items: a full window takes again while under HELD.
-        let shared = endless(Ahead::Far);
-        assert_eq!(taken_ahead(&shared, per_block), 40);
-        shared.read_up_to(1, per_block);
-        assert_eq!(taken_ahead(&shared, per_block), 1);
-        shared.read_up_to(11, 10 * per_block);
-        assert_eq!(taken_ahead(&shared, per_block), 10);
-        assert_eq!(shared.lock().held, 40 * per_block);
     }
 
     #[test]

@@ -24,7 +24,6 @@ pub mod times;
 
 use crate::model::{Cart, Location, Order};
 use anyhow::{Result, bail};
-use batch::Ahead;
 use config::{CART_FIELDS, ORDER_FIELDS};
 use std::fmt;
 
@@ -299,7 +298,6 @@ pub fn carts(s: &Config) -> Result<Parsing<Cart>> {
         rows,
         move |row| fields::cart(row, &opts),
         no_fold,
-        Ahead::Window,
     ))
 }
 
@@ -317,7 +315,7 @@ where
     let opts = fields::ParseOpts::from(s);
     let mut pool = pool.clone();
     let parse = move |row: &RawRow| fields::cart_unless(row, &opts, &outside, Some(&mut pool));
-    Ok(parsed(s, rows, parse, fields::Parsed::fold, Ahead::Far))
+    Ok(parsed(s, rows, parse, fields::Parsed::fold))
 }
 
 pub fn orders(s: &Config) -> Result<Parsing<Order>> {
@@ -328,7 +326,6 @@ pub fn orders(s: &Config) -> Result<Parsing<Order>> {
         rows,
         move |row| fields::order(row, &opts),
         no_fold,
-        Ahead::Window,
     ))
 }
 
@@ -344,7 +341,7 @@ where
     let rows = open_rows(s, ORDER_FIELDS, &order_required(s))?;
     let opts = fields::ParseOpts::from(s);
     let parse = move |row: &RawRow| Ok(fields::order_unless(row, &opts, &keep)?.map(&then));
-    Ok(parsed(s, rows, parse, no_fold, Ahead::Window))
+    Ok(parsed(s, rows, parse, no_fold))
 }
 
 /// For `parsed`: items that are never folded into the one before.
@@ -355,21 +352,19 @@ fn no_fold<T>(_: &mut T, _: &T) -> bool {
 /// `parse` over the rows, on a thread of its own while the caller judges; a SQLite source
 /// already reads on one, and parsing there too beats a third busy thread on two cores. One
 /// `RawRow` is read into again and again. A source read in blocks hands over fewer items where
-/// `fold` counts an item into the one before it (see `in_blocks`), and reads as far `ahead` as
-/// its items allow.
+/// `fold` counts an item into the one before it (see `in_blocks`).
 fn parsed<T, F>(
     s: &Config,
     mut rows: Rows,
     mut parse: F,
     fold: fn(&mut T, &T) -> bool,
-    ahead: Ahead,
 ) -> Parsing<T>
 where
     T: Send + 'static,
     F: FnMut(&RawRow) -> Result<T, RowError> + Clone + Send + 'static,
 {
     if let Some(split) = rows.split() {
-        return in_blocks(split, parse, fold, ahead);
+        return in_blocks(split, parse, fold);
     }
     let mut row = RawRow::new(Location::default(), 0);
     let each = std::iter::from_fn(move || {
@@ -388,12 +383,7 @@ where
 /// before it (rows outside the window, for the same reason, one after another) is not handed
 /// over on its own: most rows of an export are only counted, and this spares the judging thread
 /// an item for each. A row error is never folded, and ends a run.
-fn in_blocks<T, F>(
-    split: Split,
-    mut parse: F,
-    fold: fn(&mut T, &T) -> bool,
-    ahead: Ahead,
-) -> Parsing<T>
+fn in_blocks<T, F>(split: Split, mut parse: F, fold: fn(&mut T, &T) -> bool) -> Parsing<T>
 where
     T: Send + 'static,
     F: FnMut(&RawRow) -> Result<T, RowError> + Clone + Send + 'static,
@@ -415,10 +405,7 @@ where
             out.push(item)
         })
     };
-    Box::new(
-        head.into_iter()
-            .chain(batch::in_order(split.next, work, ahead)),
-    )
+    Box::new(head.into_iter().chain(batch::in_order(split.next, work)))
 }
 
 /// Opens an export file, or stdin for `-`; `what` says what the file should be ("a CSV file").

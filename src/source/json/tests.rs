@@ -43,7 +43,6 @@ fn drain_blocks(rows: &mut crate::source::Rows) -> Vec<String> {
             let mut scratch = RawRow::new(Location::default(), 0);
             b(&mut scratch, &mut |r| out.push(r.cloned()))
         },
-        crate::source::batch::Ahead::Far,
     );
     let mut rest = head.by_ref().chain(blocks);
     drain(|row| Some(rest.next()?.map(|r| *row = r)))
